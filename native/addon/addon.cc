@@ -1,0 +1,355 @@
+// node-addon-api glue: converts JS values to the C structs of fulcrum.h and
+// back. No dataplane logic lives here.
+#include <napi.h>
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fulcrum.h"
+
+namespace {
+
+[[noreturn]] void Throw(Napi::Env env, const std::string &msg) {
+  throw Napi::Error::New(env, msg);
+}
+
+uint32_t ParseIp(Napi::Env env, const Napi::Value &v, const std::string &what) {
+  if (!v.IsString()) Throw(env, what + ": expected an IPv4 address string");
+  std::string s = v.As<Napi::String>().Utf8Value();
+  in_addr a{};
+  if (inet_pton(AF_INET, s.c_str(), &a) != 1) Throw(env, what + ": bad IPv4 address '" + s + "'");
+  return ntohl(a.s_addr);
+}
+
+std::string IpString(uint32_t host_order) {
+  in_addr a{};
+  a.s_addr = htonl(host_order);
+  char buf[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &a, buf, sizeof(buf));
+  return buf;
+}
+
+uint32_t U32(Napi::Env env, const Napi::Object &o, const char *key, uint32_t def, bool required = false) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) {
+    if (required) Throw(env, std::string(key) + ": required");
+    return def;
+  }
+  if (!v.IsNumber()) Throw(env, std::string(key) + ": expected a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d < 0 || d > 4294967295.0) Throw(env, std::string(key) + ": out of range");
+  return static_cast<uint32_t>(d);
+}
+
+void CopyStr(Napi::Env env, char *dst, size_t cap, const Napi::Value &v, const std::string &what) {
+  std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+  if (s.size() >= cap) Throw(env, what + ": too long");
+  std::memcpy(dst, s.c_str(), s.size() + 1);
+}
+
+Napi::Value EalInit(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) Throw(env, "ealInit(args: string[])");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  std::vector<std::string> args{"fulcrum"};
+  for (uint32_t i = 0; i < arr.Length(); i++) args.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
+  // EAL keeps pointers into argv and may permute it: give it storage that
+  // lives for the process.
+  static std::vector<std::string> keep;
+  static std::vector<char *> argv;
+  keep = args;
+  argv.clear();
+  for (auto &s : keep) argv.push_back(const_cast<char *>(s.c_str()));
+  argv.push_back(nullptr);
+  char err[FL_ERR_LEN] = {0};
+  if (fl_eal_init(static_cast<int>(keep.size()), argv.data(), err, sizeof(err)) != 0) Throw(env, err);
+  return env.Undefined();
+}
+
+Napi::Value Start(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) Throw(env, "start(conf)");
+  Napi::Object o = info[0].As<Napi::Object>();
+  auto c = std::make_unique<fl_dp_conf>();
+  std::memset(c.get(), 0, sizeof(*c));
+  Napi::Value wv = o.Get("workers");
+  if (!wv.IsArray()) Throw(env, "workers: expected an array of lcore ids");
+  Napi::Array workers = wv.As<Napi::Array>();
+  if (workers.Length() == 0 || workers.Length() > FL_MAX_WORKERS) Throw(env, "workers: need 1..16");
+  c->n_workers = workers.Length();
+  for (uint32_t i = 0; i < workers.Length(); i++) c->worker_lcores[i] = workers.Get(i).As<Napi::Number>().Uint32Value();
+  Napi::Value pv = o.Get("ports");
+  if (!pv.IsArray()) Throw(env, "ports: expected an array");
+  Napi::Array ports = pv.As<Napi::Array>();
+  if (ports.Length() == 0 || ports.Length() > FL_MAX_PORTS) Throw(env, "ports: need 1..8");
+  c->n_ports = ports.Length();
+  for (uint32_t i = 0; i < ports.Length(); i++) {
+    Napi::Object p = ports.Get(i).As<Napi::Object>();
+    std::string what = "ports[" + std::to_string(i) + "]";
+    CopyStr(env, c->ports[i].name, sizeof(c->ports[i].name), p.Get("name"), what + ".name");
+    CopyStr(env, c->ports[i].device, sizeof(c->ports[i].device), p.Get("device"), what + ".device");
+    CopyStr(env, c->ports[i].twin, sizeof(c->ports[i].twin), p.Get("twin"), what + ".twin");
+    c->ports[i].mtu = static_cast<uint16_t>(U32(env, p, "mtu", 0));
+  }
+  c->mbufs_per_socket = U32(env, o, "mbufsPerSocket", 16384);
+  c->rx_desc = U32(env, o, "rxDesc", 1024);
+  c->tx_desc = U32(env, o, "txDesc", 1024);
+  c->burst = U32(env, o, "burst", 32);
+  c->tx_drain_us = U32(env, o, "txDrainUs", 100);
+  c->idle_sleep_us = U32(env, o, "idleSleepUs", 0);
+  c->neigh_timeout_s = U32(env, o, "neighTimeoutS", 300);
+  c->sessions_per_worker = U32(env, o, "sessionsPerWorker", 262144);
+  char err[FL_ERR_LEN] = {0};
+  if (fl_dp_start(c.get(), err, sizeof(err)) != 0) Throw(env, err);
+  return env.Undefined();
+}
+
+uint8_t Role(Napi::Env env, const Napi::Value &v) {
+  std::string r = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  if (r == "dip") return FL_ADDR_DIP;
+  if (r == "vip") return FL_ADDR_VIP;
+  if (r == "lip") return FL_ADDR_LIP;
+  Throw(env, "address role must be dip, vip or lip");
+}
+
+Napi::Value Publish(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) Throw(env, "publish(conf)");
+  Napi::Object o = info[0].As<Napi::Object>();
+  auto net = std::make_unique<fl_net_conf>();
+  std::memset(net.get(), 0, sizeof(*net));
+  Napi::Array addrs = o.Get("addrs").As<Napi::Array>();
+  if (addrs.Length() > FL_MAX_ADDRS) Throw(env, "too many addresses");
+  net->n_addrs = addrs.Length();
+  for (uint32_t i = 0; i < addrs.Length(); i++) {
+    Napi::Object a = addrs.Get(i).As<Napi::Object>();
+    std::string what = "addrs[" + std::to_string(i) + "]";
+    net->addrs[i].ip = ParseIp(env, a.Get("ip"), what + ".ip");
+    net->addrs[i].prefix = static_cast<uint8_t>(U32(env, a, "prefix", 32));
+    net->addrs[i].role = Role(env, a.Get("role"));
+    net->addrs[i].port = static_cast<uint16_t>(U32(env, a, "port", 0, true));
+  }
+  Napi::Array routes = o.Get("routes").As<Napi::Array>();
+  if (routes.Length() > FL_MAX_ROUTES) Throw(env, "too many routes");
+  net->n_routes = routes.Length();
+  for (uint32_t i = 0; i < routes.Length(); i++) {
+    Napi::Object r = routes.Get(i).As<Napi::Object>();
+    std::string what = "routes[" + std::to_string(i) + "]";
+    net->routes[i].prefix = ParseIp(env, r.Get("prefix"), what + ".prefix");
+    net->routes[i].len = static_cast<uint8_t>(U32(env, r, "len", 32, true));
+    net->routes[i].port = static_cast<uint16_t>(U32(env, r, "port", 0, true));
+    Napi::Value gw = r.Get("gateway");
+    net->routes[i].gateway = (gw.IsNull() || gw.IsUndefined()) ? 0 : ParseIp(env, gw, what + ".gateway");
+  }
+  char err[FL_ERR_LEN] = {0};
+  if (fl_net_publish(net.get(), err, sizeof(err)) != 0) Throw(env, err);
+  return env.Undefined();
+}
+
+Napi::Value Stop(const Napi::CallbackInfo &info) {
+  fl_dp_stop();
+  return info.Env().Undefined();
+}
+
+Napi::Value Cleanup(const Napi::CallbackInfo &info) {
+  fl_eal_cleanup();
+  return info.Env().Undefined();
+}
+
+std::string MacString(const uint8_t *m) {
+  char buf[18];
+  snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return buf;
+}
+
+Napi::Value Ports(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  unsigned n = fl_port_count();
+  Napi::Array out = Napi::Array::New(env, n);
+  for (unsigned i = 0; i < n; i++) {
+    struct fl_port_info pi{};
+    if (fl_port_info(i, &pi) != 0) continue;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", pi.name);
+    o.Set("driver", pi.driver);
+    o.Set("twin", pi.twin);
+    o.Set("portId", pi.port_id);
+    o.Set("twinPortId", pi.twin_port_id == UINT16_MAX ? env.Null() : Napi::Number::New(env, pi.twin_port_id));
+    o.Set("mac", MacString(pi.mac));
+    o.Set("mtu", pi.mtu);
+    o.Set("rxQueues", pi.n_rxq);
+    o.Set("txQueues", pi.n_txq);
+    o.Set("rss", static_cast<bool>(pi.rss));
+    o.Set("linkUp", static_cast<bool>(pi.link_up));
+    out.Set(i, o);
+  }
+  return out;
+}
+
+Napi::Object PortCounters(Napi::Env env, const fl_port_counters &p) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rxPackets", static_cast<double>(p.rx_pkts));
+  o.Set("rxBytes", static_cast<double>(p.rx_bytes));
+  o.Set("txPackets", static_cast<double>(p.tx_pkts));
+  o.Set("txBytes", static_cast<double>(p.tx_bytes));
+  o.Set("toKernel", static_cast<double>(p.to_kernel));
+  o.Set("fromKernel", static_cast<double>(p.from_kernel));
+  return o;
+}
+
+Napi::Value Stats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::vector<fl_worker_counters> c(FL_MAX_WORKERS + 1);
+  unsigned n = fl_stats_read(c.data(), static_cast<unsigned>(c.size()));
+  unsigned nports = fl_port_count();
+  std::vector<std::string> names(nports);
+  for (unsigned p = 0; p < nports; p++) {
+    struct fl_port_info pi{};
+    fl_port_info(p, &pi);
+    names[p] = pi.name;
+  }
+  fl_worker_counters total{};
+  Napi::Array workers = Napi::Array::New(env, n);
+  unsigned nw = fl_worker_count();
+  for (unsigned i = 0; i < n; i++) {
+    const fl_worker_counters &w = c[i];
+    Napi::Object o = Napi::Object::New(env);
+    bool service = i == nw;
+    o.Set("role", service ? "service" : "worker");
+    o.Set("index", i);
+    o.Set("lcore", service ? env.Null() : Napi::Number::New(env, fl_worker_lcore(i)));
+    Napi::Object ports = Napi::Object::New(env);
+    for (unsigned p = 0; p < nports; p++) {
+      ports.Set(names[p], PortCounters(env, w.port[p]));
+      total.port[p].rx_pkts += w.port[p].rx_pkts;
+      total.port[p].rx_bytes += w.port[p].rx_bytes;
+      total.port[p].tx_pkts += w.port[p].tx_pkts;
+      total.port[p].tx_bytes += w.port[p].tx_bytes;
+      total.port[p].to_kernel += w.port[p].to_kernel;
+      total.port[p].from_kernel += w.port[p].from_kernel;
+    }
+    o.Set("ports", ports);
+    Napi::Object drops = Napi::Object::New(env);
+    for (unsigned d = 0; d < FL_DROP__MAX; d++) {
+      drops.Set(fl_drop_name(d), static_cast<double>(w.drops[d]));
+      total.drops[d] += w.drops[d];
+    }
+    o.Set("drops", drops);
+#define F(js, c) o.Set(js, static_cast<double>(w.c))
+    F("arpReplies", arp_replies);
+    F("arpRequestsSent", arp_requests_sent);
+    F("garpSent", garp_sent);
+    F("icmpEchoReplies", icmp_echo_replies);
+    F("icmpErrorsSent", icmp_errors_sent);
+    F("neighQueued", neigh_queued);
+    F("redirectOut", redirect_out);
+    F("redirectIn", redirect_in);
+    F("sessionsCreated", sessions_created);
+    F("sessionsExpired", sessions_expired);
+    F("sessionsActive", sessions_active);
+    F("sessionsCapacity", sessions_capacity);
+    F("loops", loops);
+    F("busyLoops", busy_loops);
+#undef F
+    workers.Set(i, o);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("workers", workers);
+  Napi::Object ports = Napi::Object::New(env);
+  for (unsigned p = 0; p < nports; p++) ports.Set(names[p], PortCounters(env, total.port[p]));
+  out.Set("ports", ports);
+  Napi::Object drops = Napi::Object::New(env);
+  for (unsigned d = 0; d < FL_DROP__MAX; d++) drops.Set(fl_drop_name(d), static_cast<double>(total.drops[d]));
+  out.Set("drops", drops);
+  return out;
+}
+
+Napi::Value DropReasons(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Array a = Napi::Array::New(env, FL_DROP__MAX);
+  for (unsigned d = 0; d < FL_DROP__MAX; d++) a.Set(d, fl_drop_name(d));
+  return a;
+}
+
+Napi::Value RingInject(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  unsigned port = info[0].As<Napi::Number>().Uint32Value();
+  unsigned queue = info[1].As<Napi::Number>().Uint32Value();
+  if (!info[2].IsArray()) Throw(env, "ringInject(port, queue, frames: Buffer[])");
+  Napi::Array frames = info[2].As<Napi::Array>();
+  std::vector<const uint8_t *> ptrs;
+  std::vector<uint16_t> lens;
+  std::vector<Napi::Buffer<uint8_t>> keep;
+  for (uint32_t i = 0; i < frames.Length(); i++) {
+    Napi::Value v = frames.Get(i);
+    if (!v.IsBuffer()) Throw(env, "frames must be Buffers");
+    auto b = v.As<Napi::Buffer<uint8_t>>();
+    if (b.Length() > 9600) Throw(env, "frame too long");
+    keep.push_back(b);
+    ptrs.push_back(b.Data());
+    lens.push_back(static_cast<uint16_t>(b.Length()));
+  }
+  int n = fl_ring_inject(port, queue, ptrs.data(), lens.data(), static_cast<unsigned>(ptrs.size()));
+  if (n < 0) Throw(env, "ringInject: not a ring port or bad queue");
+  return Napi::Number::New(env, n);
+}
+
+Napi::Value RingDrain(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  unsigned port = info[0].As<Napi::Number>().Uint32Value();
+  unsigned max = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 1024;
+  const uint16_t cap = 9600;
+  std::vector<std::vector<uint8_t>> bufs(max, std::vector<uint8_t>(cap));
+  std::vector<uint8_t *> ptrs(max);
+  for (unsigned i = 0; i < max; i++) ptrs[i] = bufs[i].data();
+  std::vector<uint16_t> lens(max), qs(max);
+  int n = fl_ring_drain(port, ptrs.data(), cap, lens.data(), qs.data(), max);
+  if (n < 0) Throw(env, "ringDrain: not a ring port");
+  Napi::Array out = Napi::Array::New(env, n);
+  for (int i = 0; i < n; i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("frame", Napi::Buffer<uint8_t>::Copy(env, bufs[i].data(), lens[i]));
+    o.Set("queue", qs[i]);
+    out.Set(i, o);
+  }
+  return out;
+}
+
+Napi::Value Neighbours(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::vector<fl_neigh_view> v(8192);
+  unsigned n = fl_neigh_list(v.data(), static_cast<unsigned>(v.size()));
+  Napi::Array out = Napi::Array::New(env, n);
+  for (unsigned i = 0; i < n; i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("ip", IpString(ntohl(v[i].ip)));
+    o.Set("port", v[i].port);
+    o.Set("mac", MacString(v[i].mac));
+    o.Set("valid", static_cast<bool>(v[i].valid));
+    o.Set("expiresInMs", static_cast<double>(v[i].expires_in_ms));
+    out.Set(i, o);
+  }
+  return out;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("ealInit", Napi::Function::New(env, EalInit));
+  exports.Set("start", Napi::Function::New(env, Start));
+  exports.Set("publish", Napi::Function::New(env, Publish));
+  exports.Set("stop", Napi::Function::New(env, Stop));
+  exports.Set("cleanup", Napi::Function::New(env, Cleanup));
+  exports.Set("ports", Napi::Function::New(env, Ports));
+  exports.Set("stats", Napi::Function::New(env, Stats));
+  exports.Set("dropReasons", Napi::Function::New(env, DropReasons));
+  exports.Set("neighbours", Napi::Function::New(env, Neighbours));
+  exports.Set("ringInject", Napi::Function::New(env, RingInject));
+  exports.Set("ringDrain", Napi::Function::New(env, RingDrain));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(fulcrum_native, Init)

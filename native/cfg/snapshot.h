@@ -1,0 +1,80 @@
+/* Immutable configuration snapshots, published to workers with one atomic
+ * pointer store and reclaimed after an RCU (rte_rcu_qsbr) grace period. */
+#ifndef FL_SNAPSHOT_H
+#define FL_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_lpm.h>
+#include <rte_rcu_qsbr.h>
+
+#include "fulcrum.h"
+
+#define FL_ADDR_TBL_SIZE 4096   /* power of two, > 2 * FL_MAX_ADDRS */
+
+struct fl_local_addr {
+	uint32_t ip;                /* network order; 0 = empty slot */
+	uint16_t port;
+	uint8_t role;
+	uint8_t prefix;
+};
+
+struct fl_nexthop {
+	uint32_t gateway;           /* network order; 0 = destination is on-link */
+	uint16_t port;
+};
+
+struct fl_snapshot {
+	uint64_t gen;
+	/* Local addresses: open addressing keyed by IP (linear probe). */
+	struct fl_local_addr addrs[FL_ADDR_TBL_SIZE];
+	unsigned n_addrs;
+	struct fl_local_addr addr_list[FL_MAX_ADDRS];   /* for GARP and ARP source */
+	/* First DIP (else any address) of each port: source of ARP requests and
+	 * of ICMP errors the director originates. Network order. */
+	uint32_t port_src[FL_MAX_PORTS];
+	struct rte_lpm *lpm;        /* next-hop index into nh[] */
+	struct fl_nexthop nh[FL_MAX_ROUTES];
+	unsigned n_routes;
+};
+
+/* Current snapshot; workers load it once per poll loop. */
+extern struct fl_snapshot *fl_snap_current;
+extern struct rte_rcu_qsbr *fl_rcu;
+
+static inline const struct fl_snapshot *fl_snap_get(void)
+{
+	return __atomic_load_n(&fl_snap_current, __ATOMIC_ACQUIRE);
+}
+
+static inline uint32_t fl_addr_hash(uint32_t ip)
+{
+	return (ip * 2654435761u) >> 20;   /* 12 bits for a 4096 table */
+}
+
+static inline const struct fl_local_addr *fl_local_lookup(const struct fl_snapshot *s, uint32_t ip_be)
+{
+	uint32_t h = fl_addr_hash(ip_be) & (FL_ADDR_TBL_SIZE - 1);
+	for (unsigned i = 0; i < FL_ADDR_TBL_SIZE; i++) {
+		const struct fl_local_addr *a = &s->addrs[(h + i) & (FL_ADDR_TBL_SIZE - 1)];
+		if (a->ip == ip_be)
+			return a;
+		if (a->ip == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Route lookup: returns the next hop, or NULL for no route. */
+static inline const struct fl_nexthop *fl_route_lookup(const struct fl_snapshot *s, uint32_t dst_be)
+{
+	uint32_t idx;
+	if (!s->lpm || rte_lpm_lookup(s->lpm, rte_be_to_cpu_32(dst_be), &idx) != 0)
+		return NULL;
+	return &s->nh[idx];
+}
+
+int fl_rcu_init(unsigned n_threads, char *err, size_t errlen);
+void fl_snap_teardown(void);
+
+#endif

@@ -1,0 +1,108 @@
+/* Fast-path internals shared by the worker loop and its packet handlers. */
+#ifndef FL_DP_H
+#define FL_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "fulcrum.h"
+#include "../port/port.h"
+#include "../cfg/snapshot.h"
+#include "../stats/stats.h"
+
+#define FL_MAX_BURST     64
+#define FL_TXBUF_SIZE    64
+#define FL_PENDING_MAX   256     /* packets parked per worker awaiting ARP */
+#define FL_PENDING_MS    3000    /* how long a parked packet may wait */
+
+struct fl_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[FL_TXBUF_SIZE];
+};
+
+struct fl_pending {
+	struct rte_mbuf *m;
+	uint64_t deadline_ms;
+	uint32_t nexthop;            /* network order */
+	uint16_t port;
+};
+
+struct fl_worker {
+	unsigned idx;                /* worker index = RX/TX queue id = RCU thread id */
+	unsigned lcore;
+	struct fl_worker_counters *ctr;
+	struct fl_txbuf tx[FL_MAX_PORTS];     /* toward the wire */
+	struct fl_txbuf ktx[FL_MAX_PORTS];    /* toward each port's kernel twin */
+	uint64_t last_drain_tsc;
+	uint64_t now_ms;
+	unsigned n_pending;
+	struct fl_pending pending[FL_PENDING_MAX];
+} __rte_cache_aligned;
+
+struct fl_dp_state {
+	struct fl_dp_conf conf;
+	volatile bool running;
+	uint64_t tsc_hz, drain_tsc, tsc_per_ms;
+	struct fl_worker *workers;   /* n_workers entries, hugepage memory */
+};
+
+extern struct fl_dp_state fl_dp;
+extern unsigned fl_dp_n_workers;
+
+static inline uint64_t fl_now_ms(void)
+{
+	return rte_rdtsc() / fl_dp.tsc_per_ms;
+}
+
+/* ---- TX buffering (drained when full or on the drain timer) ---- */
+void fl_tx_flush(struct fl_worker *w, unsigned port);
+void fl_ktx_flush(struct fl_worker *w, unsigned port);
+
+static inline void fl_tx(struct fl_worker *w, unsigned port, struct rte_mbuf *m)
+{
+	struct fl_txbuf *b = &w->tx[port];
+	b->pkts[b->n++] = m;
+	if (b->n == FL_TXBUF_SIZE)
+		fl_tx_flush(w, port);
+}
+
+/* Hand a packet to the kernel twin of `port` (exception path). */
+static inline void fl_to_kernel(struct fl_worker *w, unsigned port, struct rte_mbuf *m)
+{
+	if (fl_ports[port].twin_id == FL_NO_PORT) {
+		fl_drop(w->ctr, FL_DROP_NO_TWIN);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	struct fl_txbuf *b = &w->ktx[port];
+	b->pkts[b->n++] = m;
+	if (b->n == FL_TXBUF_SIZE)
+		fl_ktx_flush(w, port);
+}
+
+static inline void fl_drop_pkt(struct fl_worker *w, struct rte_mbuf *m, enum fl_drop why)
+{
+	fl_drop(w->ctr, why);
+	rte_pktmbuf_free(m);
+}
+
+/* ---- handlers ---- */
+void fl_arp_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m);
+void fl_ipv4_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m);
+/* Route an IPv4 packet whose L3 header starts after a 14-byte Ethernet header
+ * toward dst (network order): fills in the Ethernet header and transmits, or
+ * parks it until the next hop resolves. */
+void fl_ipv4_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t dst);
+void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s);
+
+/* ICMP error the director originates (time exceeded, port unreachable,
+ * fragmentation needed), quoting `orig` (which stays owned by the caller). */
+void fl_icmp_error(struct fl_worker *w, const struct fl_snapshot *s, unsigned rx_port,
+		   struct rte_mbuf *orig, uint8_t type, uint8_t code, uint16_t mtu);
+
+#endif

@@ -1,0 +1,186 @@
+/* IPv4: validation, local delivery (echo in the fast path, everything else to
+ * the kernel twin), routed output through the neighbour table, and the ICMP
+ * errors the director originates. */
+#include <string.h>
+
+#include <rte_icmp.h>
+#include <rte_ip.h>
+
+#include "dp.h"
+#include "neigh.h"
+
+/* RFC 1624 incremental update of a ones'-complement checksum for one 16-bit
+ * word changing from old to new (both as stored in the packet). */
+static inline uint16_t csum_adjust16(uint16_t ck, uint16_t old, uint16_t new)
+{
+	uint32_t sum = (uint16_t)~ck + (uint16_t)~old + (uint32_t)new;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void set_ip_csum(struct rte_ipv4_hdr *ip)
+{
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+static inline void fill_eth(struct rte_mbuf *m, unsigned port, const struct rte_ether_addr *dst)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	eh->dst_addr = *dst;
+	eh->src_addr = fl_ports[port].mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+}
+
+void fl_ipv4_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t dst)
+{
+	const struct fl_nexthop *nh = fl_route_lookup(s, dst);
+	if (!nh)
+		return fl_drop_pkt(w, m, FL_DROP_NO_ROUTE);
+	uint32_t hop = nh->gateway ? nh->gateway : dst;
+	struct rte_ether_addr mac;
+	if (likely(fl_neigh_get(nh->port, hop, &mac))) {
+		fill_eth(m, nh->port, &mac);
+		fl_tx(w, nh->port, m);
+		return;
+	}
+	fl_neigh_resolve(nh->port, hop);
+	if (w->n_pending == FL_PENDING_MAX)
+		return fl_drop_pkt(w, m, FL_DROP_NO_NEIGH);
+	w->pending[w->n_pending++] = (struct fl_pending){
+		.m = m, .deadline_ms = w->now_ms + FL_PENDING_MS, .nexthop = hop, .port = nh->port,
+	};
+	w->ctr->neigh_queued++;
+}
+
+/* Release parked packets whose next hop resolved; drop the ones that waited
+ * too long. Order among packets to one next hop is kept. */
+void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s)
+{
+	(void)s;
+	unsigned keep = 0;
+	for (unsigned i = 0; i < w->n_pending; i++) {
+		struct fl_pending *p = &w->pending[i];
+		struct rte_ether_addr mac;
+		if (fl_neigh_get(p->port, p->nexthop, &mac)) {
+			fill_eth(p->m, p->port, &mac);
+			fl_tx(w, p->port, p->m);
+		} else if (w->now_ms >= p->deadline_ms) {
+			fl_drop_pkt(w, p->m, FL_DROP_NO_NEIGH);
+		} else {
+			w->pending[keep++] = *p;
+		}
+	}
+	w->n_pending = keep;
+}
+
+static void echo_reply(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m,
+		       struct rte_ipv4_hdr *ip, unsigned ihl)
+{
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
+	uint16_t old = *(uint16_t *)ic;
+	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	ic->icmp_cksum = csum_adjust16(ic->icmp_cksum, old, *(uint16_t *)ic);
+	uint32_t from = ip->dst_addr;
+	ip->dst_addr = ip->src_addr;
+	ip->src_addr = from;
+	ip->time_to_live = 64;
+	set_ip_csum(ip);
+	w->ctr->icmp_echo_replies++;
+	fl_ipv4_output(w, s, m, ip->dst_addr);
+}
+
+void fl_ipv4_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m)
+{
+	const unsigned l2 = sizeof(struct rte_ether_hdr);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	if (unlikely(len < l2 + sizeof(struct rte_ipv4_hdr) || rte_pktmbuf_data_len(m) < l2 + sizeof(struct rte_ipv4_hdr)))
+		return fl_drop_pkt(w, m, FL_DROP_MALFORMED);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+	unsigned ihl = (ip->version_ihl & 0x0f) * 4u;
+	unsigned tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || tot < ihl || l2 + tot > len ||
+		     rte_pktmbuf_data_len(m) < l2 + ihl))
+		return fl_drop_pkt(w, m, FL_DROP_MALFORMED);
+	if (unlikely(rte_raw_cksum(ip, ihl) != 0xffff))
+		return fl_drop_pkt(w, m, FL_DROP_BAD_CSUM);
+	if (len > l2 + tot)   /* Ethernet padding */
+		rte_pktmbuf_trim(m, len - (l2 + tot));
+
+	const struct fl_local_addr *local = fl_local_lookup(s, ip->dst_addr);
+	if (!local)
+		return fl_drop_pkt(w, m, FL_DROP_NOT_FOR_US);
+
+	bool fragment = (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
+	if (ip->next_proto_id == IPPROTO_ICMP && !fragment) {
+		if (tot - ihl < sizeof(struct rte_icmp_hdr))
+			return fl_drop_pkt(w, m, FL_DROP_MALFORMED);
+		const struct rte_icmp_hdr *ic = (const struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
+		if (ic->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && ic->icmp_code == 0)
+			return echo_reply(w, s, m, ip, ihl);
+	}
+	/* Local traffic the fast path does not own (SSH, BGP, health-check
+	 * replies, fragments, ICMP other than echo): the kernel twin. */
+	w->ctr->port[port].to_kernel++;
+	fl_to_kernel(w, port, m);
+}
+
+void fl_icmp_error(struct fl_worker *w, const struct fl_snapshot *s, unsigned rx_port,
+		   struct rte_mbuf *orig, uint8_t type, uint8_t code, uint16_t mtu)
+{
+	const unsigned l2 = sizeof(struct rte_ether_hdr);
+	const struct rte_ipv4_hdr *oip = rte_pktmbuf_mtod_offset(orig, const struct rte_ipv4_hdr *, l2);
+	unsigned otot = rte_be_to_cpu_16(oip->total_length);
+	/* Never answer an ICMP error with an error, nor a non-first fragment. */
+	if (oip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK))
+		return;
+	if (oip->next_proto_id == IPPROTO_ICMP) {
+		unsigned oihl = (oip->version_ihl & 0x0f) * 4u;
+		if (otot >= oihl + 1) {
+			uint8_t t = *((const uint8_t *)oip + oihl);
+			if (t != RTE_IP_ICMP_ECHO_REQUEST && t != RTE_IP_ICMP_ECHO_REPLY && t != 13 && t != 15 && t != 17)
+				return;
+		}
+	}
+	/* Quote as much of the original as fits in 576 bytes, as Linux does. */
+	unsigned quote = otot;
+	if (quote > 576 - sizeof(struct rte_ipv4_hdr) - sizeof(struct rte_icmp_hdr))
+		quote = 576 - sizeof(struct rte_ipv4_hdr) - sizeof(struct rte_icmp_hdr);
+	if (rte_pktmbuf_pkt_len(orig) < l2 + quote)
+		quote = rte_pktmbuf_pkt_len(orig) - l2;
+
+	struct rte_mbuf *m = rte_pktmbuf_alloc(fl_pool_for_socket((int)rte_socket_id()));
+	if (!m)
+		return fl_drop(w->ctr, FL_DROP_NOMEM);
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, l2 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_icmp_hdr) + quote);
+	if (!p) {
+		rte_pktmbuf_free(m);
+		return fl_drop(w->ctr, FL_DROP_NOMEM);
+	}
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + l2);
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
+	rte_pktmbuf_read(orig, l2, quote, ic + 1);
+	const struct fl_local_addr *dst_local = fl_local_lookup(s, oip->dst_addr);
+	uint32_t src = dst_local ? oip->dst_addr : s->port_src[rx_port];
+	if (!src)
+		return fl_drop_pkt(w, m, FL_DROP_NO_ROUTE);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0xc0;   /* precedence "internetwork control", as Linux */
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*ic) + quote));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = src;
+	ip->dst_addr = oip->src_addr;
+	set_ip_csum(ip);
+	ic->icmp_type = type;
+	ic->icmp_code = code;
+	ic->icmp_cksum = 0;
+	/* Bytes 4-7: unused, or the next-hop MTU for fragmentation needed. */
+	ic->icmp_ident = 0;
+	ic->icmp_seq_nb = rte_cpu_to_be_16(mtu);
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, sizeof(*ic) + quote);
+	w->ctr->icmp_errors_sent++;
+	fl_ipv4_output(w, s, m, ip->dst_addr);
+}

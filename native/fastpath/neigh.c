@@ -1,0 +1,280 @@
+/* The service thread: owns the neighbour table (learn, resolve, age), sends
+ * ARP requests and gratuitous ARP. It is a control thread, not a worker lcore,
+ * and transmits on its own TX queue (index n_workers) of each port. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_arp.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "dp.h"
+#include "neigh.h"
+
+struct fl_neigh *fl_neigh_tbl;
+static struct rte_ring *msg_ring;
+static pthread_t svc_thread;
+static volatile bool svc_running;
+static bool svc_started;
+
+void fl_neigh_learn(uint16_t port, uint32_t ip_be, const struct rte_ether_addr *mac, bool only_update)
+{
+	/* Skip the message when the entry is already fresh with this MAC: ARP
+	 * storms must not flood the service ring. */
+	const struct fl_neigh *n = fl_neigh_find(port, ip_be);
+	if (n) {
+		uint64_t w = __atomic_load_n(&n->macw, __ATOMIC_RELAXED);
+		uint64_t mw = 0;
+		for (int i = 0; i < 6; i++)
+			mw |= (uint64_t)mac->addr_bytes[i] << (8 * i);
+		uint64_t exp = __atomic_load_n(&n->expires_ms, __ATOMIC_RELAXED);
+		uint64_t half = (uint64_t)fl_dp.conf.neigh_timeout_s * 500;
+		if (w == (mw | FL_NEIGH_VALID) && exp > fl_now_ms() + half)
+			return;
+	} else if (only_update) {
+		return;
+	}
+	struct fl_neigh_msg msg = { .type = only_update ? FL_NMSG_UPDATE : FL_NMSG_LEARN, .port = port, .ip = ip_be };
+	memcpy(msg.mac, mac->addr_bytes, 6);
+	rte_ring_mp_enqueue_elem(msg_ring, &msg, sizeof(msg));
+}
+
+void fl_neigh_resolve(uint16_t port, uint32_t ip_be)
+{
+	struct fl_neigh_msg msg = { .type = FL_NMSG_RESOLVE, .port = port, .ip = ip_be };
+	rte_ring_mp_enqueue_elem(msg_ring, &msg, sizeof(msg));
+}
+
+static struct fl_neigh *slot_for(uint16_t port, uint32_t ip, bool create)
+{
+	uint64_t key = fl_neigh_key(port, ip);
+	uint32_t h = fl_neigh_slot(key);
+	for (unsigned i = 0; i < FL_NEIGH_SIZE; i++) {
+		struct fl_neigh *n = &fl_neigh_tbl[(h + i) & (FL_NEIGH_SIZE - 1)];
+		if (n->key == key)
+			return n;
+		if (n->key == 0) {
+			if (!create)
+				return NULL;
+			n->macw = 0;
+			n->expires_ms = 0;
+			n->next_probe_ms = 0;
+			n->probes = 0;
+			__atomic_store_n(&n->key, key, __ATOMIC_RELEASE);
+			return n;
+		}
+	}
+	return NULL;
+}
+
+static struct fl_worker_counters *svc_ctr(void)
+{
+	return &fl_counters[fl_dp.conf.n_workers].c;
+}
+
+/* Build and send one ARP frame on `port` from the service thread's queue. */
+static void send_arp(unsigned port, uint16_t op, const struct rte_ether_addr *eth_dst,
+		     uint32_t sip, const struct rte_ether_addr *tha, uint32_t tip)
+{
+	struct fl_port *p = &fl_ports[port];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(fl_pool_for_socket((int)rte_socket_id()));
+	if (!m) {
+		fl_drop(svc_ctr(), FL_DROP_NOMEM);
+		return;
+	}
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eh) + sizeof(struct rte_arp_hdr));
+	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(eh + 1);
+	eh->dst_addr = *eth_dst;
+	eh->src_addr = p->mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	ah->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	ah->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ah->arp_hlen = RTE_ETHER_ADDR_LEN;
+	ah->arp_plen = 4;
+	ah->arp_opcode = rte_cpu_to_be_16(op);
+	ah->arp_data.arp_sha = p->mac;
+	ah->arp_data.arp_sip = sip;
+	ah->arp_data.arp_tha = *tha;
+	ah->arp_data.arp_tip = tip;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	if (rte_eth_tx_burst(p->id, (uint16_t)fl_dp.conf.n_workers, &m, 1) == 1) {
+		svc_ctr()->port[port].tx_pkts++;
+		svc_ctr()->port[port].tx_bytes += len;
+	} else {
+		fl_drop(svc_ctr(), FL_DROP_TX_FULL);
+		rte_pktmbuf_free(m);
+	}
+}
+
+static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+static const struct rte_ether_addr zero_mac;
+
+static void send_request(const struct fl_snapshot *s, unsigned port, uint32_t tip, const struct rte_ether_addr *dst)
+{
+	if (!s->port_src[port])
+		return;   /* no address on this port: we cannot ask */
+	send_arp(port, RTE_ARP_OP_REQUEST, dst, s->port_src[port], &zero_mac, tip);
+	svc_ctr()->arp_requests_sent++;
+}
+
+static void handle_msg(const struct fl_snapshot *s, const struct fl_neigh_msg *msg, uint64_t now)
+{
+	uint64_t ttl = (uint64_t)fl_dp.conf.neigh_timeout_s * 1000;
+	if (msg->type == FL_NMSG_LEARN || msg->type == FL_NMSG_UPDATE) {
+		struct fl_neigh *n = slot_for(msg->port, msg->ip, msg->type == FL_NMSG_LEARN);
+		if (!n)
+			return;
+		uint64_t w = FL_NEIGH_VALID;
+		for (int i = 0; i < 6; i++)
+			w |= (uint64_t)msg->mac[i] << (8 * i);
+		__atomic_store_n(&n->expires_ms, now + ttl, __ATOMIC_RELAXED);
+		__atomic_store_n(&n->macw, w, __ATOMIC_RELEASE);
+		n->probes = 0;
+		n->next_probe_ms = 0;
+		return;
+	}
+	/* RESOLVE: ask at most once a second per neighbour. */
+	struct fl_neigh *n = slot_for(msg->port, msg->ip, true);
+	if (!n || (n->macw & FL_NEIGH_VALID) || now < n->next_probe_ms || !s)
+		return;
+	send_request(s, msg->port, msg->ip, &bcast);
+	n->next_probe_ms = now + 1000;
+	n->probes++;
+}
+
+/* Entries expire after neighbourTimeoutSec; in the last quarter of their life
+ * they are re-probed (unicast) so busy next hops never lapse. */
+static void age(const struct fl_snapshot *s, uint64_t now)
+{
+	uint64_t quarter = (uint64_t)fl_dp.conf.neigh_timeout_s * 250;
+	for (unsigned i = 0; i < FL_NEIGH_SIZE; i++) {
+		struct fl_neigh *n = &fl_neigh_tbl[i];
+		if (!n->key || !(n->macw & FL_NEIGH_VALID))
+			continue;
+		if (now >= n->expires_ms) {
+			__atomic_store_n(&n->macw, n->macw & ~FL_NEIGH_VALID, __ATOMIC_RELEASE);
+			continue;
+		}
+		if (s && now + quarter >= n->expires_ms && now >= n->next_probe_ms) {
+			struct rte_ether_addr mac;
+			for (int b = 0; b < 6; b++)
+				mac.addr_bytes[b] = (uint8_t)(n->macw >> (8 * b));
+			uint16_t port = (uint16_t)(n->key >> 32);
+			if (port < fl_nports)
+				send_request(s, port, (uint32_t)n->key, &mac);
+			n->next_probe_ms = now + 1000;
+		}
+	}
+}
+
+/* Gratuitous ARP for every address that the previous snapshot lacked. */
+static struct fl_local_addr announced[FL_MAX_ADDRS];
+static unsigned n_announced;
+
+static void announce(const struct fl_snapshot *s)
+{
+	for (unsigned i = 0; i < s->n_addrs; i++) {
+		const struct fl_local_addr *a = &s->addr_list[i];
+		bool seen = false;
+		for (unsigned j = 0; j < n_announced && !seen; j++)
+			seen = announced[j].ip == a->ip && announced[j].port == a->port;
+		if (seen)
+			continue;
+		send_arp(a->port, RTE_ARP_OP_REQUEST, &bcast, a->ip, &zero_mac, a->ip);
+		svc_ctr()->garp_sent++;
+	}
+	memcpy(announced, s->addr_list, sizeof(announced[0]) * s->n_addrs);
+	n_announced = s->n_addrs;
+}
+
+static void *service_main(void *arg)
+{
+	(void)arg;
+	unsigned id = fl_dp.conf.n_workers;
+	rte_rcu_qsbr_thread_register(fl_rcu, id);
+	uint64_t last_gen = 0, last_age = 0;
+	while (svc_running) {
+		rte_rcu_qsbr_thread_online(fl_rcu, id);
+		const struct fl_snapshot *s = fl_snap_get();
+		uint64_t now = fl_now_ms();
+		if (s && s->gen != last_gen) {
+			announce(s);
+			last_gen = s->gen;
+		}
+		struct fl_neigh_msg msgs[32];
+		unsigned n;
+		while ((n = rte_ring_sc_dequeue_burst_elem(msg_ring, msgs, sizeof(msgs[0]), 32, NULL)) > 0)
+			for (unsigned i = 0; i < n; i++)
+				handle_msg(s, &msgs[i], now);
+		if (now - last_age >= 100) {
+			age(s, now);
+			last_age = now;
+		}
+		svc_ctr()->loops++;
+		/* Offline while asleep so a publisher's grace period never waits on us. */
+		rte_rcu_qsbr_thread_offline(fl_rcu, id);
+		usleep(500);
+	}
+	rte_rcu_qsbr_thread_unregister(fl_rcu, id);
+	return NULL;
+}
+
+int fl_service_start(char *err, size_t errlen)
+{
+	fl_neigh_tbl = rte_zmalloc("fl_neigh", sizeof(struct fl_neigh) * FL_NEIGH_SIZE, RTE_CACHE_LINE_SIZE);
+	msg_ring = rte_ring_create_elem("fl_neigh_msgs", sizeof(struct fl_neigh_msg), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (!fl_neigh_tbl || !msg_ring) {
+		snprintf(err, errlen, "cannot allocate the neighbour table");
+		return -1;
+	}
+	n_announced = 0;
+	svc_running = true;
+	if (rte_ctrl_thread_create(&svc_thread, "fl-service", NULL, service_main, NULL) != 0) {
+		snprintf(err, errlen, "cannot start the service thread");
+		svc_running = false;
+		return -1;
+	}
+	svc_started = true;
+	return 0;
+}
+
+void fl_service_stop(void)
+{
+	if (svc_started) {
+		svc_running = false;
+		pthread_join(svc_thread, NULL);
+		svc_started = false;
+	}
+	rte_ring_free(msg_ring);
+	msg_ring = NULL;
+	rte_free(fl_neigh_tbl);
+	fl_neigh_tbl = NULL;
+}
+
+unsigned fl_neigh_list(struct fl_neigh_view *out, unsigned max)
+{
+	unsigned n = 0;
+	if (!fl_neigh_tbl)
+		return 0;
+	uint64_t now = fl_now_ms();
+	for (unsigned i = 0; i < FL_NEIGH_SIZE && n < max; i++) {
+		const struct fl_neigh *e = &fl_neigh_tbl[i];
+		uint64_t k = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
+		if (!k)
+			continue;
+		uint64_t w = __atomic_load_n(&e->macw, __ATOMIC_ACQUIRE);
+		uint64_t exp = __atomic_load_n(&e->expires_ms, __ATOMIC_RELAXED);
+		out[n].ip = (uint32_t)k;
+		out[n].port = (uint16_t)(k >> 32);
+		for (int b = 0; b < 6; b++)
+			out[n].mac[b] = (uint8_t)(w >> (8 * b));
+		out[n].valid = !!(w & FL_NEIGH_VALID);
+		out[n].expires_in_ms = exp > now ? exp - now : 0;
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,82 @@
+/* Neighbour (ARP) table: one writer (the service thread), lock-free readers
+ * (workers). Keys are never removed, only invalidated, so a reader that
+ * probes the table never races with a slot being reused for another IP. */
+#ifndef FL_NEIGH_H
+#define FL_NEIGH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_ether.h>
+
+#define FL_NEIGH_SIZE 8192          /* power of two */
+#define FL_NEIGH_VALID (1ull << 63)
+
+struct fl_neigh {
+	uint64_t key;                   /* port << 32 | ip (network order); 0 = empty */
+	uint64_t macw;                  /* MAC in the low 48 bits | FL_NEIGH_VALID */
+	uint64_t expires_ms;
+	uint64_t next_probe_ms;         /* service thread only */
+	uint8_t probes;                 /* service thread only */
+};
+
+extern struct fl_neigh *fl_neigh_tbl;
+
+static inline uint64_t fl_neigh_key(uint16_t port, uint32_t ip_be)
+{
+	return ((uint64_t)port << 32) | ip_be;
+}
+
+static inline uint32_t fl_neigh_slot(uint64_t key)
+{
+	return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 51) & (FL_NEIGH_SIZE - 1);
+}
+
+static inline const struct fl_neigh *fl_neigh_find(uint16_t port, uint32_t ip_be)
+{
+	uint64_t key = fl_neigh_key(port, ip_be);
+	uint32_t h = fl_neigh_slot(key);
+	for (unsigned i = 0; i < FL_NEIGH_SIZE; i++) {
+		const struct fl_neigh *n = &fl_neigh_tbl[(h + i) & (FL_NEIGH_SIZE - 1)];
+		uint64_t k = __atomic_load_n(&n->key, __ATOMIC_ACQUIRE);
+		if (k == key)
+			return n;
+		if (k == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Copy the MAC of a resolved neighbour; false if unknown or expired. */
+static inline bool fl_neigh_get(uint16_t port, uint32_t ip_be, struct rte_ether_addr *mac)
+{
+	const struct fl_neigh *n = fl_neigh_find(port, ip_be);
+	if (!n)
+		return false;
+	uint64_t w = __atomic_load_n(&n->macw, __ATOMIC_ACQUIRE);
+	if (!(w & FL_NEIGH_VALID))
+		return false;
+	for (int i = 0; i < 6; i++)
+		mac->addr_bytes[i] = (uint8_t)(w >> (8 * i));
+	return true;
+}
+
+/* Messages from workers to the service thread. */
+enum fl_neigh_msg_type { FL_NMSG_LEARN = 1, FL_NMSG_UPDATE = 2, FL_NMSG_RESOLVE = 3 };
+struct fl_neigh_msg {
+	uint8_t type;
+	uint8_t mac[6];
+	uint8_t pad;
+	uint16_t port;
+	uint16_t pad2;
+	uint32_t ip;                    /* network order */
+};
+
+/* Worker side: non-blocking; a full ring just loses the hint. */
+void fl_neigh_learn(uint16_t port, uint32_t ip_be, const struct rte_ether_addr *mac, bool only_update);
+void fl_neigh_resolve(uint16_t port, uint32_t ip_be);
+
+int fl_service_start(char *err, size_t errlen);
+void fl_service_stop(void);
+
+
+#endif

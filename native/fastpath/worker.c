@@ -1,0 +1,145 @@
+/* The worker poll loop (l3fwd-style): report quiescence, load the snapshot
+ * once, poll every port's RX queue and every twin's, dispatch, and drain TX
+ * buffers when full or when the drain timer fires. */
+#include <unistd.h>
+
+#include <rte_ether.h>
+#include <rte_prefetch.h>
+
+#include "dp.h"
+#include "neigh.h"
+
+void fl_tx_flush(struct fl_worker *w, unsigned port)
+{
+	struct fl_txbuf *b = &w->tx[port];
+	if (!b->n)
+		return;
+	uint64_t bytes = 0;
+	for (unsigned i = 0; i < b->n; i++)
+		bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+	uint16_t sent = rte_eth_tx_burst(fl_ports[port].id, (uint16_t)w->idx, b->pkts, b->n);
+	for (unsigned i = sent; i < b->n; i++) {
+		bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
+		fl_drop_pkt(w, b->pkts[i], FL_DROP_TX_FULL);
+	}
+	w->ctr->port[port].tx_pkts += sent;
+	w->ctr->port[port].tx_bytes += bytes;
+	b->n = 0;
+}
+
+void fl_ktx_flush(struct fl_worker *w, unsigned port)
+{
+	struct fl_txbuf *b = &w->ktx[port];
+	if (!b->n)
+		return;
+	uint16_t sent = rte_eth_tx_burst(fl_ports[port].twin_id, (uint16_t)w->idx, b->pkts, b->n);
+	for (unsigned i = sent; i < b->n; i++)
+		fl_drop_pkt(w, b->pkts[i], FL_DROP_KERNEL_FULL);
+	b->n = 0;
+}
+
+static void flush_all(struct fl_worker *w)
+{
+	for (unsigned p = 0; p < fl_nports; p++) {
+		fl_tx_flush(w, p);
+		fl_ktx_flush(w, p);
+	}
+}
+
+static inline void dispatch(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m)
+{
+	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr)))
+		return fl_drop_pkt(w, m, FL_DROP_MALFORMED);
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint16_t et = eh->ether_type;
+	if (likely(et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)))
+		return fl_ipv4_input(w, s, port, m);
+	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+		return fl_arp_input(w, s, port, m);
+	fl_drop_pkt(w, m, FL_DROP_UNSUPPORTED);
+}
+
+static void rx_port(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t bytes = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	}
+	w->ctr->port[port].rx_pkts += n;
+	w->ctr->port[port].rx_bytes += bytes;
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i + 1], void *, 64));
+		dispatch(w, s, port, pkts[i]);
+	}
+}
+
+/* Whatever the kernel sends on a twin leaves through its DPDK port as is. */
+static void rx_twin(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n)
+{
+	w->ctr->port[port].from_kernel += n;
+	for (uint16_t i = 0; i < n; i++)
+		fl_tx(w, port, pkts[i]);
+}
+
+int fl_worker_main(void *arg)
+{
+	struct fl_worker *w = arg;
+	const unsigned burst = fl_dp.conf.burst;
+	const unsigned nports = fl_nports;
+	struct rte_mbuf *pkts[FL_MAX_BURST];
+	unsigned idle = 0;
+
+	rte_rcu_qsbr_thread_register(fl_rcu, w->idx);
+	rte_rcu_qsbr_thread_online(fl_rcu, w->idx);
+	w->last_drain_tsc = rte_rdtsc();
+	while (likely(fl_dp.running)) {
+		rte_rcu_qsbr_quiescent(fl_rcu, w->idx);
+		const struct fl_snapshot *s = fl_snap_get();
+		uint64_t tsc = rte_rdtsc();
+		w->now_ms = tsc / fl_dp.tsc_per_ms;
+		unsigned got = 0;
+		if (likely(s)) {
+			for (unsigned p = 0; p < nports; p++) {
+				uint16_t n = rte_eth_rx_burst(fl_ports[p].id, (uint16_t)w->idx, pkts, (uint16_t)burst);
+				if (n) {
+					rx_port(w, s, p, pkts, n);
+					got += n;
+				}
+				if (fl_ports[p].twin_id != FL_NO_PORT) {
+					n = rte_eth_rx_burst(fl_ports[p].twin_id, (uint16_t)w->idx, pkts, (uint16_t)burst);
+					if (n) {
+						rx_twin(w, p, pkts, n);
+						got += n;
+					}
+				}
+			}
+			if (w->n_pending)
+				fl_pending_run(w, s);
+		}
+		if (tsc - w->last_drain_tsc >= fl_dp.drain_tsc) {
+			flush_all(w);
+			w->last_drain_tsc = tsc;
+		}
+		w->ctr->loops++;
+		if (got) {
+			w->ctr->busy_loops++;
+			idle = 0;
+		} else if (fl_dp.conf.idle_sleep_us && ++idle > 64) {
+			/* Shared or test machines: nap instead of burning the core,
+			 * offline so a publisher's grace period does not wait on us. */
+			flush_all(w);
+			rte_rcu_qsbr_thread_offline(fl_rcu, w->idx);
+			usleep(fl_dp.conf.idle_sleep_us);
+			rte_rcu_qsbr_thread_online(fl_rcu, w->idx);
+		}
+	}
+	flush_all(w);
+	for (unsigned i = 0; i < w->n_pending; i++)
+		rte_pktmbuf_free(w->pending[i].m);
+	w->n_pending = 0;
+	rte_rcu_qsbr_thread_offline(fl_rcu, w->idx);
+	rte_rcu_qsbr_thread_unregister(fl_rcu, w->idx);
+	return 0;
+}

@@ -1,0 +1,189 @@
+/*
+ * Fulcrum native interface: the only C API the addon glue (native/addon/) may call.
+ *
+ * Threading contract:
+ *  - Every fl_* function here runs on the control thread (the Node main thread,
+ *    which is the DPDK main lcore), except where noted.
+ *  - Workers never call back into the control thread; they read the published
+ *    snapshot (native/cfg/) and write only their own counters (native/stats/).
+ *
+ * Byte order: IPv4 addresses and L4 ports in these structs are in HOST order.
+ * The dataplane converts once when it builds a snapshot.
+ */
+#ifndef FULCRUM_H
+#define FULCRUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FL_MAX_PORTS        8
+#define FL_MAX_WORKERS      16
+#define FL_MAX_ADDRS        1024
+#define FL_MAX_ROUTES       1024
+#define FL_NAME_LEN         32
+#define FL_DEVARGS_LEN      512
+#define FL_ERR_LEN          512
+
+/* ---------- dataplane (ports, workers, memory): fixed at start ---------- */
+
+struct fl_port_conf {
+	char name[FL_NAME_LEN];        /* logical name from config, e.g. "lan" */
+	/* PCI address ("0000:03:00.0"), a vdev devargs string
+	 * ("net_af_packet0,iface=veth0", "net_tap0", "net_pcap0,..."), or the
+	 * literal "ring" for an in-process net_ring port (tests, benches):
+	 * frames are injected with fl_ring_inject and read with fl_ring_drain. */
+	char device[FL_DEVARGS_LEN];
+	char twin[FL_NAME_LEN];        /* kernel twin iface (net_tap); "" = none */
+	uint16_t mtu;                  /* 0 = leave the driver default */
+};
+
+struct fl_dp_conf {
+	unsigned n_workers;
+	unsigned worker_lcores[FL_MAX_WORKERS];
+	unsigned n_ports;
+	struct fl_port_conf ports[FL_MAX_PORTS];
+	unsigned mbufs_per_socket;     /* one mempool per socket */
+	unsigned rx_desc, tx_desc;
+	unsigned burst;                /* RX burst size, <= 64 */
+	unsigned tx_drain_us;          /* TX buffer drain timer */
+	unsigned idle_sleep_us;        /* 0 = busy poll; >0 = nap after idle loops */
+	unsigned neigh_timeout_s;      /* neighbour entry lifetime */
+	uint32_t sessions_per_worker;  /* session table capacity, fixed at start */
+};
+
+/* ---------- network view (addresses, routes): RCU-published ---------- */
+
+enum fl_addr_role { FL_ADDR_DIP = 0, FL_ADDR_VIP = 1, FL_ADDR_LIP = 2 };
+
+struct fl_addr {
+	uint32_t ip;                   /* host order */
+	uint8_t prefix;                /* on-link prefix length */
+	uint8_t role;                  /* enum fl_addr_role */
+	uint16_t port;                 /* index into fl_dp_conf.ports */
+};
+
+struct fl_route {
+	uint32_t prefix;               /* host order */
+	uint8_t len;
+	uint16_t port;                 /* egress port index */
+	uint32_t gateway;              /* host order; 0 = directly connected */
+};
+
+struct fl_net_conf {
+	unsigned n_addrs;
+	struct fl_addr addrs[FL_MAX_ADDRS];
+	unsigned n_routes;
+	struct fl_route routes[FL_MAX_ROUTES];
+};
+
+/* ---------- lifecycle ---------- */
+
+/* rte_eal_init in this process. argv[0] is a program name. 0 or -1 + err. */
+int fl_eal_init(int argc, char **argv, char *err, size_t errlen);
+/* Create mempools, probe/configure ports and twins, launch workers. */
+int fl_dp_start(const struct fl_dp_conf *conf, char *err, size_t errlen);
+/* Build a new snapshot with this network view and publish it (RCU). Blocks
+ * the caller for at most one grace period while the old snapshot drains. */
+int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen);
+/* Stop workers and the service thread, close ports and twins. Idempotent. */
+void fl_dp_stop(void);
+/* Release EAL memory; after this no fl_* call is valid. */
+void fl_eal_cleanup(void);
+
+/* ---------- introspection ---------- */
+
+struct fl_port_info {
+	char name[FL_NAME_LEN];
+	char driver[FL_NAME_LEN];
+	char twin[FL_NAME_LEN];
+	uint16_t port_id, twin_port_id;   /* DPDK port ids; twin = UINT16_MAX if none */
+	uint8_t mac[6];
+	uint16_t mtu;
+	uint16_t n_rxq, n_txq;
+	uint8_t rss;                      /* 1 if RSS spreads over the worker queues */
+	uint8_t link_up;
+};
+unsigned fl_port_count(void);
+int fl_port_info(unsigned idx, struct fl_port_info *out);
+
+
+/* ---------- counters ---------- */
+
+/* Drop reasons. Names (fl_drop_name) are the API/metrics label values. */
+enum fl_drop {
+	FL_DROP_MALFORMED = 0,   /* truncated L2/L3/L4, bad IHL, bad total length */
+	FL_DROP_BAD_CSUM,        /* IPv4 header checksum wrong */
+	FL_DROP_NOT_FOR_US,      /* destination is none of our addresses */
+	FL_DROP_NO_ROUTE,        /* no route to the next hop */
+	FL_DROP_NO_NEIGH,        /* next hop unresolved (queue full or timed out) */
+	FL_DROP_UNSUPPORTED,     /* ethertype/protocol we neither handle nor punt */
+	FL_DROP_TTL,             /* TTL expired (ICMP time exceeded sent) */
+	FL_DROP_FRAGMENT,        /* fragment we cannot attribute to a session */
+	FL_DROP_NO_SERVICE,      /* to a VIP but no service/port matches */
+	FL_DROP_NO_SERVER,       /* service has no available real server */
+	FL_DROP_SESSION_FULL,    /* session table full: new flow refused */
+	FL_DROP_NO_LPORT,        /* FULLNAT local ports exhausted (DPVS sa_miss) */
+	FL_DROP_NO_SESSION,      /* packet for a LIP port with no session */
+	FL_DROP_REDIRECT_FULL,   /* redirect ring to the owning worker full */
+	FL_DROP_KERNEL_FULL,     /* exception path (twin) queue full */
+	FL_DROP_NO_TWIN,         /* exception packet but port has no twin */
+	FL_DROP_TX_FULL,         /* NIC TX queue refused the burst */
+	FL_DROP_NOMEM,           /* mbuf allocation failed */
+	FL_DROP__MAX
+};
+const char *fl_drop_name(unsigned reason);
+
+struct fl_port_counters {
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
+	uint64_t to_kernel, from_kernel;          /* exception path */
+};
+
+/* One worker's counters (or the service thread's, index n_workers). */
+struct fl_worker_counters {
+	struct fl_port_counters port[FL_MAX_PORTS];
+	uint64_t drops[FL_DROP__MAX];
+	uint64_t arp_replies, arp_requests_sent, garp_sent, icmp_echo_replies;
+	uint64_t icmp_errors_sent, neigh_queued;
+	uint64_t redirect_out, redirect_in;       /* software steering to the owner */
+	uint64_t sessions_created, sessions_expired, sessions_active;
+	uint64_t sessions_capacity;
+	uint64_t loops, busy_loops;               /* poll-loop busy ratio */
+};
+
+/* Copy a consistent-enough snapshot (each 64-bit counter read once) of every
+ * worker's counters into out[0..n_workers-1] and the service thread's into
+ * out[n_workers]. Returns the number of entries written. */
+unsigned fl_stats_read(struct fl_worker_counters *out, unsigned max);
+unsigned fl_worker_count(void);
+unsigned fl_worker_lcore(unsigned idx);
+
+/* Neighbour table entries (network-order IP), for the API. */
+struct fl_neigh_view {
+	uint32_t ip;
+	uint16_t port;
+	uint8_t mac[6];
+	uint8_t valid;
+	uint64_t expires_in_ms;
+};
+unsigned fl_neigh_list(struct fl_neigh_view *out, unsigned max);
+
+/* ---------- test ports (device "ring") ---------- */
+/* Copy frames into mbufs and put them on RX queue `queue` of ring port `port`.
+ * Returns how many were enqueued. */
+int fl_ring_inject(unsigned port, unsigned queue, const uint8_t *const *frames,
+		   const uint16_t *lens, unsigned n);
+/* Take up to `max` frames the dataplane transmitted on ring port `port` (all
+ * TX queues). Each frame is written to out[i] (capacity cap bytes), with
+ * lens[i] its length and txq[i] the TX queue (= worker index, or n_workers for
+ * the service thread). Returns the count. */
+int fl_ring_drain(unsigned port, uint8_t **out, uint16_t cap, uint16_t *lens,
+		  uint16_t *txq, unsigned max);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

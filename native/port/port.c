@@ -1,0 +1,384 @@
+/* Port bring-up: one mempool per socket, RX queue per worker, TX queue per
+ * worker plus one for the service thread, RSS where the device has it, and a
+ * net_tap kernel twin per port for the exception path. */
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+
+#include <rte_ethdev.h>
+#include <rte_eth_ring.h>
+#include <rte_dev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "port.h"
+
+struct fl_port fl_ports[FL_MAX_PORTS];
+unsigned fl_nports;
+
+static struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
+
+#define FL_RING_SIZE 4096
+
+struct rte_mempool *fl_pool_for_socket(int socket)
+{
+	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES || !pools[socket])
+		socket = 0;
+	if (pools[socket])
+		return pools[socket];
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (pools[s])
+			return pools[s];
+	return NULL;
+}
+
+static int create_pools(const struct fl_dp_conf *conf, char *err, size_t errlen)
+{
+	bool want[RTE_MAX_NUMA_NODES] = { false };
+	want[rte_socket_id() < RTE_MAX_NUMA_NODES ? rte_socket_id() : 0] = true;
+	for (unsigned i = 0; i < conf->n_workers; i++) {
+		unsigned s = rte_lcore_to_socket_id(conf->worker_lcores[i]);
+		want[s < RTE_MAX_NUMA_NODES ? s : 0] = true;
+	}
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		if (!want[s] || pools[s])
+			continue;
+		char name[RTE_MEMPOOL_NAMESIZE];
+		snprintf(name, sizeof(name), "fl_pool_%d", s);
+		pools[s] = rte_pktmbuf_pool_create(name, conf->mbufs_per_socket, 256, 0,
+						   RTE_MBUF_DEFAULT_BUF_SIZE, s);
+		if (!pools[s]) {
+			size_t mb = ((size_t)conf->mbufs_per_socket *
+				     (RTE_MBUF_DEFAULT_BUF_SIZE + 256)) >> 20;
+			snprintf(err, errlen,
+				 "cannot allocate %u mbufs (~%zu MB) on socket %d: %s; reserve more hugepages or lower dataplane.mbufsPerSocket",
+				 conf->mbufs_per_socket, mb, s, rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int is_pci_addr(const char *dev)
+{
+	unsigned a, b, c, d;
+	return sscanf(dev, "%x:%x:%x.%x", &a, &b, &c, &d) == 4 ||
+	       sscanf(dev, "%x:%x.%x", &b, &c, &d) == 3;
+}
+
+/* The ethdev name of a device string: a PCI address as given, or a vdev's name
+ * (its devargs up to the first comma). */
+static void device_name(const char *dev, char *out, size_t len)
+{
+	size_t n = strcspn(dev, ",");
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, dev, n);
+	out[n] = 0;
+}
+
+static int open_ring_port(struct fl_port *p, unsigned idx, unsigned nw, char *err, size_t errlen)
+{
+	char name[RTE_RING_NAMESIZE];
+	for (unsigned q = 0; q < nw; q++) {
+		snprintf(name, sizeof(name), "flr_%u_rx%u", idx, q);
+		p->rx_rings[q] = rte_ring_create(name, FL_RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!p->rx_rings[q])
+			goto fail;
+	}
+	for (unsigned q = 0; q < nw + 1; q++) {
+		snprintf(name, sizeof(name), "flr_%u_tx%u", idx, q);
+		p->tx_rings[q] = rte_ring_create(name, FL_RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!p->tx_rings[q])
+			goto fail;
+	}
+	char devname[64];
+	snprintf(devname, sizeof(devname), "net_ring_fl%u", idx);
+	int id = rte_eth_from_rings(devname, p->rx_rings, nw, p->tx_rings, nw + 1, rte_socket_id());
+	if (id < 0)
+		goto fail;
+	p->id = (uint16_t)id;
+	p->is_ring = true;
+	return 0;
+fail:
+	snprintf(err, errlen, "port %s: cannot create ring port: %s", p->name, rte_strerror(rte_errno));
+	return -1;
+}
+
+static int setup_queues(uint16_t id, const char *what, uint16_t nrx, uint16_t ntx,
+			const struct fl_dp_conf *conf, bool *rss_out, char *err, size_t errlen)
+{
+	struct rte_eth_dev_info info;
+	int rc = rte_eth_dev_info_get(id, &info);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot read device info: %s", what, rte_strerror(-rc));
+		return -1;
+	}
+	if (info.max_rx_queues < nrx || info.max_tx_queues < ntx) {
+		snprintf(err, errlen,
+			 "%s: driver %s offers %u RX / %u TX queues, %u / %u needed for %u workers",
+			 what, info.driver_name, info.max_rx_queues, info.max_tx_queues, nrx, ntx,
+			 conf->n_workers);
+		return -1;
+	}
+	struct rte_eth_conf ec;
+	memset(&ec, 0, sizeof(ec));
+	bool rss = false;
+	if (nrx > 1 && info.flow_type_rss_offloads) {
+		/* A symmetric key keeps both directions of a tuple on one queue
+		 * where the NIC hashes with Toeplitz (NAT relies on it). */
+		static uint8_t sym_key[40];
+		for (unsigned i = 0; i < sizeof(sym_key); i += 2) {
+			sym_key[i] = 0x6d;
+			sym_key[i + 1] = 0x5a;
+		}
+		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		ec.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+						  info.flow_type_rss_offloads;
+		if (info.hash_key_size == sizeof(sym_key)) {
+			ec.rx_adv_conf.rss_conf.rss_key = sym_key;
+			ec.rx_adv_conf.rss_conf.rss_key_len = sizeof(sym_key);
+		}
+		rss = true;
+	}
+	rc = rte_eth_dev_configure(id, nrx, ntx, &ec);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: configure failed: %s", what, rte_strerror(-rc));
+		return -1;
+	}
+	uint16_t nb_rxd = conf->rx_desc, nb_txd = conf->tx_desc;
+	rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rxd, &nb_txd);
+	int sock = rte_eth_dev_socket_id(id);
+	for (uint16_t q = 0; q < nrx; q++) {
+		unsigned lc = q < conf->n_workers ? conf->worker_lcores[q] : rte_get_main_lcore();
+		int s = sock >= 0 ? sock : (int)rte_lcore_to_socket_id(lc);
+		rc = rte_eth_rx_queue_setup(id, q, nb_rxd, s, NULL, fl_pool_for_socket(s));
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: RX queue %u setup failed: %s", what, q, rte_strerror(-rc));
+			return -1;
+		}
+	}
+	for (uint16_t q = 0; q < ntx; q++) {
+		rc = rte_eth_tx_queue_setup(id, q, nb_txd, sock >= 0 ? sock : 0, NULL);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: TX queue %u setup failed: %s", what, q, rte_strerror(-rc));
+			return -1;
+		}
+	}
+	if (rss_out)
+		*rss_out = rss;
+	return 0;
+}
+
+static int open_twin(struct fl_port *p, unsigned idx, const struct fl_dp_conf *conf, char *err, size_t errlen)
+{
+	char devargs[256], name[64], what[96];
+	snprintf(name, sizeof(name), "net_tap_fl%u", idx);
+	snprintf(devargs, sizeof(devargs), "%s,iface=%s,mac=" RTE_ETHER_ADDR_PRT_FMT, name, p->twin,
+		 RTE_ETHER_ADDR_BYTES(&p->mac));
+	snprintf(what, sizeof(what), "port %s twin %s", p->name, p->twin);
+	int rc = rte_dev_probe(devargs);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot create kernel twin (net_tap; needs root and /dev/net/tun): %s",
+			 what, rte_strerror(-rc));
+		return -1;
+	}
+	uint16_t id;
+	if (rte_eth_dev_get_port_by_name(name, &id) != 0) {
+		snprintf(err, errlen, "%s: twin probed but not found", what);
+		return -1;
+	}
+	p->twin_id = id;
+	if (setup_queues(id, what, conf->n_workers, conf->n_workers, conf, NULL, err, errlen))
+		return -1;
+	if (p->mtu)
+		rte_eth_dev_set_mtu(id, p->mtu);
+	rc = rte_eth_dev_start(id);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: start failed: %s", what, rte_strerror(-rc));
+		return -1;
+	}
+	p->twin_started = true;
+	return 0;
+}
+
+int fl_ports_open(const struct fl_dp_conf *conf, char *err, size_t errlen)
+{
+	if (create_pools(conf, err, errlen))
+		return -1;
+	unsigned nw = conf->n_workers;
+	for (unsigned i = 0; i < conf->n_ports; i++) {
+		const struct fl_port_conf *pc = &conf->ports[i];
+		struct fl_port *p = &fl_ports[i];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->name, sizeof(p->name), "%s", pc->name);
+		snprintf(p->twin, sizeof(p->twin), "%s", pc->twin);
+		p->twin_id = FL_NO_PORT;
+		p->id = FL_NO_PORT;
+		p->mtu = pc->mtu;
+		fl_nports = i + 1;
+		if (strcmp(pc->device, "ring") == 0) {
+			if (open_ring_port(p, i, nw, err, errlen))
+				return -1;
+		} else {
+			char devname[FL_DEVARGS_LEN];
+			device_name(pc->device, devname, sizeof(devname));
+			uint16_t id;
+			if (rte_eth_dev_get_port_by_name(devname, &id) != 0) {
+				snprintf(err, errlen, "port %s: device %s not found (%s)", pc->name, devname,
+					 is_pci_addr(devname) ? "not bound to a DPDK driver or not allowed with -a"
+							      : "vdev failed to probe; check its devargs");
+				return -1;
+			}
+			p->id = id;
+		}
+		char what[64];
+		snprintf(what, sizeof(what), "port %s", p->name);
+		p->nb_rxq = nw;
+		p->nb_txq = nw + 1;
+		if (setup_queues(p->id, what, p->nb_rxq, p->nb_txq, conf, &p->rss, err, errlen))
+			return -1;
+		if (p->mtu && !p->is_ring) {
+			int rc = rte_eth_dev_set_mtu(p->id, p->mtu);
+			if (rc != 0 && rc != -ENOTSUP)
+				fprintf(stderr, "fulcrum: port %s: cannot set MTU %u: %s\n", p->name, p->mtu,
+					rte_strerror(-rc));
+		}
+		int rc = rte_eth_dev_start(p->id);
+		if (rc != 0) {
+			snprintf(err, errlen, "port %s: start failed: %s", p->name, rte_strerror(-rc));
+			return -1;
+		}
+		p->started = true;
+		rte_eth_promiscuous_enable(p->id);
+		if (p->is_ring) {
+			/* net_ring has no address of its own: give it a stable,
+			 * locally administered one so fixtures can predict it. */
+			struct rte_ether_addr mac = { .addr_bytes = { 0x02, 0xf1, 0x00, 0x00, 0x00, (uint8_t)i } };
+			rte_eth_dev_default_mac_addr_set(p->id, &mac);
+		}
+		rte_eth_macaddr_get(p->id, &p->mac);
+		if (!p->mtu) {
+			uint16_t m = 1500;
+			if (rte_eth_dev_get_mtu(p->id, &m) == 0)
+				p->mtu = m;
+			else
+				p->mtu = 1500;
+		}
+		struct rte_eth_dev_info info;
+		if (rte_eth_dev_info_get(p->id, &info) == 0)
+			snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
+		if (p->twin[0] && open_twin(p, i, conf, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+void fl_ports_close(void)
+{
+	for (unsigned i = 0; i < fl_nports; i++) {
+		struct fl_port *p = &fl_ports[i];
+		if (p->twin_id != FL_NO_PORT) {
+			if (p->twin_started)
+				rte_eth_dev_stop(p->twin_id);
+			rte_eth_dev_close(p->twin_id);
+			char name[64];
+			snprintf(name, sizeof(name), "net_tap_fl%u", i);
+			/* Removing the vdev deletes the kernel interface too. */
+			rte_eal_hotplug_remove("vdev", name);
+			p->twin_id = FL_NO_PORT;
+		}
+		if (p->id != FL_NO_PORT) {
+			if (p->started)
+				rte_eth_dev_stop(p->id);
+			rte_eth_dev_close(p->id);
+			p->id = FL_NO_PORT;
+		}
+		for (unsigned q = 0; q < FL_MAX_WORKERS; q++) {
+			rte_ring_free(p->rx_rings[q]);
+			p->rx_rings[q] = NULL;
+		}
+		for (unsigned q = 0; q < FL_MAX_WORKERS + 1; q++) {
+			rte_ring_free(p->tx_rings[q]);
+			p->tx_rings[q] = NULL;
+		}
+	}
+	fl_nports = 0;
+}
+
+unsigned fl_port_count(void)
+{
+	return fl_nports;
+}
+
+int fl_port_info(unsigned idx, struct fl_port_info *out)
+{
+	if (idx >= fl_nports)
+		return -1;
+	const struct fl_port *p = &fl_ports[idx];
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", p->name);
+	snprintf(out->driver, sizeof(out->driver), "%s", p->is_ring ? "net_ring" : p->driver);
+	snprintf(out->twin, sizeof(out->twin), "%s", p->twin);
+	out->port_id = p->id;
+	out->twin_port_id = p->twin_id;
+	memcpy(out->mac, p->mac.addr_bytes, 6);
+	out->mtu = p->mtu;
+	out->n_rxq = p->nb_rxq;
+	out->n_txq = p->nb_txq;
+	out->rss = p->rss;
+	struct rte_eth_link link;
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(p->id, &link) == 0)
+		out->link_up = link.link_status == RTE_ETH_LINK_UP;
+	return 0;
+}
+
+int fl_ring_inject(unsigned port, unsigned queue, const uint8_t *const *frames, const uint16_t *lens, unsigned n)
+{
+	if (port >= fl_nports || !fl_ports[port].is_ring || queue >= fl_ports[port].nb_rxq)
+		return -1;
+	struct rte_mempool *mp = fl_pool_for_socket((int)rte_socket_id());
+	unsigned done = 0;
+	for (; done < n; done++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		if (!m)
+			break;
+		char *d = rte_pktmbuf_append(m, lens[done]);
+		if (!d) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		memcpy(d, frames[done], lens[done]);
+		m->port = fl_ports[port].id;
+		if (rte_ring_enqueue(fl_ports[port].rx_rings[queue], m) != 0) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	return (int)done;
+}
+
+int fl_ring_drain(unsigned port, uint8_t **out, uint16_t cap, uint16_t *lens, uint16_t *txq, unsigned max)
+{
+	if (port >= fl_nports || !fl_ports[port].is_ring)
+		return -1;
+	unsigned got = 0;
+	for (unsigned q = 0; q < fl_ports[port].nb_txq && got < max; q++) {
+		void *obj;
+		while (got < max && rte_ring_dequeue(fl_ports[port].tx_rings[q], &obj) == 0) {
+			struct rte_mbuf *m = obj;
+			uint32_t len = rte_pktmbuf_pkt_len(m);
+			if (len > cap)
+				len = cap;
+			const void *src = rte_pktmbuf_read(m, 0, len, out[got]);
+			if (src != out[got])
+				memcpy(out[got], src, len);
+			lens[got] = (uint16_t)len;
+			txq[got] = (uint16_t)q;
+			rte_pktmbuf_free(m);
+			got++;
+		}
+	}
+	return (int)got;
+}

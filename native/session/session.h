@@ -1,0 +1,229 @@
+/*
+ * Per-worker session table (connection tracking for the director).
+ *
+ * One table per worker lcore, touched only by that worker: no locks, no
+ * atomics. Memory is given by the caller at init (hugepages in the
+ * dataplane, aligned_alloc in tests) and never grows; the code needs no
+ * rte_eal_init.
+ *
+ * Layout (all 64-byte aligned, see fl_sess_table_memsize):
+ *   header | index buckets (1 cache line each) | session records (1 cache
+ *   line each) | timer wheel heads
+ *
+ * Index: bucketized two-choice cuckoo hash. A bucket is one cache line of 8
+ * {32-bit hash signature, 32-bit session ref} slots; an entry lives in its
+ * primary or its alternate bucket, and inserts displace entries (breadth-first
+ * path search) when both are full. The index is sized for two entries per
+ * session at <= 75 % slot load, so in practice only the free list of
+ * records limits adds.
+ *
+ * Each session is indexed under two keys: the inbound key (CIP:cport ->
+ * VIP:vport, as the client sends) and, for NAT/FULLNAT, the outbound key
+ * (RIP:rport -> LIP:lport, as the real server replies). DR/TUN sessions
+ * have no outbound key (IPVS "INPUT_ONLY").
+ *
+ * Expiry: single-level timer wheel of FL_SESS_WHEEL_SLOTS slots of
+ * 2^FL_SESS_TICK_SHIFT ms. Refreshing a deadline only stores it (lazy); the
+ * slot re-files a session whose deadline moved when it fires. Deadlines
+ * beyond the wheel's horizon (~70 min) are re-filed once per revolution,
+ * so any timeout fits (24 h and more).
+ *
+ * Time is a uint64 count of milliseconds supplied by the caller ("now").
+ */
+#ifndef FL_SESSION_H
+#define FL_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcp_state.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Lookup key: an IPv4 5-tuple, network byte order, pad zeroed (the 16 bytes
+ * are hashed and compared as raw memory). */
+struct fl_flow_key {
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint8_t proto;
+	uint8_t pad[3];
+};
+
+static inline struct fl_flow_key fl_flow_key_make(uint32_t saddr_be, uint32_t daddr_be,
+						  uint16_t sport_be, uint16_t dport_be,
+						  uint8_t proto)
+{
+	struct fl_flow_key k = { .saddr = saddr_be, .daddr = daddr_be,
+				 .sport = sport_be, .dport = dport_be,
+				 .proto = proto, .pad = { 0, 0, 0 } };
+	return k;
+}
+
+/* Direction a key matched in. */
+#define FL_DIR_IN  0   /* inbound key: client -> VIP */
+#define FL_DIR_OUT 1   /* outbound key: real server -> director */
+
+/* fl_session.flags */
+#define FL_SESS_F_USED       0x01  /* record is live (not on the free list) */
+#define FL_SESS_F_INPUT_ONLY 0x02  /* no outbound key (DR/TUN) */
+
+/*
+ * One session = one cache line. Addresses/ports are network byte order.
+ * The inbound key is {caddr, vaddr, cport, vport, proto} and the outbound
+ * key {raddr, laddr, rport, lport, proto}: the field order mirrors
+ * struct fl_flow_key so a key compares against the record directly.
+ * For NAT the outbound destination is the client: laddr/lport = CIP/cport.
+ * For DR/TUN raddr/rport hold the RIP and laddr/lport are 0.
+ */
+struct fl_session {
+	uint32_t caddr, vaddr;     /* inbound key: CIP -> VIP */
+	uint16_t cport, vport;
+	uint32_t raddr, laddr;     /* outbound key: RIP -> LIP */
+	uint16_t rport, lport;
+	uint8_t proto;             /* IPPROTO_TCP / IPPROTO_UDP ... */
+	uint8_t state;             /* enum fl_tcp_state for TCP */
+	uint8_t flags;             /* FL_SESS_F_* */
+	uint8_t method;            /* forwarding method, dataplane's enum */
+	uint32_t server_id;        /* stable real-server id */
+	uint32_t service_id;       /* stable virtual-service id */
+	/* timer wheel links; timer_next also links the free list */
+	uint32_t timer_next, timer_prev;
+	uint32_t timer_tick;       /* wheel tick the record is filed under */
+	uint64_t deadline_ms;      /* expires when now >= deadline_ms */
+	uint32_t pkts_in, pkts_out;
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct fl_session) == 64, "session must be one cache line");
+_Static_assert(sizeof(struct fl_flow_key) == 16, "flow key must be 16 bytes");
+
+struct fl_sess_table;
+
+/* Timer wheel geometry: 512 ms ticks, 8192 slots (~70 min per revolution). */
+#define FL_SESS_TICK_SHIFT   9
+#define FL_SESS_WHEEL_SLOTS  8192u
+/* Most keys fl_sess_lookup_bulk takes per call. */
+#define FL_SESS_BULK_MAX     64u
+/* Largest capacity: session refs are 31 bits. */
+#define FL_SESS_MAX_CAPACITY (UINT32_C(1) << 30)
+
+/* Bytes of memory (64-byte aligned) a table of `capacity` sessions needs;
+ * 0 if capacity is 0 or above FL_SESS_MAX_CAPACITY. */
+size_t fl_sess_table_memsize(uint32_t capacity);
+
+/* Memory per session, index and wheel included: memsize / capacity. */
+double fl_sess_bytes_per_session(uint32_t capacity);
+
+/* Build a table in `mem` (>= fl_sess_table_memsize(capacity) bytes, 64-byte
+ * aligned; need not be zeroed). `hash_seed` randomises the hash so flows
+ * cannot be crafted to collide. `now_ms` starts the timer wheel.
+ * Returns mem as the table, or NULL on bad arguments. */
+struct fl_sess_table *fl_sess_table_init(void *mem, uint32_t capacity,
+					 uint32_t hash_seed, uint64_t now_ms);
+
+uint32_t fl_sess_count(const struct fl_sess_table *t);
+uint32_t fl_sess_capacity(const struct fl_sess_table *t);
+
+/* Find the session indexed by `key`; *dir (if not NULL) gets FL_DIR_IN or
+ * FL_DIR_OUT. NULL if none. */
+struct fl_session *fl_sess_lookup(const struct fl_sess_table *t,
+				  const struct fl_flow_key *key, uint8_t *dir);
+
+/* Same for n <= FL_SESS_BULK_MAX keys, pipelined with prefetches: hash all
+ * and prefetch primary buckets, then match signatures and prefetch the
+ * candidate records, then compare full keys. out[i] is NULL on a miss;
+ * dir[i] is valid only for hits. */
+void fl_sess_lookup_bulk(const struct fl_sess_table *t,
+			 const struct fl_flow_key *const keys[], unsigned n,
+			 struct fl_session *out[], uint8_t dir[]);
+
+/* Create a session indexed by `in` and, unless `out` is NULL (DR/TUN),
+ * by `out` (whose proto must equal in->proto). Neither key may already be
+ * in the table (callers add after a lookup miss). The record comes back with
+ * keys set, state NONE, flags USED (+ INPUT_ONLY), deadline now + timeout,
+ * and everything else zero for the caller to fill in.
+ * Returns NULL when the table is full: the caller counts the drop. */
+struct fl_session *fl_sess_add(struct fl_sess_table *t,
+			       const struct fl_flow_key *in,
+			       const struct fl_flow_key *out,
+			       uint64_t now_ms, uint32_t timeout_ms);
+
+/* Remove a live session (both keys, its timer) and free the record. */
+void fl_sess_del(struct fl_sess_table *t, struct fl_session *s);
+
+/* Rebuild the keys a session is indexed by. fl_sess_out_key returns -1 for
+ * an INPUT_ONLY session. */
+void fl_sess_in_key(const struct fl_session *s, struct fl_flow_key *k);
+int fl_sess_out_key(const struct fl_session *s, struct fl_flow_key *k);
+
+/* Slow path of fl_sess_refresh: the deadline moved before the wheel tick the
+ * record is filed under, so it must be re-filed to fire on time. */
+void fl_sess_reschedule(struct fl_sess_table *t, struct fl_session *s);
+
+static inline uint32_t fl_sess_deadline_tick(uint64_t deadline_ms)
+{
+	return (uint32_t)((deadline_ms + (UINT64_C(1) << FL_SESS_TICK_SHIFT) - 1)
+			  >> FL_SESS_TICK_SHIFT);
+}
+
+/* Per-packet timeout refresh: O(1), usually just a store. Only a deadline
+ * that moves earlier than its wheel slot (e.g. ESTABLISHED -> CLOSE)
+ * re-files the record. */
+static inline void fl_sess_refresh(struct fl_sess_table *t, struct fl_session *s,
+				   uint64_t now_ms, uint32_t timeout_ms)
+{
+	uint64_t deadline = now_ms + timeout_ms;
+
+	s->deadline_ms = deadline;
+	if (__builtin_expect(fl_sess_deadline_tick(deadline) < s->timer_tick, 0))
+		fl_sess_reschedule(t, s);
+}
+
+/* Per-packet TCP bookkeeping: count the packet, advance the IPVS state
+ * (INPUT_ONLY table for inbound packets of INPUT_ONLY sessions) and set the
+ * deadline from `to`. Returns the new state. */
+enum fl_tcp_state fl_sess_tcp_update(struct fl_sess_table *t, struct fl_session *s,
+				     uint8_t dir, uint8_t tcp_flags, uint64_t now_ms,
+				     const struct fl_timeouts *to);
+
+/* Per-packet UDP (and other non-TCP) bookkeeping: count, refresh udp_ms. */
+void fl_sess_udp_update(struct fl_sess_table *t, struct fl_session *s, uint8_t dir,
+			uint64_t now_ms, const struct fl_timeouts *to);
+
+/* State column of `ipvsadm -Lnc`: TCP state name, "UDP" for UDP. */
+const char *fl_sess_state_name(const struct fl_session *s);
+
+/* Called for each expired session just before its record is freed, so the
+ * caller can release what it holds (LIP port, server counters, ...). It must
+ * not add or delete sessions. */
+typedef void (*fl_sess_expire_cb)(struct fl_session *s, void *arg);
+
+/* Advance the wheel to `now_ms`, expiring sessions whose deadline has
+ * passed. Visits at most `budget` sessions (expired or re-filed) per call,
+ * so a poll loop never stalls; what is left is picked up by the next call.
+ * Returns the number expired (<= budget). cb may be NULL. */
+unsigned fl_sess_expire(struct fl_sess_table *t, uint64_t now_ms, unsigned budget,
+			fl_sess_expire_cb cb, void *arg);
+
+/* Plain copy of a session for listings (network byte order, as stored). */
+struct fl_sess_view {
+	uint32_t caddr, vaddr, raddr, laddr;
+	uint16_t cport, vport, rport, lport;
+	uint8_t proto, state, flags, method;
+	uint32_t server_id, service_id;
+	uint64_t deadline_ms;
+	uint32_t pkts_in, pkts_out;
+};
+
+/* Copy up to `max` live sessions, scanning records from *cursor (start at 0)
+ * and advancing it. Work per call is bounded (at most max * 16 + 64 records
+ * scanned), so a return below `max` does not mean the end: iteration is
+ * complete when *cursor == fl_sess_capacity(t). */
+unsigned fl_sess_copy_range(const struct fl_sess_table *t, uint32_t *cursor,
+			    struct fl_sess_view *out, unsigned max);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

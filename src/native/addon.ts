@@ -1,0 +1,150 @@
+// Typed loader for the native dataplane addon (build/native/Release/fulcrum_native.node).
+// The addon is a thin node-addon-api layer over native/include/fulcrum.h; every
+// function here runs on the Node main thread, which is the DPDK main lcore.
+import path from 'node:path';
+import fs from 'node:fs';
+
+/** A DPDK port as the dataplane should open it. */
+export interface NativePortConf {
+  name: string;
+  /** PCI address, vdev devargs ("net_af_packet0,iface=veth0"), or "ring". */
+  device: string;
+  /** Kernel twin interface name (net_tap); "" for none. */
+  twin: string;
+  /** 0 keeps the driver default. */
+  mtu: number;
+}
+
+export interface NativeDataplaneConf {
+  /** Worker lcore ids (never the main lcore). */
+  workers: number[];
+  ports: NativePortConf[];
+  mbufsPerSocket: number;
+  rxDesc: number;
+  txDesc: number;
+  burst: number;
+  txDrainUs: number;
+  idleSleepUs: number;
+  neighTimeoutS: number;
+  sessionsPerWorker: number;
+}
+
+export type AddrRole = 'dip' | 'vip' | 'lip';
+
+export interface NativeAddr {
+  ip: string;
+  prefix: number;
+  role: AddrRole;
+  /** Index into NativeDataplaneConf.ports. */
+  port: number;
+}
+
+export interface NativeRoute {
+  /** Network address, e.g. "198.19.0.0". */
+  prefix: string;
+  len: number;
+  port: number;
+  /** Next hop, or null when directly connected. */
+  gateway: string | null;
+}
+
+/** Everything workers read through the RCU-published snapshot. */
+export interface NativeForwardingConf {
+  addrs: NativeAddr[];
+  routes: NativeRoute[];
+}
+
+export interface NativePortInfo {
+  name: string;
+  driver: string;
+  twin: string;
+  portId: number;
+  twinPortId: number | null;
+  mac: string;
+  mtu: number;
+  rxQueues: number;
+  txQueues: number;
+  rss: boolean;
+  linkUp: boolean;
+}
+
+export interface PortCounters {
+  rxPackets: number;
+  rxBytes: number;
+  txPackets: number;
+  txBytes: number;
+  toKernel: number;
+  fromKernel: number;
+}
+
+export interface WorkerCounters {
+  /** 'worker' for poll-mode workers, 'service' for the neighbour/ARP thread. */
+  role: 'worker' | 'service';
+  index: number;
+  lcore: number | null;
+  /** Keyed by port name. */
+  ports: Record<string, PortCounters>;
+  /** Keyed by drop reason (fl_drop_name). */
+  drops: Record<string, number>;
+  arpReplies: number;
+  arpRequestsSent: number;
+  garpSent: number;
+  icmpEchoReplies: number;
+  icmpErrorsSent: number;
+  neighQueued: number;
+  redirectOut: number;
+  redirectIn: number;
+  sessionsCreated: number;
+  sessionsExpired: number;
+  sessionsActive: number;
+  sessionsCapacity: number;
+  loops: number;
+  busyLoops: number;
+}
+
+/** One read of every per-lcore counter block; totals are summed here. */
+export interface NativeStats {
+  workers: WorkerCounters[];
+  ports: Record<string, PortCounters>;
+  drops: Record<string, number>;
+}
+
+export interface RingFrame {
+  frame: Buffer;
+  /** TX queue: the worker index, or the worker count for the service thread. */
+  queue: number;
+}
+
+export interface NativeAddon {
+  /** rte_eal_init inside this process. Throws Error(message) on failure. */
+  ealInit(args: string[]): void;
+  start(conf: NativeDataplaneConf): void;
+  publish(conf: NativeForwardingConf): void;
+  stop(): void;
+  cleanup(): void;
+  ports(): NativePortInfo[];
+  stats(): NativeStats;
+  dropReasons(): string[];
+  ringInject(port: number, queue: number, frames: Buffer[]): number;
+  ringDrain(port: number, max?: number): RingFrame[];
+}
+
+const candidates = [
+  path.resolve(__dirname, '../../../build/native/Release/fulcrum_native.node'),
+  path.resolve(__dirname, '../../build/native/Release/fulcrum_native.node'),
+  path.resolve(process.cwd(), 'build/native/Release/fulcrum_native.node'),
+];
+
+let cached: NativeAddon | undefined;
+
+/** Load the addon once. Throws a one-line error when it has not been built. */
+export function loadNative(): NativeAddon {
+  if (cached) return cached;
+  const file = candidates.find((c) => fs.existsSync(c));
+  if (!file) {
+    throw new Error('native addon not built: run `npm run build:native` (needs libdpdk-dev)');
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cached = require(file) as NativeAddon;
+  return cached;
+}
