@@ -1,6 +1,6 @@
 /* The service thread: owns the neighbour table (learn, resolve, age), sends
- * ARP requests and gratuitous ARP. It is a control thread, not a worker lcore,
- * and transmits on its own TX queue (index n_workers) of each port. */
+ * ARP requests and gratuitous ARP. It is a control thread, not a worker lcore;
+ * its frames leave through worker 0 (fl_svc_tx_ring). */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 
 struct fl_neigh *fl_neigh_tbl;
 static struct rte_ring *msg_ring;
+struct rte_ring *fl_svc_tx_ring;
 static pthread_t svc_thread;
 static volatile bool svc_running;
 static bool svc_started;
@@ -100,11 +101,11 @@ static void send_arp(unsigned port, uint16_t op, const struct rte_ether_addr *et
 	ah->arp_data.arp_sip = sip;
 	ah->arp_data.arp_tha = *tha;
 	ah->arp_data.arp_tip = tip;
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-	if (rte_eth_tx_burst(p->id, (uint16_t)fl_dp.conf.n_workers, &m, 1) == 1) {
-		svc_ctr()->port[port].tx_pkts++;
-		svc_ctr()->port[port].tx_bytes += len;
-	} else {
+	/* Worker 0 transmits it: the service thread owns no TX queue, so
+	 * devices whose RX and TX queues come in pairs (af_packet) need no
+	 * unpolled RX queue. */
+	m->port = (uint16_t)port;
+	if (rte_ring_sp_enqueue(fl_svc_tx_ring, m) != 0) {
 		fl_drop(svc_ctr(), FL_DROP_TX_FULL);
 		rte_pktmbuf_free(m);
 	}
@@ -227,7 +228,8 @@ int fl_service_start(char *err, size_t errlen)
 {
 	fl_neigh_tbl = rte_zmalloc("fl_neigh", sizeof(struct fl_neigh) * FL_NEIGH_SIZE, RTE_CACHE_LINE_SIZE);
 	msg_ring = rte_ring_create_elem("fl_neigh_msgs", sizeof(struct fl_neigh_msg), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	if (!fl_neigh_tbl || !msg_ring) {
+	fl_svc_tx_ring = rte_ring_create("fl_svc_tx", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (!fl_neigh_tbl || !msg_ring || !fl_svc_tx_ring) {
 		snprintf(err, errlen, "cannot allocate the neighbour table");
 		return -1;
 	}
@@ -251,6 +253,13 @@ void fl_service_stop(void)
 	}
 	rte_ring_free(msg_ring);
 	msg_ring = NULL;
+	if (fl_svc_tx_ring) {
+		void *m;
+		while (rte_ring_dequeue(fl_svc_tx_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(fl_svc_tx_ring);
+		fl_svc_tx_ring = NULL;
+	}
 	rte_free(fl_neigh_tbl);
 	fl_neigh_tbl = NULL;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <rte_ether.h>
+#include <rte_ring.h>
 
 #define FL_NEIGH_SIZE 8192          /* power of two */
 #define FL_NEIGH_VALID (1ull << 63)
@@ -74,6 +75,9 @@ struct fl_neigh_msg {
 /* Worker side: non-blocking; a full ring just loses the hint. */
 void fl_neigh_learn(uint16_t port, uint32_t ip_be, const struct rte_ether_addr *mac, bool only_update);
 void fl_neigh_resolve(uint16_t port, uint32_t ip_be);
+
+/* Frames built by the service thread (m->port = port index), sent by worker 0. */
+extern struct rte_ring *fl_svc_tx_ring;
 
 int fl_service_start(char *err, size_t errlen);
 void fl_service_stop(void);

@@ -117,6 +117,12 @@ int fl_worker_main(void *arg)
 			}
 			if (w->n_pending)
 				fl_pending_run(w, s);
+			if (w->idx == 0) {
+				uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(fl_svc_tx_ring, (void **)pkts, burst, NULL);
+				for (uint16_t i = 0; i < n; i++)
+					fl_tx(w, pkts[i]->port, pkts[i]);
+				got += n;
+			}
 		}
 		if (tsc - w->last_drain_tsc >= fl_dp.drain_tsc) {
 			flush_all(w);

@@ -178,8 +178,8 @@ int fl_ring_inject(unsigned port, unsigned queue, const uint8_t *const *frames,
 		   const uint16_t *lens, unsigned n);
 /* Take up to `max` frames the dataplane transmitted on ring port `port` (all
  * TX queues). Each frame is written to out[i] (capacity cap bytes), with
- * lens[i] its length and txq[i] the TX queue (= worker index, or n_workers for
- * the service thread). Returns the count. */
+ * lens[i] its length and txq[i] the TX queue (= worker index; the service
+ * thread's frames leave through worker 0). Returns the count. */
 int fl_ring_drain(unsigned port, uint8_t **out, uint16_t cap, uint16_t *lens,
 		  uint16_t *txq, unsigned max);
 

@@ -86,7 +86,7 @@ static int open_ring_port(struct fl_port *p, unsigned idx, unsigned nw, char *er
 		if (!p->rx_rings[q])
 			goto fail;
 	}
-	for (unsigned q = 0; q < nw + 1; q++) {
+	for (unsigned q = 0; q < nw; q++) {
 		snprintf(name, sizeof(name), "flr_%u_tx%u", idx, q);
 		p->tx_rings[q] = rte_ring_create(name, FL_RING_SIZE, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (!p->tx_rings[q])
@@ -94,7 +94,7 @@ static int open_ring_port(struct fl_port *p, unsigned idx, unsigned nw, char *er
 	}
 	char devname[64];
 	snprintf(devname, sizeof(devname), "net_ring_fl%u", idx);
-	int id = rte_eth_from_rings(devname, p->rx_rings, nw, p->tx_rings, nw + 1, rte_socket_id());
+	int id = rte_eth_from_rings(devname, p->rx_rings, nw, p->tx_rings, nw, rte_socket_id());
 	if (id < 0)
 		goto fail;
 	p->id = (uint16_t)id;
@@ -235,7 +235,7 @@ int fl_ports_open(const struct fl_dp_conf *conf, char *err, size_t errlen)
 		char what[64];
 		snprintf(what, sizeof(what), "port %s", p->name);
 		p->nb_rxq = nw;
-		p->nb_txq = nw + 1;
+		p->nb_txq = nw;
 		if (setup_queues(p->id, what, p->nb_rxq, p->nb_txq, conf, &p->rss, err, errlen))
 			return -1;
 		if (p->mtu && !p->is_ring) {

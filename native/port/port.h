@@ -19,7 +19,7 @@ struct fl_port {
 	uint16_t twin_id;            /* DPDK port id of the net_tap twin, or FL_NO_PORT */
 	struct rte_ether_addr mac;
 	uint16_t mtu;
-	uint16_t nb_rxq, nb_txq;     /* rxq = workers; txq = workers + service thread */
+	uint16_t nb_rxq, nb_txq;     /* one RX and one TX queue per worker */
 	bool rss;
 	bool is_ring;
 	bool started, twin_started;

@@ -48,11 +48,18 @@ static size_t fl_align64(size_t n)
 	return (n + 63) & ~(size_t)63;
 }
 
-/* Sized for two index entries per session at <= 75 % slot load: cuckoo
- * inserts stay short, and most lookups hit in the primary bucket. */
+/* One bucket per FL_SESS_BUCKET_DIV sessions. The default 3 holds two
+ * index entries per session at <= 75 % slot load: cuckoo inserts stay
+ * short and most lookups hit in the primary bucket. Tests also build with
+ * 4 (100 % load when full) to drive the cuckoo displacement hard. */
+#ifndef FL_SESS_BUCKET_DIV
+#define FL_SESS_BUCKET_DIV 3
+#endif
+
 static uint32_t fl_n_buckets(uint32_t capacity)
 {
-	uint32_t nb = (uint32_t)(((uint64_t)capacity + 2) / 3);
+	uint32_t nb = (uint32_t)(((uint64_t)capacity + FL_SESS_BUCKET_DIV - 1) /
+				 FL_SESS_BUCKET_DIV);
 	return nb < 2 ? 2 : nb;
 }
 
