@@ -73,6 +73,7 @@ int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
 		return -1;
 	}
 	s->gen = next_gen++;
+	s->default_nh = -1;
 	for (unsigned i = 0; i < net->n_addrs; i++) {
 		if (net->addrs[i].port >= fl_nports) {
 			snprintf(err, errlen, "address on unknown port index %u", net->addrs[i].port);
@@ -109,6 +110,11 @@ int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
 			}
 			s->nh[i].gateway = rte_cpu_to_be_32(r->gateway);
 			s->nh[i].port = r->port;
+			if (r->len == 0) {
+				/* rte_lpm takes depths 1..32: the default route is kept aside. */
+				s->default_nh = (int)i;
+				continue;
+			}
 			uint32_t mask = r->len ? ~0u << (32 - r->len) : 0;
 			if (rte_lpm_add(s->lpm, r->prefix & mask, r->len, i) != 0) {
 				snprintf(err, errlen, "route %u: cannot add to route table", i);

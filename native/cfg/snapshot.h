@@ -36,6 +36,7 @@ struct fl_snapshot {
 	struct rte_lpm *lpm;        /* next-hop index into nh[] */
 	struct fl_nexthop nh[FL_MAX_ROUTES];
 	unsigned n_routes;
+	int default_nh;             /* index into nh[] of 0.0.0.0/0, or -1 */
 };
 
 /* Current snapshot; workers load it once per poll loop. */
@@ -69,9 +70,9 @@ static inline const struct fl_local_addr *fl_local_lookup(const struct fl_snapsh
 static inline const struct fl_nexthop *fl_route_lookup(const struct fl_snapshot *s, uint32_t dst_be)
 {
 	uint32_t idx;
-	if (!s->lpm || rte_lpm_lookup(s->lpm, rte_be_to_cpu_32(dst_be), &idx) != 0)
-		return NULL;
-	return &s->nh[idx];
+	if (s->lpm && rte_lpm_lookup(s->lpm, rte_be_to_cpu_32(dst_be), &idx) == 0)
+		return &s->nh[idx];
+	return s->default_nh >= 0 ? &s->nh[s->default_nh] : NULL;
 }
 
 int fl_rcu_init(unsigned n_threads, char *err, size_t errlen);

@@ -73,11 +73,47 @@ struct fl_route {
 	uint32_t gateway;              /* host order; 0 = directly connected */
 };
 
+/* ---------- services (virtual servers) and real servers ---------- */
+
+#define FL_MAX_SERVICES     1024
+#define FL_MAX_SERVICE_IDS  4096    /* service ids are stable, < this */
+#define FL_MAX_SERVER_IDS   65536   /* real-server ids are stable, < this */
+#define FL_MAX_LIPS         64
+
+enum fl_method { FL_FWD_FULLNAT = 0, FL_FWD_DR = 1, FL_FWD_NAT = 2, FL_FWD_TUN = 3 };
+enum fl_sched_simple { FL_SCHED_SIMPLE_RR = 0, FL_SCHED_SIMPLE_WRR = 1 };
+
+struct fl_server_conf {
+	uint32_t id;                   /* stable across snapshots */
+	uint32_t ip;                   /* host order */
+	uint16_t port;
+	uint8_t method;                /* enum fl_method */
+	uint32_t weight;               /* 0 = quiesced: no new sessions */
+};
+
+struct fl_service_conf {
+	uint32_t id;                   /* stable across snapshots */
+	uint8_t proto;                 /* IPPROTO_TCP / IPPROTO_UDP */
+	uint32_t vip;                  /* host order */
+	uint16_t port;
+	uint8_t sched;                 /* enum fl_sched_simple for now */
+	uint8_t expire_nodest;         /* IPVS expire_nodest_conn */
+	uint16_t mss_clamp;            /* 0 = off */
+	unsigned n_servers;
+	const struct fl_server_conf *servers;
+	unsigned n_lips;
+	const uint32_t *lips;          /* host order; each a role=lip address */
+};
+
 struct fl_net_conf {
 	unsigned n_addrs;
 	struct fl_addr addrs[FL_MAX_ADDRS];
 	unsigned n_routes;
 	struct fl_route routes[FL_MAX_ROUTES];
+	unsigned n_services;
+	const struct fl_service_conf *services;
+	/* ipvsadm --set tcp tcpfin udp, seconds; 0 keeps the IPVS default. */
+	uint32_t timeout_tcp, timeout_tcpfin, timeout_udp;
 };
 
 /* ---------- lifecycle ---------- */

@@ -95,8 +95,13 @@ struct fl_session {
 	uint32_t pkts_in, pkts_out;
 } __attribute__((aligned(64)));
 
-_Static_assert(sizeof(struct fl_session) == 64, "session must be one cache line");
-_Static_assert(sizeof(struct fl_flow_key) == 16, "flow key must be 16 bytes");
+#ifdef __cplusplus
+#define FL_STATIC_ASSERT static_assert
+#else
+#define FL_STATIC_ASSERT _Static_assert
+#endif
+FL_STATIC_ASSERT(sizeof(struct fl_session) == 64, "session must be one cache line");
+FL_STATIC_ASSERT(sizeof(struct fl_flow_key) == 16, "flow key must be 16 bytes");
 
 struct fl_sess_table;
 

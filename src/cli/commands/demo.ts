@@ -1,0 +1,175 @@
+// `fulcrum demo`: a self-contained showcase in network namespaces (root only).
+//
+// Builds a client, a director and three real servers (python3 http.server on
+// port 80), starts the director daemon inside the director namespace, then
+// shows the DPDK fast path (ping to the VIP and the DIP) and the exception path
+// (TCP 2222 on the DIP, served by the director's kernel via the net_tap twin).
+// Without --once it keeps running until SIGINT/SIGTERM; either way it cleans up.
+import fs from 'node:fs';
+import path from 'node:path';
+import { DemoTopology, DemoProcess, DEMO_PLAN, demoDirectorConfig } from '../../demo/topology';
+
+export interface DemoOptions {
+  /** Exit after the checks instead of waiting for Ctrl-C. */
+  once?: boolean;
+  /** Namespace prefix (default "fldemo"). */
+  prefix?: string;
+  /** How long to wait for "fulcrum: up" (default 30 s). */
+  upTimeoutMs?: number;
+  /** Output sink (default console.log). */
+  log?: (line: string) => void;
+  /** Path of the fulcrum CLI script (default: dist/src/cli/fulcrum.js next to this file). */
+  cliPath?: string;
+}
+
+export interface DemoCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitUntil(pred: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await pred()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * Run the demo. Resolves with a process exit code: 0 when every check passed
+ * (and, without --once, after a clean Ctrl-C), 1 otherwise.
+ */
+export async function runDemo(opts: DemoOptions = {}): Promise<number> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+    log('demo: must run as root (network namespaces, DPDK): sudo ./scripts/demo.sh');
+    return 1;
+  }
+  const prefix = opts.prefix ?? 'fldemo';
+  const removed = DemoTopology.cleanLeftovers(prefix);
+  if (removed.length) log(`demo: removed leftovers of an earlier run: ${removed.join(' ')}`);
+
+  const topo = new DemoTopology(prefix);
+  let director: DemoProcess | undefined;
+  const P = DEMO_PLAN;
+  try {
+    log('demo: building namespaces: client, director, switch, rs1..rs3');
+    await topo.build(3);
+
+    // Real servers: python3 http.server on :80, a page naming the server.
+    for (let i = 1; i <= 3; i++) {
+      const ip = P.realServers[i - 1];
+      const root = path.join(topo.workdir, `rs${i}`);
+      fs.mkdirSync(root, { recursive: true });
+      fs.writeFileSync(path.join(root, 'index.html'), `rs${i} ${ip}\n`);
+      topo.spawn(topo.ns(`rs${i}`), `rs${i}-http`, 'python3', ['-m', 'http.server', '80', '--bind', ip, '--directory', root], root);
+    }
+    for (let i = 1; i <= 3; i++) {
+      const ip = P.realServers[i - 1];
+      const up = await waitUntil(async () => {
+        const r = await topo.exec(topo.ns(`rs${i}`), 'curl', ['-s', '--max-time', '2', `http://${ip}/`], { allowFail: true });
+        return r.stdout.includes(ip);
+      }, 10_000, 200);
+      if (!up) throw new Error(`real server rs${i} (${ip}) http.server did not come up`);
+    }
+    log(`demo: real servers up: ${P.realServers.map((ip, i) => `rs${i + 1} http://${ip}/`).join(', ')}`);
+
+    // Director.
+    const cfgPath = path.join(topo.workdir, 'fulcrum.json');
+    fs.writeFileSync(cfgPath, JSON.stringify(demoDirectorConfig(), null, 2) + '\n');
+    const cli = opts.cliPath ?? path.resolve(__dirname, '..', 'fulcrum.js');
+    log(`demo: starting director in ${topo.ns('dir')}: fulcrum daemon --config ${cfgPath}`);
+    director = topo.spawn(topo.ns('dir'), 'director', process.execPath, [cli, 'daemon', '--config', cfgPath]);
+    const d = director;
+    const up = await waitUntil(() => d.stdout().includes('fulcrum: up') || d.hasExited(), opts.upTimeoutMs ?? 30_000, 50);
+    if (!up || d.hasExited()) {
+      throw new Error(
+        `director ${d.hasExited() ? `exited (code ${d.child.exitCode})` : 'did not report "fulcrum: up" in time'}\n` +
+          `--- director stdout ---\n${d.stdout()}--- director stderr ---\n${d.stderr()}`,
+      );
+    }
+    log('demo: director up');
+
+    // Exception-path service on the director's kernel.
+    const svc = topo.spawn(topo.ns('dir'), 'exception-svc', 'socat', [
+      `TCP-LISTEN:2222,bind=${P.clientDip},fork,reuseaddr`,
+      "SYSTEM:echo exception-path-ok",
+    ]);
+    await waitUntil(async () => {
+      const r = await topo.exec(topo.ns('dir'), 'ss', ['-Hltn', 'sport = :2222'], { allowFail: true });
+      return r.stdout.includes('2222') || svc.hasExited();
+    }, 5000);
+
+    const checks = await runChecks(topo);
+    log('');
+    log('demo results:');
+    for (const c of checks) log(`  ${c.ok ? 'OK  ' : 'FAIL'}  ${c.name}${c.detail ? `  -> ${c.detail}` : ''}`);
+    log('');
+    const allOk = checks.every((c) => c.ok);
+    if (!allOk) {
+      log('--- director stdout ---');
+      log(d.stdout().trimEnd());
+      log('--- director stderr ---');
+      log(d.stderr().trimEnd());
+    }
+
+    if (opts.once) return allOk ? 0 : 1;
+
+    log(`demo: running. Try: ip netns exec ${topo.ns('cli')} ping ${P.vip}`);
+    log(`      or:  ip netns exec ${topo.ns('cli')} curl --http0.9 http://${P.clientDip}:2222/`);
+    log('demo: Ctrl-C to stop');
+    const why = await new Promise<string>((resolve) => {
+      const onSig = (s: NodeJS.Signals): void => resolve(s);
+      process.once('SIGINT', onSig);
+      process.once('SIGTERM', onSig);
+      void d.exited.then((code) => resolve(`director exited (code ${code})`));
+    });
+    log(`demo: ${why}, cleaning up`);
+    if (why.startsWith('director exited')) {
+      log(d.stderr().trimEnd());
+      return 1;
+    }
+    return allOk ? 0 : 1;
+  } catch (e) {
+    log(`demo: ERROR: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  } finally {
+    await topo.destroy();
+    log('demo: cleaned up');
+  }
+}
+
+async function runChecks(topo: DemoTopology): Promise<DemoCheck[]> {
+  const P = DEMO_PLAN;
+  const cli = topo.ns('cli');
+  const checks: DemoCheck[] = [];
+
+  const pingCheck = async (dst: string, what: string): Promise<DemoCheck> => {
+    // First probe may wait for ARP resolution: allow a few tries.
+    const r = await topo.exec(cli, 'ping', ['-n', '-c', '3', '-i', '0.3', '-W', '2', dst], { allowFail: true, timeoutMs: 15_000 });
+    const summary = r.stdout.split('\n').find((l) => /packets transmitted/.test(l)) ?? r.stderr.trim();
+    const rtt = r.stdout.split('\n').find((l) => /^rtt|^round-trip/.test(l)) ?? '';
+    return { name: `ping ${what} ${dst} from client (DPDK fast path)`, ok: r.code === 0, detail: `${summary.trim()}${rtt ? `; ${rtt.trim()}` : ''}` };
+  };
+  checks.push(await pingCheck(P.vip, 'VIP'));
+  checks.push(await pingCheck(P.clientDip, 'DIP'));
+
+  const curl = await topo.exec(cli, 'curl', ['-s', '--http0.9', '--max-time', '5', `http://${P.clientDip}:2222/`], { allowFail: true, timeoutMs: 10_000 });
+  checks.push({
+    name: `curl http://${P.clientDip}:2222/ from client (director kernel via exception path)`,
+    ok: curl.stdout.includes('exception-path-ok'),
+    detail: curl.stdout.trim() || `curl exit ${curl.code} ${curl.stderr.trim()}`,
+  });
+
+  const sc = await topo.exec(cli, 'socat', ['-T', '5', '-u', `TCP:${P.clientDip}:2222,connect-timeout=5`, 'STDOUT'], { allowFail: true, timeoutMs: 10_000 });
+  checks.push({
+    name: `socat TCP:${P.clientDip}:2222 from client (exception path)`,
+    ok: sc.stdout.includes('exception-path-ok'),
+    detail: sc.stdout.trim() || `socat exit ${sc.code} ${sc.stderr.trim()}`,
+  });
+  return checks;
+}

@@ -1,0 +1,8 @@
+// Registered `fulcrum` subcommands. New ones (import-keepalived, demo) add a
+// module in this folder and one line here.
+import type { CommandModule } from 'yargs';
+import { daemonCommand } from './daemon';
+import { demoCommand } from './demo-command';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand];

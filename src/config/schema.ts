@@ -1,0 +1,222 @@
+// JSON Schema for the whole declarative config. The same object is meant to
+// drive the HTTP API validation later, so it is plain JSON Schema (draft-07
+// as ajv 8 speaks it) with no custom keywords. Every object is closed
+// (additionalProperties: false) so a typo is an error, never a silent no-op.
+// Defaults live here and are applied by ajv (useDefaults) so the typed
+// FulcrumConfig never has to guess.
+
+// Limits mirrored from native/include/fulcrum.h and DPDK.
+export const MAX_PORTS = 8; // FL_MAX_PORTS
+export const MAX_WORKERS = 16; // FL_MAX_WORKERS
+export const MAX_LCORE = 127; // RTE_MAX_LCORE (128) - 1
+export const MAX_DEVARGS = 511; // FL_DEVARGS_LEN - 1
+export const MAX_ADDRS = 1024; // FL_MAX_ADDRS
+export const MAX_ROUTES = 1024; // FL_MAX_ROUTES
+
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const IPV4_BODY = `${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}`;
+const LEN = '(3[0-2]|[12]?[0-9])';
+
+/** Dotted quad, no leading zeros (they read as octal in some tools). */
+export const IPV4_PATTERN = `^${IPV4_BODY}$`;
+/** a.b.c.d/len */
+export const CIDR_PATTERN = `^${IPV4_BODY}/${LEN}$`;
+/** a.b.c.d/len or the word "default" */
+export const ROUTE_TO_PATTERN = `^(default|${IPV4_BODY}/${LEN})$`;
+export const PORT_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,14}$';
+/** Linux interface name: IFNAMSIZ-1 chars, no slash, no whitespace. */
+export const IFNAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$';
+export const POOL_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$';
+
+/** Human wording for pattern failures (ajv would print the regex). */
+export const PATTERN_DESCRIPTIONS: Record<string, string> = {
+  [IPV4_PATTERN]: 'must be an IPv4 address a.b.c.d',
+  [CIDR_PATTERN]: 'must be an IPv4 address with prefix length a.b.c.d/len',
+  [ROUTE_TO_PATTERN]: 'must be a.b.c.d/len or "default"',
+  [PORT_NAME_PATTERN]: 'must be a lowercase name: a letter then up to 14 of [a-z0-9_-]',
+  [IFNAME_PATTERN]: 'must be an interface name of at most 15 characters [A-Za-z0-9_.-]',
+  [POOL_NAME_PATTERN]: 'must be a pool name of at most 32 characters [A-Za-z0-9_.-]',
+};
+
+const ipv4 = { type: 'string', pattern: IPV4_PATTERN } as const;
+const cidr = { type: 'string', pattern: CIDR_PATTERN } as const;
+const l4port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
+const seconds = { type: 'integer', minimum: 0, maximum: 2147483 } as const; // INT_MAX/HZ(1000)
+
+export const SCHEDULERS = [
+  'rr', 'wrr', 'lc', 'wlc', 'sed', 'nq', 'fo', 'ovf', 'lblc', 'lblcr', 'dh', 'sh', 'mh',
+] as const;
+export const SCHED_FLAGS = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] as const;
+export const METHODS = ['fullnat', 'dr', 'nat', 'tun'] as const;
+
+const dataplane = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['workers'],
+  properties: {
+    workers: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_WORKERS,
+      uniqueItems: true,
+      // 0 is the main lcore by default; a custom mainLcore is checked semantically.
+      items: { type: 'integer', minimum: 1, maximum: MAX_LCORE, $comment: 'lcore 0 is the main lcore' },
+    },
+    mainLcore: { type: 'integer', minimum: 0, maximum: MAX_LCORE, default: 0 },
+    lcoreMap: { type: 'string', minLength: 1, pattern: '^\\S+$' },
+    memory: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        hugepages: { type: 'string', enum: ['auto', 'require', 'off'], default: 'auto' },
+        sizeMB: { type: 'integer', minimum: 64, maximum: 1048576, default: 512 },
+      },
+    },
+    mbufsPerSocket: { type: 'integer', minimum: 1024, maximum: 16777216, default: 16384 },
+    sessionsPerWorker: { type: 'integer', minimum: 1024, maximum: 4294967295, default: 262144 },
+    burst: { type: 'integer', minimum: 1, maximum: 64, default: 32 },
+    txDrainUs: { type: 'integer', minimum: 0, maximum: 1000000, default: 100 },
+    idleSleepUs: { type: 'integer', minimum: 0, maximum: 1000000, default: 0 },
+    neighbourTimeoutSec: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
+    eal: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+  },
+} as const;
+
+const address = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ip', 'role'],
+  properties: {
+    ip: cidr,
+    role: { type: 'string', enum: ['dip', 'vip', 'lip'] },
+  },
+} as const;
+
+const port = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'device'],
+  properties: {
+    name: { type: 'string', pattern: PORT_NAME_PATTERN },
+    device: { type: 'string', minLength: 1, maxLength: MAX_DEVARGS },
+    // A string names the twin; false means no twin. `true` is meaningless.
+    // Left absent, validate.ts fills "fl-" + name.
+    twin: {
+      type: ['string', 'boolean'],
+      pattern: IFNAME_PATTERN,
+      not: { const: true },
+    },
+    mtu: { type: 'integer', minimum: 68, maximum: 9000, default: 1500 },
+    addresses: { type: 'array', maxItems: MAX_ADDRS, items: address, default: [] },
+  },
+} as const;
+
+const route = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['to', 'via'],
+  properties: {
+    to: { type: 'string', pattern: ROUTE_TO_PATTERN },
+    via: ipv4,
+    port: { type: 'string', pattern: PORT_NAME_PATTERN },
+  },
+} as const;
+
+const gateway = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['via'],
+  properties: {
+    via: ipv4,
+    port: { type: 'string', pattern: PORT_NAME_PATTERN },
+  },
+} as const;
+
+const server = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['address', 'port', 'method'],
+  properties: {
+    address: ipv4,
+    port: l4port,
+    weight: { type: 'integer', minimum: 0, maximum: 65535, default: 1 },
+    method: { type: 'string', enum: METHODS },
+    // IPVS u_threshold / l_threshold: connection counts, 0 = no limit.
+    upperThreshold: { type: 'integer', minimum: 0, maximum: 4294967295 },
+    lowerThreshold: { type: 'integer', minimum: 0, maximum: 4294967295 },
+  },
+} as const;
+
+const service = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['protocol', 'vip', 'port'],
+  properties: {
+    protocol: { type: 'string', enum: ['tcp', 'udp'] },
+    vip: ipv4,
+    port: l4port,
+    scheduler: { type: 'string', enum: SCHEDULERS, default: 'wlc' },
+    schedFlags: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', enum: SCHED_FLAGS },
+      default: [],
+    },
+    persistence: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      default: null,
+      properties: {
+        timeout: { type: 'integer', minimum: 1, maximum: 2678400, default: 360 }, // ipvsadm max 31 days
+        netmask: { ...ipv4, default: '255.255.255.255' },
+      },
+    },
+    lipPool: { type: 'string', pattern: POOL_NAME_PATTERN },
+    mssClamp: { type: 'integer', minimum: 88, maximum: 65495 },
+    expireNodestConn: { type: 'boolean', default: false },
+    servers: { type: 'array', items: server, default: [] },
+  },
+} as const;
+
+export const configSchema = {
+  $id: 'https://fulcrum.dev/schema/config.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['dataplane', 'ports'],
+  properties: {
+    dataplane,
+    ports: { type: 'array', minItems: 1, maxItems: MAX_PORTS, items: port },
+    routes: { type: 'array', maxItems: MAX_ROUTES, items: route, default: [] },
+    defaultGateway: gateway,
+    lipPools: {
+      type: 'object',
+      default: {},
+      propertyNames: { type: 'string', pattern: POOL_NAME_PATTERN },
+      additionalProperties: { type: 'array', items: ipv4, uniqueItems: true },
+    },
+    timeouts: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      // IPVS defaults (ipvsadm -L --timeout on a fresh kernel).
+      properties: {
+        tcp: { ...seconds, default: 900 },
+        tcpFin: { ...seconds, default: 120 },
+        udp: { ...seconds, default: 300 },
+      },
+    },
+    api: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        listen: { ...ipv4, default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 1, maximum: 65535, default: 9180 },
+        token: { type: 'string', minLength: 8 },
+      },
+    },
+    services: { type: 'array', items: service, default: [] },
+    stateFile: { type: 'string', minLength: 1 },
+  },
+} as const;

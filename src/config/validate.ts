@@ -1,0 +1,480 @@
+// Config validation: schema first (shape, types, ranges, defaults), then the
+// semantic checks a schema cannot express (clashes, reachability, LVS rules).
+// Every problem is collected; the operator fixes a config in one pass, not one
+// error per restart.
+import Ajv, { type ErrorObject } from 'ajv';
+import { configSchema, PATTERN_DESCRIPTIONS } from './schema';
+import type { ConfigError, ConfigResult, FulcrumConfig } from './types';
+
+// ---------------------------------------------------------------- IPv4 helpers
+
+/** Dotted quad -> uint32, or null. Rejects leading zeros like the schema. */
+export function parseIPv4(s: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return null;
+  let v = 0;
+  for (let i = 1; i <= 4; i++) {
+    const part = m[i]!;
+    if (part.length > 1 && part.startsWith('0')) return null;
+    const n = Number(part);
+    if (n > 255) return null;
+    v = v * 256 + n;
+  }
+  return v >>> 0;
+}
+
+export function formatIPv4(v: number): string {
+  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+}
+
+export function maskOf(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+export interface Cidr {
+  ip: number;
+  len: number;
+}
+
+/** "a.b.c.d/len" -> {ip, len}; "default" is not accepted here. */
+export function parseCidr(s: string): Cidr | null {
+  const slash = s.indexOf('/');
+  if (slash < 0) return null;
+  const ip = parseIPv4(s.slice(0, slash));
+  const lenStr = s.slice(slash + 1);
+  if (ip === null || !/^\d{1,2}$/.test(lenStr)) return null;
+  const len = Number(lenStr);
+  if (len > 32) return null;
+  return { ip, len };
+}
+
+export function networkOf(ip: number, len: number): number {
+  return (ip & maskOf(len)) >>> 0;
+}
+
+export function prefixContains(net: number, len: number, ip: number): boolean {
+  return networkOf(ip, len) === networkOf(net, len);
+}
+
+export function prefixesOverlap(a: Cidr, b: Cidr): boolean {
+  const len = Math.min(a.len, b.len);
+  return networkOf(a.ip, len) === networkOf(b.ip, len);
+}
+
+/** True when a dotted-quad mask is contiguous ones then zeros. */
+export function isContiguousMask(v: number): boolean {
+  const inv = ~v >>> 0;
+  return (inv & (inv + 1)) === 0;
+}
+
+/** PCI BDF with optional domain and optional devargs after a comma. */
+const PCI_RE = /^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])(?:,.*)?$/;
+
+/** Normalised "dddd:bb:dd.f" if device is a PCI address, else null. */
+export function pciAddress(device: string): string | null {
+  const m = PCI_RE.exec(device);
+  if (!m) return null;
+  return `${(m[1] ?? '0000').toLowerCase()}:${m[2]!.toLowerCase()}:${m[3]!.toLowerCase()}.${m[4]}`;
+}
+
+/** The value of one devarg, e.g. devarg("net_af_packet0,iface=veth0", "iface"). */
+export function devarg(device: string, key: string): string | undefined {
+  for (const part of device.split(',').slice(1)) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq) === key) return part.slice(eq + 1);
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------- schema step
+
+const ajv = new Ajv({
+  allErrors: true,
+  useDefaults: true,
+  strict: true,
+  allowUnionTypes: true, // twin: string|false, persistence: object|null
+  verbose: true, // parentSchema lets us word range errors as "from 1 to 64"
+});
+const schemaValidate = ajv.compile(configSchema);
+
+/** "/ports/0/addresses/1/ip" -> "ports[0].addresses[1].ip" */
+export function pointerToPath(pointer: string): string {
+  if (pointer === '') return '';
+  let out = '';
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(seg)) out += `[${seg}]`;
+    else out += out === '' ? seg : `.${seg}`;
+  }
+  return out;
+}
+
+function join(base: string, key: string): string {
+  return base === '' ? key : `${base}.${key}`;
+}
+
+function schemaError(e: ErrorObject): ConfigError | null {
+  const base = pointerToPath(e.instancePath);
+  const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
+  const at = base === '' ? '(root)' : base;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const allowed = Object.keys((parent.properties as object | undefined) ?? {});
+      const hint = allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
+      return { path: join(base, key), message: `unknown key${hint}` };
+    }
+    case 'required': {
+      const key = (e.params as { missingProperty: string }).missingProperty;
+      return { path: join(base, key), message: 'is required' };
+    }
+    case 'type': {
+      const t = (e.params as { type: string | string[] }).type;
+      const types = (Array.isArray(t) ? t : String(t).split(',')).join(' or ');
+      return { path: at, message: `must be ${types}` };
+    }
+    case 'enum': {
+      const vals = (e.params as { allowedValues: unknown[] }).allowedValues;
+      return { path: at, message: `must be one of: ${vals.map((v) => JSON.stringify(v)).join(', ')}` };
+    }
+    case 'pattern': {
+      const p = (e.params as { pattern: string }).pattern;
+      return { path: at, message: PATTERN_DESCRIPTIONS[p] ?? `must match ${p}` };
+    }
+    case 'minimum':
+    case 'maximum': {
+      if (typeof parent.minimum === 'number' && typeof parent.maximum === 'number') {
+        // $comment carries the reason for a non-obvious bound.
+        const why = typeof parent.$comment === 'string' ? ` (${parent.$comment})` : '';
+        return { path: at, message: `must be from ${parent.minimum} to ${parent.maximum}${why}` };
+      }
+      return { path: at, message: e.message ?? 'out of range' };
+    }
+    case 'uniqueItems': {
+      // ajv scans from the end: j is the later (duplicate) index, i the first.
+      const { i, j } = e.params as { i: number; j: number };
+      return { path: `${at}[${Math.max(i, j)}]`, message: `duplicates item ${Math.min(i, j)}` };
+    }
+    case 'not':
+      // Only twin uses `not` (to reject `true`).
+      return { path: at, message: 'must be an interface name or false' };
+    case 'propertyNames':
+      // The nested pattern error already carries the detail; skip the summary.
+      return null;
+    default:
+      break;
+  }
+  // propertyNames sub-errors name the offending key, not the value.
+  const propName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  if (propName !== undefined) {
+    return { path: join(base, propName), message: `invalid name: ${e.message ?? ''}`.trim() };
+  }
+  return { path: at, message: e.message ?? 'invalid' };
+}
+
+function schemaErrors(errors: ErrorObject[]): ConfigError[] {
+  const out: ConfigError[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    let ce: ConfigError | null;
+    const propName = (e as ErrorObject & { propertyName?: string }).propertyName;
+    if (propName !== undefined && e.keyword === 'pattern') {
+      const p = (e.params as { pattern: string }).pattern;
+      ce = { path: join(pointerToPath(e.instancePath), propName), message: `invalid name: ${PATTERN_DESCRIPTIONS[p] ?? e.message}` };
+    } else {
+      ce = schemaError(e);
+    }
+    if (!ce) continue;
+    const k = `${ce.path}\0${ce.message}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(ce);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- semantic step
+
+export interface ValidateOptions {
+  /** CPUs this process may run on; enables the lcore-vs-CPU check. */
+  cpus?: number;
+}
+
+interface AddrRef {
+  ip: number;
+  len: number;
+  role: string;
+  port: number;
+  path: string;
+}
+
+const LOOPBACK = (ip: number): boolean => ip >>> 24 === 127;
+
+function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[] {
+  const errs: ConfigError[] = [];
+  const err = (path: string, message: string): void => {
+    errs.push({ path, message });
+  };
+
+  // --- dataplane / lcores
+  const dp = cfg.dataplane;
+  dp.workers.forEach((w, j) => {
+    if (w === dp.mainLcore) {
+      err(`dataplane.workers[${j}]`, `lcore ${w} is the main lcore (dataplane.mainLcore); workers must use other lcores`);
+    }
+  });
+  if (opts.cpus !== undefined && dp.lcoreMap === undefined) {
+    // Without lcoreMap we generate the mapping ourselves, one CPU per worker.
+    // An lcore id at or above the CPU count would mean stacking lcores on
+    // shared CPUs, which kills a poll-mode core's throughput: that must be an
+    // explicit operator choice through lcoreMap (tests do exactly that).
+    const n = opts.cpus;
+    dp.workers.forEach((w, j) => {
+      if (w >= n) {
+        err(`dataplane.workers[${j}]`,
+          `lcore ${w} is not below the ${n} available CPUs; to oversubscribe CPUs set dataplane.lcoreMap explicitly (e.g. "${dp.mainLcore}@(0-${Math.max(0, n - 1)}),${w}@${n > 1 ? 1 : 0}")`);
+      }
+    });
+    if (dp.mainLcore >= n) {
+      err('dataplane.mainLcore', `lcore ${dp.mainLcore} is not below the ${n} available CPUs; set dataplane.lcoreMap to use it`);
+    }
+  }
+
+  // --- ports
+  const byName = new Map<string, number>();
+  const devKeys = new Map<string, number>();
+  const ifaces = new Map<string, number>(); // af_packet iface= values
+  const twins = new Map<string, number>();
+  cfg.ports.forEach((p, i) => {
+    const prev = byName.get(p.name);
+    if (prev !== undefined) err(`ports[${i}].name`, `duplicate port name "${p.name}" (also ports[${prev}])`);
+    else byName.set(p.name, i);
+
+    // DPDK identifies a vdev by its instance name (before the first comma) and
+    // a NIC by its BDF, so those are what must be unique. "ring" ports are
+    // created per port by the addon and may repeat.
+    if (p.device !== 'ring') {
+      const pci = pciAddress(p.device);
+      const key = pci ?? p.device.split(',')[0]!;
+      const d = devKeys.get(key);
+      if (d !== undefined) err(`ports[${i}].device`, `device "${key}" is already used by ports[${d}]`);
+      else devKeys.set(key, i);
+      const iface = devarg(p.device, 'iface');
+      if (iface !== undefined) {
+        const f = ifaces.get(iface);
+        if (f !== undefined) err(`ports[${i}].device`, `interface "${iface}" is already used by ports[${f}]`);
+        else ifaces.set(iface, i);
+      }
+    }
+  });
+  cfg.ports.forEach((p, i) => {
+    if (p.twin === false) return;
+    if (p.twin.length > 15) {
+      err(`ports[${i}].twin`, `default twin name "${p.twin}" is longer than 15 characters; set twin explicitly`);
+    }
+    const t = twins.get(p.twin);
+    if (t !== undefined) err(`ports[${i}].twin`, `duplicate twin name "${p.twin}" (also ports[${t}])`);
+    else twins.set(p.twin, i);
+    const f = ifaces.get(p.twin);
+    if (f !== undefined) err(`ports[${i}].twin`, `twin "${p.twin}" is the af_packet interface of ports[${f}]`);
+  });
+
+  // --- addresses
+  const addrs: AddrRef[] = [];
+  const ipSeen = new Map<number, string>();
+  cfg.ports.forEach((p, i) => {
+    p.addresses.forEach((a, j) => {
+      const path = `ports[${i}].addresses[${j}].ip`;
+      const c = parseCidr(a.ip);
+      if (!c) {
+        err(path, 'invalid IPv4 address/prefix');
+        return;
+      }
+      if (c.len <= 30) {
+        const net = networkOf(c.ip, c.len);
+        const bcast = (net | ~maskOf(c.len)) >>> 0;
+        if (c.ip === net) err(path, `${formatIPv4(c.ip)} is the network address of /${c.len}`);
+        else if (c.ip === bcast) err(path, `${formatIPv4(c.ip)} is the broadcast address of /${c.len}`);
+      }
+      if (c.len === 0) err(path, 'prefix length 0 is not a connected network');
+      const dup = ipSeen.get(c.ip);
+      if (dup !== undefined) err(path, `${formatIPv4(c.ip)} is already configured at ${dup}`);
+      else ipSeen.set(c.ip, path);
+      addrs.push({ ip: c.ip, len: c.len, role: a.role, port: i, path });
+    });
+  });
+  // Connected prefixes: the same network on two ports would make egress
+  // ambiguous (the kernel would warn too). /32s carry no network.
+  const connected = addrs.filter((a) => a.len < 32 && a.len > 0);
+  for (let x = 0; x < connected.length; x++) {
+    const reported = new Set<string>(); // one error per other network, not per address
+    for (let y = 0; y < x; y++) {
+      const a = connected[x]!;
+      const b = connected[y]!;
+      const bKey = `${networkOf(b.ip, b.len)}/${b.len}@${b.port}`;
+      if (a.port !== b.port && prefixesOverlap(a, b) && !reported.has(bKey)) {
+        reported.add(bKey);
+        err(a.path, `${formatIPv4(networkOf(a.ip, a.len))}/${a.len} overlaps ${formatIPv4(networkOf(b.ip, b.len))}/${b.len} on port "${cfg.ports[b.port]!.name}" (${b.path})`);
+      }
+    }
+  }
+  const onLink = (ip: number, port?: number): AddrRef | undefined =>
+    connected.find((a) => (port === undefined || a.port === port) && prefixContains(a.ip, a.len, ip));
+
+  // --- routes and default gateway share the next-hop rules
+  const checkNextHop = (base: string, via: string, portName?: string): void => {
+    const v = parseIPv4(via);
+    if (v === null) return; // schema already said so
+    let portIdx: number | undefined;
+    if (portName !== undefined) {
+      portIdx = byName.get(portName);
+      if (portIdx === undefined) {
+        err(`${base}.port`, `unknown port "${portName}"`);
+        return;
+      }
+    }
+    if (ipSeen.has(v)) {
+      err(`${base}.via`, `${via} is one of our own addresses`);
+    } else if (!onLink(v, portIdx)) {
+      err(`${base}.via`, portName === undefined
+        ? `${via} is not on-link: no port address prefix contains it`
+        : `${via} is not on-link of port "${portName}"`);
+    }
+  };
+  const destSeen = new Map<string, string>();
+  cfg.routes.forEach((r, i) => {
+    const base = `routes[${i}]`;
+    let key = '0.0.0.0/0';
+    if (r.to !== 'default') {
+      const c = parseCidr(r.to);
+      if (!c) {
+        err(`${base}.to`, 'invalid IPv4 prefix');
+        return;
+      }
+      const net = networkOf(c.ip, c.len);
+      if (net !== c.ip) err(`${base}.to`, `host bits set: did you mean ${formatIPv4(net)}/${c.len}?`);
+      key = `${formatIPv4(net)}/${c.len}`;
+    }
+    const d = destSeen.get(key);
+    if (d !== undefined) err(`${base}.to`, `duplicate route to ${key} (also ${d})`);
+    else destSeen.set(key, base);
+    checkNextHop(base, r.via, r.port);
+  });
+  if (cfg.defaultGateway) {
+    const d = destSeen.get('0.0.0.0/0');
+    if (d !== undefined) err('defaultGateway', `a default route is already given at ${d}`);
+    checkNextHop('defaultGateway', cfg.defaultGateway.via, cfg.defaultGateway.port);
+  }
+
+  // --- LIP pools
+  const lipIps = new Set(addrs.filter((a) => a.role === 'lip').map((a) => a.ip));
+  for (const [name, ips] of Object.entries(cfg.lipPools)) {
+    ips.forEach((ip, k) => {
+      const v = parseIPv4(ip);
+      if (v !== null && !lipIps.has(v)) {
+        err(`lipPools.${name}[${k}]`, `${ip} is not a port address with role "lip"`);
+      }
+    });
+  }
+
+  // --- services
+  const vipIps = new Set(addrs.filter((a) => a.role === 'vip').map((a) => a.ip));
+  const svcSeen = new Map<string, number>();
+  cfg.services.forEach((s, i) => {
+    const base = `services[${i}]`;
+    const key = `${s.protocol}/${s.vip}:${s.port}`;
+    const prev = svcSeen.get(key);
+    if (prev !== undefined) err(base, `duplicate service ${s.protocol} ${s.vip}:${s.port} (also services[${prev}])`);
+    else svcSeen.set(key, i);
+
+    const vip = parseIPv4(s.vip);
+    if (vip !== null && !vipIps.has(vip)) err(`${base}.vip`, `${s.vip} is not a port address with role "vip"`);
+    if (s.port === 0 && s.persistence === null) {
+      err(`${base}.port`, 'port 0 (all ports) needs persistence, as in ipvsadm');
+    }
+    if (s.persistence) {
+      const m = parseIPv4(s.persistence.netmask);
+      if (m !== null && !isContiguousMask(m)) {
+        err(`${base}.persistence.netmask`, `${s.persistence.netmask} is not a contiguous netmask`);
+      }
+    }
+    s.schedFlags.forEach((f, k) => {
+      const want = f.slice(0, 2); // "sh" or "mh"
+      if (s.scheduler !== want) err(`${base}.schedFlags[${k}]`, `flag "${f}" only applies to scheduler "${want}"`);
+    });
+    if (s.lipPool !== undefined && !(s.lipPool in cfg.lipPools)) {
+      err(`${base}.lipPool`, `unknown LIP pool "${s.lipPool}"`);
+    } else if (s.servers.some((r) => r.method === 'fullnat')) {
+      // FULLNAT rewrites the source to a LIP; without one there is nothing to SNAT to.
+      const poolName = s.lipPool ?? 'default';
+      const pool = cfg.lipPools[poolName];
+      if (pool === undefined) {
+        err(`${base}.lipPool`, 'fullnat servers need a LIP pool: set lipPool or define lipPools.default');
+      } else if (pool.length === 0) {
+        err(`${base}.lipPool`, `fullnat servers need a LIP pool, and "${poolName}" is empty`);
+      }
+    }
+
+    const rsSeen = new Map<string, number>();
+    s.servers.forEach((r, k) => {
+      const rb = `${base}.servers[${k}]`;
+      const rkey = `${r.address}:${r.port}`;
+      const rp = rsSeen.get(rkey);
+      if (rp !== undefined) err(rb, `duplicate server ${rkey} (also servers[${rp}])`);
+      else rsSeen.set(rkey, k);
+      const rip = parseIPv4(r.address);
+      if (rip !== null && ipSeen.has(rip)) err(`${rb}.address`, `${r.address} is one of our own addresses`);
+      if (r.method === 'dr' || r.method === 'tun') {
+        // LVS forwards DR/TUN packets unmodified at L4: the RS sees the VIP
+        // port, so a different server port cannot be honoured.
+        if (r.port !== s.port) {
+          err(`${rb}.port`, `${r.method} cannot map ports: server port must equal the service port ${s.port}`);
+        }
+      } else if (s.port === 0 && r.port !== 0) {
+        err(`${rb}.port`, 'an all-ports service (port 0) cannot map to one server port; use 0');
+      } else if (s.port !== 0 && r.port === 0) {
+        err(`${rb}.port`, `${r.method} server port must be from 1 to 65535`);
+      }
+      if (r.method === 'dr' && rip !== null && !onLink(rip)) {
+        // DR only rewrites the MAC: the RS must share an L2 segment.
+        err(`${rb}.address`, `dr server ${r.address} is off-link: no port address prefix contains it`);
+      }
+      if (r.upperThreshold !== undefined && r.lowerThreshold !== undefined &&
+          r.upperThreshold > 0 && r.lowerThreshold > r.upperThreshold) {
+        err(`${rb}.lowerThreshold`, 'must not exceed upperThreshold');
+      }
+    });
+  });
+
+  // --- API: anything beyond loopback needs a token (DESIGN.md).
+  const listen = parseIPv4(cfg.api.listen);
+  if (listen !== null && !LOOPBACK(listen) && cfg.api.token === undefined) {
+    err('api.token', `is required when api.listen (${cfg.api.listen}) is not a loopback address`);
+  }
+  return errs;
+}
+
+/**
+ * Validate raw (parsed JSON/YAML) config. The input is not mutated; on
+ * success `config` carries every default. Semantic checks run only once the
+ * shape is right, since they would mostly repeat shape errors otherwise.
+ */
+export function validateConfig(raw: unknown, opts: ValidateOptions = {}): ConfigResult {
+  const data: unknown = raw === undefined ? undefined : structuredClone(raw);
+  if (!schemaValidate(data)) {
+    return { ok: false, errors: schemaErrors(schemaValidate.errors ?? []) };
+  }
+  const cfg = data as FulcrumConfig;
+  for (const p of cfg.ports) {
+    // Not a static schema default: it depends on the port name.
+    if (p.twin === undefined) p.twin = `fl-${p.name}`;
+  }
+  const errors = semanticChecks(cfg, opts);
+  return errors.length ? { ok: false, errors } : { ok: true, config: cfg };
+}
+
+/** "fulcrum: config: <path>: <reason>" lines, one per error. */
+export function formatConfigErrors(errors: ConfigError[]): string[] {
+  return errors.map((e) => `fulcrum: config: ${e.path || '(root)'}: ${e.message}`);
+}

@@ -1,0 +1,111 @@
+// Kernel twin setup. Each DPDK port may have a net_tap "twin" through which
+// the kernel sees the port's network (exception path: SSH, health-check
+// replies, ARP-less daemons). After the dataplane starts we give each twin the
+// port's MTU, addresses and routes, so the host is a normal host on its nets.
+import { execFileSync } from 'node:child_process';
+import type { FulcrumConfig } from '../config/types';
+import { devarg, pciAddress } from '../config/validate';
+import { resolveNextHopPort } from './plan';
+
+export interface HostCommand {
+  cmd: string;
+  args: string[];
+  /** Failure is tolerated (e.g. no IPv6 in this kernel). */
+  bestEffort: boolean;
+}
+
+/** Runs one command; throws with the tool's stderr on failure. */
+export type CommandRunner = (cmd: string, args: string[]) => void;
+
+export const execRunner: CommandRunner = (cmd, args) => {
+  try {
+    execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+    const detail = err.stderr?.toString().trim() || err.code || err.message;
+    throw new Error(detail.split('\n')[0]);
+  }
+};
+
+function disableIpv6(iface: string): HostCommand {
+  // sysctl keys use '/' where an interface name has '.' (e.g. VLAN eth0.10).
+  return {
+    cmd: 'sysctl',
+    args: ['-q', '-w', `net.ipv6.conf.${iface.replace(/\./g, '/')}.disable_ipv6=1`],
+    bestEffort: true,
+  };
+}
+
+/**
+ * Interfaces that net_af_packet ports sit on. The dataplane owns them: IPv6
+ * (router solicitations, DAD, MLD) from the kernel there is noise on the wire
+ * and in the dataplane's counters.
+ */
+export function underlayCommands(cfg: FulcrumConfig): HostCommand[] {
+  const out: HostCommand[] = [];
+  for (const p of cfg.ports) {
+    if (pciAddress(p.device) !== null || !p.device.startsWith('net_af_packet')) continue;
+    const iface = devarg(p.device, 'iface');
+    if (iface) out.push(disableIpv6(iface));
+  }
+  return out;
+}
+
+/** Every command that configures the twins, in order. Pure. */
+export function twinCommands(cfg: FulcrumConfig): HostCommand[] {
+  const out: HostCommand[] = [];
+  const twinOf = (idx: number): string | false => cfg.ports[idx]!.twin;
+  for (const p of cfg.ports) {
+    if (p.twin === false) continue;
+    const dev = p.twin;
+    // The twin mirrors an IPv4 appliance port; kernel IPv6 on it would leak
+    // packets the dataplane doesn't handle.
+    out.push(disableIpv6(dev));
+    out.push({ cmd: 'ip', args: ['link', 'set', 'dev', dev, 'mtu', String(p.mtu)], bestEffort: false });
+    for (const a of p.addresses) {
+      // Keep each address's own prefix (the kernel then knows the subnet for
+      // ARP and source selection) but only the DIP installs the connected
+      // route, so a VIP/LIP in the same subnet doesn't add a duplicate one.
+      const args = ['addr', 'replace', a.ip, 'dev', dev];
+      if (a.role !== 'dip') args.push('noprefixroute');
+      out.push({ cmd: 'ip', args, bestEffort: false });
+    }
+    out.push({ cmd: 'ip', args: ['link', 'set', 'dev', dev, 'up'], bestEffort: false });
+  }
+  // Routes after every twin is up: a next hop must be on-link when added.
+  const route = (to: string, via: string, portName?: string): void => {
+    const idx = resolveNextHopPort(cfg, via, portName);
+    const dev = twinOf(idx);
+    if (dev === false) return; // no kernel view of that port, nothing to route
+    out.push({ cmd: 'ip', args: ['route', 'replace', to, 'via', via, 'dev', dev], bestEffort: false });
+  };
+  for (const r of cfg.routes) route(r.to, r.via, r.port);
+  if (cfg.defaultGateway) route('default', cfg.defaultGateway.via, cfg.defaultGateway.port);
+  return out;
+}
+
+/**
+ * Run commands; best-effort failures are ignored, the rest are collected and
+ * thrown as one Error so the operator sees every problem at once.
+ */
+export function runHostCommands(cmds: HostCommand[], run: CommandRunner = execRunner): void {
+  const failures: string[] = [];
+  for (const c of cmds) {
+    try {
+      run(c.cmd, c.args);
+    } catch (e) {
+      if (!c.bestEffort) failures.push(`\`${c.cmd} ${c.args.join(' ')}\`: ${(e as Error).message}`);
+    }
+  }
+  if (failures.length) {
+    throw new Error(`twin setup failed: ${failures.join('; ')}`);
+  }
+}
+
+export function configureTwins(cfg: FulcrumConfig, run: CommandRunner = execRunner): void {
+  runHostCommands(twinCommands(cfg), run);
+}
+
+export function prepareUnderlay(cfg: FulcrumConfig, run: CommandRunner = execRunner): void {
+  runHostCommands(underlayCommands(cfg), run);
+}

@@ -1,0 +1,116 @@
+// Daemon lifecycle: EAL init -> dataplane start -> publish network view ->
+// kernel twins. Shared by the CLI, the API and tests. The addon is loaded
+// lazily (only in start()) so config validation and dry runs work on hosts
+// without DPDK or an addon build.
+import type { FulcrumConfig } from '../config/types';
+import type {
+  NativeAddon, NativeDataplaneConf, NativeForwardingConf, NativePortInfo, NativeStats,
+} from '../native/addon';
+import { loadNative } from '../native/addon';
+import { planEal, probeHost, type HostFacts } from '../dataplane/eal';
+import { planDataplane, planForwarding } from '../dataplane/plan';
+import {
+  configureTwins, execRunner, prepareUnderlay, twinCommands, underlayCommands,
+  type CommandRunner, type HostCommand,
+} from '../dataplane/twin';
+
+export interface AppliancePlan {
+  eal: string[];
+  memory: { hugepages: boolean; note: string };
+  dataplane: NativeDataplaneConf;
+  forwarding: NativeForwardingConf;
+  hostCommands: HostCommand[];
+}
+
+export interface ApplianceOptions {
+  /** Injected for tests; default loads the built addon. */
+  addon?: NativeAddon;
+  host?: HostFacts;
+  /** Runs `ip`/`sysctl`; tests inject a recorder. */
+  run?: CommandRunner;
+  /** Skip kernel twin configuration (tests without privileges). */
+  skipHostConfig?: boolean;
+}
+
+type State = 'idle' | 'eal' | 'running' | 'stopped';
+
+/** Everything start() will do, computed without touching DPDK or the host. */
+export function planAppliance(cfg: FulcrumConfig, host: HostFacts): AppliancePlan {
+  const eal = planEal(cfg, host);
+  return {
+    eal: eal.args,
+    memory: { hugepages: eal.hugepages, note: eal.memoryNote },
+    dataplane: planDataplane(cfg),
+    forwarding: planForwarding(cfg),
+    hostCommands: [...underlayCommands(cfg), ...twinCommands(cfg)],
+  };
+}
+
+export class Appliance {
+  private state: State = 'idle';
+  private addon: NativeAddon | undefined;
+  private readonly run: CommandRunner;
+  private plan_: AppliancePlan | undefined;
+
+  constructor(
+    readonly config: FulcrumConfig,
+    private readonly opts: ApplianceOptions = {},
+  ) {
+    this.addon = opts.addon;
+    this.run = opts.run ?? execRunner;
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  get plan(): AppliancePlan | undefined {
+    return this.plan_;
+  }
+
+  /** Throws Error(message) on any failure; call stop() afterwards to clean up. */
+  start(): AppliancePlan {
+    if (this.state !== 'idle') throw new Error(`cannot start: appliance is ${this.state}`);
+    // Plan first: memory/lcore problems surface before DPDK is touched.
+    const plan = planAppliance(this.config, this.opts.host ?? probeHost());
+    this.plan_ = plan;
+    const addon = (this.addon ??= loadNative());
+    if (!this.opts.skipHostConfig) prepareUnderlay(this.config, this.run);
+    addon.ealInit(plan.eal);
+    this.state = 'eal';
+    addon.start(plan.dataplane);
+    this.state = 'running';
+    addon.publish(plan.forwarding);
+    // Twins exist only once the tap ports are up, hence after start().
+    if (!this.opts.skipHostConfig) configureTwins(this.config, this.run);
+    return plan;
+  }
+
+  /** Idempotent; safe after a failed start(). */
+  stop(): void {
+    const addon = this.addon;
+    if (!addon || this.state === 'idle' || this.state === 'stopped') {
+      this.state = this.state === 'idle' ? 'idle' : 'stopped';
+      return;
+    }
+    try {
+      addon.stop(); // fl_dp_stop is idempotent and fine after a half start
+    } finally {
+      this.state = 'stopped';
+      addon.cleanup(); // EAL memory; nothing may call the addon after this
+    }
+  }
+
+  stats(): NativeStats {
+    return this.live().stats();
+  }
+
+  ports(): NativePortInfo[] {
+    return this.live().ports();
+  }
+
+  private live(): NativeAddon {
+    if (this.state !== 'running' || !this.addon) throw new Error('dataplane is not running');
+    return this.addon;
+  }
+}

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const CLI = path.resolve(__dirname, '../../src/cli/fulcrum.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fulcrum-cli-'));
+
+function run(args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
+}
+
+test('daemon with a bad config exits 2 with one line per error', () => {
+  const f = path.join(dir, 'bad.json');
+  fs.writeFileSync(f, JSON.stringify({ dataplane: { workers: [1], burst: 500 }, ports: [{ name: 'lan', device: 'ring' }] }));
+  const r = run(['daemon', '--config', f]);
+  assert.equal(r.status, 2);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, 'fulcrum: config: dataplane.burst: must be from 1 to 64\n');
+});
+
+test('several errors: several lines, no stack trace', () => {
+  const f = path.join(dir, 'bad2.yaml');
+  fs.writeFileSync(f, 'dataplane:\n  workers: [1]\n  bogus: 1\nports:\n  - name: LAN\n    device: ring\n');
+  const r = run(['daemon', '--config', f]);
+  assert.equal(r.status, 2);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.deepEqual(lines.map((l) => l.split(':').slice(0, 3).join(':')), [
+    'fulcrum: config: dataplane.bogus',
+    'fulcrum: config: ports[0].name',
+  ]);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('syntax error: exits 2 with the line/col', () => {
+  const f = path.join(dir, 'syntax.json');
+  fs.writeFileSync(f, '{"dataplane": }');
+  const r = run(['daemon', '--config', f]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^fulcrum: config: .*syntax\.json: line 1, col \d+: .+\n$/);
+});
+
+test('missing --config is a usage error', () => {
+  const r = run(['daemon']);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+});
+
+test('--dry-run prints the plan as JSON without the addon', () => {
+  const f = path.join(dir, 'ok.json');
+  fs.writeFileSync(f, JSON.stringify({
+    // lcoreMap and no hugepages keep the output independent of this host.
+    dataplane: { workers: [1], lcoreMap: '0@0,1@0', memory: { hugepages: 'off', sizeMB: 128 } },
+    ports: [{ name: 'lan', device: 'ring', addresses: [{ ip: '198.18.0.1/24', role: 'dip' }] }],
+  }));
+  const r = run(['daemon', '--config', f, '--dry-run']);
+  assert.equal(r.status, 0, r.stderr);
+  const plan = JSON.parse(r.stdout);
+  assert.ok(plan.eal.includes('--lcores=0@0,1@0'));
+  assert.ok(plan.eal.includes('--no-huge'));
+  assert.deepEqual(plan.forwarding.routes, [{ prefix: '198.18.0.0', len: 24, port: 0, gateway: null }]);
+  assert.equal(plan.dataplane.ports[0].twin, 'fl-lan');
+});
