@@ -144,6 +144,71 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
     Napi::Value gw = r.Get("gateway");
     net->routes[i].gateway = (gw.IsNull() || gw.IsUndefined()) ? 0 : ParseIp(env, gw, what + ".gateway");
   }
+  // Services: storage lives until fl_net_publish has copied it.
+  std::vector<fl_service_conf> svcs;
+  std::vector<std::vector<fl_server_conf>> servers;
+  std::vector<std::vector<uint32_t>> lips;
+  Napi::Value sv = o.Get("services");
+  if (sv.IsArray()) {
+    Napi::Array arr = sv.As<Napi::Array>();
+    if (arr.Length() > FL_MAX_SERVICES) Throw(env, "too many services");
+    svcs.resize(arr.Length());
+    servers.resize(arr.Length());
+    lips.resize(arr.Length());
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Object so = arr.Get(i).As<Napi::Object>();
+      std::string what = "services[" + std::to_string(i) + "]";
+      fl_service_conf &c = svcs[i];
+      std::memset(&c, 0, sizeof(c));
+      c.id = U32(env, so, "id", 0, true);
+      std::string proto = so.Get("proto").IsString() ? so.Get("proto").As<Napi::String>().Utf8Value() : "";
+      if (proto == "tcp") c.proto = 6;
+      else if (proto == "udp") c.proto = 17;
+      else Throw(env, what + ".proto: tcp or udp");
+      c.vip = ParseIp(env, so.Get("vip"), what + ".vip");
+      c.port = static_cast<uint16_t>(U32(env, so, "port", 0, true));
+      std::string sched = so.Get("sched").IsString() ? so.Get("sched").As<Napi::String>().Utf8Value() : "rr";
+      c.sched = sched == "wrr" ? FL_SCHED_SIMPLE_WRR : FL_SCHED_SIMPLE_RR;
+      c.expire_nodest = so.Get("expireNodest").ToBoolean() ? 1 : 0;
+      c.mss_clamp = static_cast<uint16_t>(U32(env, so, "mssClamp", 0));
+      Napi::Array ra = so.Get("servers").As<Napi::Array>();
+      servers[i].resize(ra.Length());
+      for (uint32_t j = 0; j < ra.Length(); j++) {
+        Napi::Object ro = ra.Get(j).As<Napi::Object>();
+        std::string rw = what + ".servers[" + std::to_string(j) + "]";
+        fl_server_conf &r = servers[i][j];
+        r.id = U32(env, ro, "id", 0, true);
+        r.ip = ParseIp(env, ro.Get("ip"), rw + ".ip");
+        r.port = static_cast<uint16_t>(U32(env, ro, "port", 0, true));
+        r.weight = U32(env, ro, "weight", 1);
+        std::string m = ro.Get("method").IsString() ? ro.Get("method").As<Napi::String>().Utf8Value() : "fullnat";
+        if (m == "fullnat") r.method = FL_FWD_FULLNAT;
+        else if (m == "dr") r.method = FL_FWD_DR;
+        else if (m == "nat") r.method = FL_FWD_NAT;
+        else if (m == "tun") r.method = FL_FWD_TUN;
+        else Throw(env, rw + ".method: fullnat, dr, nat or tun");
+      }
+      c.n_servers = static_cast<unsigned>(servers[i].size());
+      c.servers = servers[i].data();
+      Napi::Value lv = so.Get("lips");
+      if (lv.IsArray()) {
+        Napi::Array la = lv.As<Napi::Array>();
+        for (uint32_t j = 0; j < la.Length(); j++)
+          lips[i].push_back(ParseIp(env, la.Get(j), what + ".lips[" + std::to_string(j) + "]"));
+      }
+      c.n_lips = static_cast<unsigned>(lips[i].size());
+      c.lips = lips[i].data();
+    }
+  }
+  net->n_services = static_cast<unsigned>(svcs.size());
+  net->services = svcs.data();
+  Napi::Value tv = o.Get("timeouts");
+  if (tv.IsObject()) {
+    Napi::Object t = tv.As<Napi::Object>();
+    net->timeout_tcp = U32(env, t, "tcp", 0);
+    net->timeout_tcpfin = U32(env, t, "tcpFin", 0);
+    net->timeout_udp = U32(env, t, "udp", 0);
+  }
   char err[FL_ERR_LEN] = {0};
   if (fl_net_publish(net.get(), err, sizeof(err)) != 0) Throw(env, err);
   return env.Undefined();

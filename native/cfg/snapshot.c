@@ -7,6 +7,7 @@
 #include <rte_malloc.h>
 
 #include "snapshot.h"
+#include "../fastpath/lport.h"
 
 struct fl_snapshot *fl_snap_current;
 struct rte_rcu_qsbr *fl_rcu;
@@ -29,6 +30,9 @@ static void snap_free(struct fl_snapshot *s)
 		return;
 	if (s->lpm)
 		rte_lpm_free(s->lpm);
+	rte_free(s->services);
+	rte_free(s->servers);
+	rte_free(s->lip_slots);
 	rte_free(s);
 }
 
@@ -58,6 +62,98 @@ static int add_local(struct fl_snapshot *s, const struct fl_addr *a, char *err, 
 	}
 	snprintf(err, errlen, "too many addresses");
 	return -1;
+}
+
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, char *err, size_t errlen)
+{
+	memset(s->svc_tbl, 0xff, sizeof(s->svc_tbl));   /* -1: empty */
+	fl_timeouts_default(&s->timeouts);
+	fl_timeouts_set_ipvsadm(&s->timeouts, net->timeout_tcp, net->timeout_tcpfin, net->timeout_udp);
+	if (net->n_services > FL_MAX_SERVICES) {
+		snprintf(err, errlen, "too many services (max %d)", FL_MAX_SERVICES);
+		return -1;
+	}
+	unsigned n_srv = 0, n_lip = 0;
+	for (unsigned i = 0; i < net->n_services; i++) {
+		n_srv += net->services[i].n_servers;
+		n_lip += net->services[i].n_lips;
+	}
+	s->services = rte_zmalloc("fl_svcs", sizeof(*s->services) * (net->n_services + 1), 0);
+	s->servers = rte_zmalloc("fl_srvs", sizeof(*s->servers) * (n_srv + 1), 0);
+	s->lip_slots = rte_zmalloc("fl_lips", sizeof(*s->lip_slots) * (n_lip + 1), 0);
+	if (!s->services || !s->servers || !s->lip_slots) {
+		snprintf(err, errlen, "out of memory building services");
+		return -1;
+	}
+	unsigned si = 0, li = 0;
+	for (unsigned i = 0; i < net->n_services; i++) {
+		const struct fl_service_conf *c = &net->services[i];
+		struct fl_snap_service *v = &s->services[i];
+		if (c->id >= FL_MAX_SERVICE_IDS) {
+			snprintf(err, errlen, "service id %u out of range", c->id);
+			return -1;
+		}
+		v->id = c->id;
+		v->vip = rte_cpu_to_be_32(c->vip);
+		v->port = rte_cpu_to_be_16(c->port);
+		v->proto = c->proto;
+		v->sched = c->sched;
+		v->expire_nodest = c->expire_nodest;
+		v->mss_clamp = c->mss_clamp;
+		v->first_server = si;
+		v->n_servers = c->n_servers;
+		s->svc_expire_nodest[c->id] = c->expire_nodest;
+		for (unsigned j = 0; j < c->n_servers; j++) {
+			const struct fl_server_conf *rc = &c->servers[j];
+			if (rc->id >= FL_MAX_SERVER_IDS) {
+				snprintf(err, errlen, "server id %u out of range", rc->id);
+				return -1;
+			}
+			struct fl_snap_server *r = &s->servers[si++];
+			r->id = rc->id;
+			r->ip = rte_cpu_to_be_32(rc->ip);
+			r->port = rte_cpu_to_be_16(rc->port);
+			r->method = rc->method;
+			r->weight = rc->weight;
+			s->server_present[rc->id] = 1;
+			if (rc->weight > v->max_weight)
+				v->max_weight = rc->weight;
+			v->gcd_weight = gcd(v->gcd_weight, rc->weight);
+		}
+		v->first_lip = li;
+		v->n_lips = c->n_lips;
+		for (unsigned j = 0; j < c->n_lips; j++) {
+			int slot = fl_lip_register(rte_cpu_to_be_32(c->lips[j]), err, errlen);
+			if (slot < 0)
+				return -1;
+			s->lip_slots[li++] = (uint16_t)slot;
+		}
+		uint32_t h = fl_svc_hash(v->vip, v->port, v->proto) & (FL_SVC_TBL_SIZE - 1);
+		for (unsigned k = 0;; k++) {
+			int16_t *e = &s->svc_tbl[(h + k) & (FL_SVC_TBL_SIZE - 1)];
+			if (*e < 0) {
+				*e = (int16_t)i;
+				break;
+			}
+			const struct fl_snap_service *o = &s->services[*e];
+			if (o->vip == v->vip && o->port == v->port && o->proto == v->proto) {
+				snprintf(err, errlen, "duplicate service (proto %u, port %u)", c->proto, c->port);
+				return -1;
+			}
+		}
+	}
+	s->n_services = net->n_services;
+	return 0;
 }
 
 int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
@@ -123,6 +219,8 @@ int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
 		}
 		s->n_routes = net->n_routes;
 	}
+	if (build_services(s, net, err, errlen))
+		goto fail;
 	struct fl_snapshot *old = fl_snap_current;
 	__atomic_store_n(&fl_snap_current, s, __ATOMIC_RELEASE);
 	/* Wait until every worker has passed a quiescent point: none can still

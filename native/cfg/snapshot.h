@@ -9,6 +9,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "fulcrum.h"
+#include "../session/tcp_state.h"
 
 #define FL_ADDR_TBL_SIZE 4096   /* power of two, > 2 * FL_MAX_ADDRS */
 
@@ -24,6 +25,30 @@ struct fl_nexthop {
 	uint16_t port;
 };
 
+#define FL_SVC_TBL_SIZE 4096   /* power of two, > 2 * FL_MAX_SERVICES */
+
+struct fl_snap_server {
+	uint32_t id;
+	uint32_t ip;                /* network order */
+	uint16_t port;              /* network order */
+	uint8_t method;
+	uint8_t pad;
+	uint32_t weight;
+};
+
+struct fl_snap_service {
+	uint32_t id;
+	uint32_t vip;               /* network order */
+	uint16_t port;              /* network order */
+	uint8_t proto;
+	uint8_t sched;
+	uint8_t expire_nodest;
+	uint16_t mss_clamp;
+	uint32_t first_server, n_servers;   /* into servers[] */
+	uint32_t max_weight, gcd_weight;    /* wrr stepping, as IPVS */
+	uint32_t first_lip, n_lips;         /* into lip_slots[] */
+};
+
 struct fl_snapshot {
 	uint64_t gen;
 	/* Local addresses: open addressing keyed by IP (linear probe). */
@@ -37,7 +62,39 @@ struct fl_snapshot {
 	struct fl_nexthop nh[FL_MAX_ROUTES];
 	unsigned n_routes;
 	int default_nh;             /* index into nh[] of 0.0.0.0/0, or -1 */
+
+	/* Services: open addressing on (vip, port, proto) into services[]. */
+	int16_t svc_tbl[FL_SVC_TBL_SIZE];
+	unsigned n_services;
+	struct fl_snap_service *services;
+	struct fl_snap_server *servers;
+	uint16_t *lip_slots;        /* slots in the global LIP registry */
+	/* Indexed by stable id: is the real server configured, and should the
+	 * sessions of a removed server expire (IPVS expire_nodest_conn)? */
+	uint8_t server_present[FL_MAX_SERVER_IDS];
+	uint8_t svc_expire_nodest[FL_MAX_SERVICE_IDS];
+	struct fl_timeouts timeouts;
 };
+
+static inline uint32_t fl_svc_hash(uint32_t vip, uint16_t port, uint8_t proto)
+{
+	return ((vip ^ ((uint32_t)port << 16) ^ proto) * 2654435761u) >> 20;
+}
+
+static inline const struct fl_snap_service *fl_svc_lookup(const struct fl_snapshot *s, uint32_t vip,
+							  uint16_t port, uint8_t proto)
+{
+	uint32_t h = fl_svc_hash(vip, port, proto) & (FL_SVC_TBL_SIZE - 1);
+	for (unsigned i = 0; i < FL_SVC_TBL_SIZE; i++) {
+		int16_t idx = s->svc_tbl[(h + i) & (FL_SVC_TBL_SIZE - 1)];
+		if (idx < 0)
+			return NULL;
+		const struct fl_snap_service *v = &s->services[idx];
+		if (v->vip == vip && v->port == port && v->proto == proto)
+			return v;
+	}
+	return NULL;
+}
 
 /* Current snapshot; workers load it once per poll loop. */
 extern struct fl_snapshot *fl_snap_current;

@@ -2,14 +2,51 @@
  * thread) becomes the main lcore and runs the control plane only. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_log.h>
 
 #include "fulcrum.h"
 
 static int eal_up;
+static FILE *dpdk_log;
+
+/* DPDK logs into an anonymous file rather than the daemon's stderr, so an
+ * operator sees one line per problem; the line that explains a failure is
+ * looked up there and folded into the error (FULCRUM_DPDK_LOG=stderr keeps
+ * DPDK's own output on stderr for debugging). */
+static void capture_logs(void)
+{
+	const char *mode = getenv("FULCRUM_DPDK_LOG");
+	if (mode && strcmp(mode, "stderr") == 0)
+		return;
+	dpdk_log = tmpfile();
+	if (dpdk_log)
+		rte_openlog_stream(dpdk_log);
+}
+
+int fl_log_find(const char *needle, char *out, size_t len)
+{
+	if (!dpdk_log || !len)
+		return -1;
+	fflush(dpdk_log);
+	long end = ftell(dpdk_log);
+	rewind(dpdk_log);
+	char line[512];
+	int found = -1;
+	while (fgets(line, sizeof(line), dpdk_log)) {
+		if (needle && !strstr(line, needle))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(out, len, "%s", line);
+		found = 0;
+	}
+	fseek(dpdk_log, end, SEEK_SET);
+	return found;
+}
 
 int fl_eal_init(int argc, char **argv, char *err, size_t errlen)
 {
@@ -17,13 +54,17 @@ int fl_eal_init(int argc, char **argv, char *err, size_t errlen)
 		snprintf(err, errlen, "EAL already initialised");
 		return -1;
 	}
+	capture_logs();
 	/* rte_eal_init may permute argv; it gets a private copy from the glue. */
 	int rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
-		snprintf(err, errlen, "EAL init failed: %s (%s)", rte_strerror(rte_errno),
+		char why[256] = "";
+		fl_log_find("EAL: ", why, sizeof(why));
+		snprintf(err, errlen, "EAL init failed: %s (%s)%s%s", rte_strerror(rte_errno),
 			 rte_errno == ENOMEM ? "not enough hugepage memory" :
 			 rte_errno == EINVAL ? "bad EAL arguments, e.g. an lcore that does not exist" :
-			 rte_errno == EALREADY ? "already initialised" : "see the EAL log above");
+			 rte_errno == EALREADY ? "already initialised" : "see the DPDK log",
+			 why[0] ? ": " : "", why);
 		return -1;
 	}
 	eal_up = 1;

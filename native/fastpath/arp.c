@@ -48,7 +48,11 @@ void fl_arp_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned por
 		return;
 	}
 	if (op == RTE_ARP_OP_REPLY && ours) {
-		fl_to_kernel(w, port, m);
+		/* Learned above; the kernel twin learns from it too. */
+		if (fl_ports[port].twin_id != FL_NO_PORT)
+			fl_to_kernel(w, port, m);
+		else
+			rte_pktmbuf_free(m);
 		return;
 	}
 	if (gratuitous && fl_ports[port].twin_id != FL_NO_PORT) {

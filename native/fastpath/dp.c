@@ -9,6 +9,8 @@
 
 #include "dp.h"
 #include "neigh.h"
+#include "lb.h"
+#include "lport.h"
 
 struct fl_dp_state fl_dp;
 unsigned fl_dp_n_workers;
@@ -85,11 +87,16 @@ int fl_dp_start(const struct fl_dp_conf *conf, char *err, size_t errlen)
 		w->lcore = conf->worker_lcores[i];
 		w->ctr = &fl_counters[i].c;
 	}
+	if (fl_redirect_init(conf->n_workers, err, errlen))
+		goto fail;
+	for (unsigned i = 0; i < conf->n_workers; i++)
+		if (fl_lb_worker_init(&fl_dp.workers[i], err, errlen))
+			goto fail;
 	fl_dp_n_workers = conf->n_workers;
 	if (fl_service_start(err, errlen))
 		goto fail;
 	fl_dp.running = true;
-	for (unsigned i = 0; i < conf->n_workers; i++) {
+	for (unsigned i = 0; i < conf->n_workers && !conf->no_launch; i++) {
 		if (rte_eal_remote_launch(fl_worker_main, &fl_dp.workers[i], conf->worker_lcores[i]) != 0) {
 			snprintf(err, errlen, "cannot launch worker on lcore %u (busy?)", conf->worker_lcores[i]);
 			goto fail;
@@ -112,6 +119,11 @@ void fl_dp_stop(void)
 	fl_service_stop();
 	fl_ports_close();
 	fl_snap_teardown();
+	if (fl_dp.workers)
+		for (unsigned i = 0; i < fl_dp.conf.n_workers; i++)
+			fl_lb_worker_free(&fl_dp.workers[i]);
+	fl_redirect_free();
+	fl_lips_teardown();
 	rte_free(fl_dp.workers);
 	fl_dp.workers = NULL;
 	fl_dp_n_workers = 0;

@@ -32,6 +32,15 @@ struct fl_pending {
 	uint16_t port;
 };
 
+/* Per-worker scheduler position of one service (IPVS rr/wrr marks). */
+struct fl_sched_mark {
+	uint64_t gen;                /* snapshot the mark was computed for */
+	int32_t i, cw;
+	uint32_t lip_rr;
+};
+
+struct fl_sess_table;
+
 struct fl_worker {
 	unsigned idx;                /* worker index = RX/TX queue id = RCU thread id */
 	unsigned lcore;
@@ -42,6 +51,10 @@ struct fl_worker {
 	uint64_t now_ms;
 	unsigned n_pending;
 	struct fl_pending pending[FL_PENDING_MAX];
+	struct fl_sess_table *sess;           /* written by this worker only */
+	struct fl_sched_mark *marks;          /* FL_MAX_SERVICE_IDS entries */
+	struct rte_ring *redir_out[FL_MAX_WORKERS];   /* to worker j (SP/SC) */
+	struct rte_ring *redir_in[FL_MAX_WORKERS];    /* from worker j */
 } __rte_cache_aligned;
 
 struct fl_dp_state {
@@ -92,13 +105,21 @@ static inline void fl_drop_pkt(struct fl_worker *w, struct rte_mbuf *m, enum fl_
 }
 
 /* ---- handlers ---- */
+/* Local delivery of a validated IPv4 packet: echo in the fast path, the rest
+ * to the kernel twin. */
+void fl_ipv4_local(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,
+		   struct rte_ipv4_hdr *ip, unsigned ihl);
 void fl_arp_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m);
-void fl_ipv4_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m);
 /* Route an IPv4 packet whose L3 header starts after a 14-byte Ethernet header
  * toward dst (network order): fills in the Ethernet header and transmits, or
  * parks it until the next hop resolves. */
 void fl_ipv4_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t dst);
 void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s);
+
+/* Benchmark entry points (worker.c). */
+void fl_bench_rx(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n);
+void fl_bench_macswap(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n);
+void fl_bench_flush(struct fl_worker *w);
 
 /* ICMP error the director originates (time exceeded, port unreachable,
  * fragmentation needed), quoting `orig` (which stays owned by the caller). */

@@ -91,27 +91,10 @@ static void echo_reply(struct fl_worker *w, const struct fl_snapshot *s, struct 
 	fl_ipv4_output(w, s, m, ip->dst_addr);
 }
 
-void fl_ipv4_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m)
+void fl_ipv4_local(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,
+		   struct rte_ipv4_hdr *ip, unsigned ihl)
 {
-	const unsigned l2 = sizeof(struct rte_ether_hdr);
-	uint32_t len = rte_pktmbuf_pkt_len(m);
-	if (unlikely(len < l2 + sizeof(struct rte_ipv4_hdr) || rte_pktmbuf_data_len(m) < l2 + sizeof(struct rte_ipv4_hdr)))
-		return fl_drop_pkt(w, m, FL_DROP_MALFORMED);
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
-	unsigned ihl = (ip->version_ihl & 0x0f) * 4u;
 	unsigned tot = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || tot < ihl || l2 + tot > len ||
-		     rte_pktmbuf_data_len(m) < l2 + ihl))
-		return fl_drop_pkt(w, m, FL_DROP_MALFORMED);
-	if (unlikely(rte_raw_cksum(ip, ihl) != 0xffff))
-		return fl_drop_pkt(w, m, FL_DROP_BAD_CSUM);
-	if (len > l2 + tot)   /* Ethernet padding */
-		rte_pktmbuf_trim(m, len - (l2 + tot));
-
-	const struct fl_local_addr *local = fl_local_lookup(s, ip->dst_addr);
-	if (!local)
-		return fl_drop_pkt(w, m, FL_DROP_NOT_FOR_US);
-
 	bool fragment = (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0;
 	if (ip->next_proto_id == IPPROTO_ICMP && !fragment) {
 		if (tot - ihl < sizeof(struct rte_icmp_hdr))

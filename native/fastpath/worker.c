@@ -8,6 +8,7 @@
 
 #include "dp.h"
 #include "neigh.h"
+#include "lb.h"
 
 void fl_tx_flush(struct fl_worker *w, unsigned port)
 {
@@ -46,21 +47,10 @@ static void flush_all(struct fl_worker *w)
 	}
 }
 
-static inline void dispatch(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m)
-{
-	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr)))
-		return fl_drop_pkt(w, m, FL_DROP_MALFORMED);
-	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-	uint16_t et = eh->ether_type;
-	if (likely(et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)))
-		return fl_ipv4_input(w, s, port, m);
-	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
-		return fl_arp_input(w, s, port, m);
-	fl_drop_pkt(w, m, FL_DROP_UNSUPPORTED);
-}
-
 static void rx_port(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct fl_lb_pkt lb[FL_MAX_BURST];
+	unsigned nlb = 0;
 	uint64_t bytes = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
@@ -68,11 +58,55 @@ static void rx_port(struct fl_worker *w, const struct fl_snapshot *s, unsigned p
 	}
 	w->ctr->port[port].rx_pkts += n;
 	w->ctr->port[port].rx_bytes += bytes;
+	/* Stage 1: validate and classify; what is not for the LB is handled
+	 * here and now. Stage 2 looks the LB candidates up in one bulk call. */
 	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i + 1], void *, 64));
-		dispatch(w, s, port, pkts[i]);
+		if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr))) {
+			fl_drop_pkt(w, m, FL_DROP_MALFORMED);
+			continue;
+		}
+		uint16_t et = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type;
+		if (likely(et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))) {
+			if (fl_ipv4_pre(w, s, port, m, &lb[nlb], false) == FL_PRE_LB)
+				nlb++;
+		} else if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+			fl_arp_input(w, s, port, m);
+		} else {
+			fl_drop_pkt(w, m, FL_DROP_UNSUPPORTED);
+		}
 	}
+	if (nlb)
+		fl_lb_burst(w, s, lb, nlb);
+}
+
+/* Benchmarks drive the worker's processing routine directly, on the
+ * calling lcore, with packets they built (dataplane started with no_launch). */
+void fl_bench_rx(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct fl_snapshot *s = fl_snap_get();
+	w->now_ms = rte_rdtsc() / fl_dp.tsc_per_ms;
+	rx_port(w, s, port, pkts, n);
+}
+
+void fl_bench_macswap(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n)
+{
+	w->ctr->port[port].rx_pkts += n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+		struct rte_ether_addr t = eh->dst_addr;
+		eh->dst_addr = eh->src_addr;
+		eh->src_addr = t;
+		fl_tx(w, port, pkts[i]);
+	}
+}
+
+void fl_bench_flush(struct fl_worker *w)
+{
+	flush_all(w);
+	fl_lb_expire(w, 64);
 }
 
 /* Whatever the kernel sends on a twin leaves through its DPDK port as is. */
@@ -115,8 +149,11 @@ int fl_worker_main(void *arg)
 					}
 				}
 			}
+			if (fl_dp.conf.n_workers > 1)
+				got += fl_lb_redirect_poll(w, s);
 			if (w->n_pending)
 				fl_pending_run(w, s);
+			fl_lb_expire(w, 64);
 			if (w->idx == 0) {
 				uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(fl_svc_tx_ring, (void **)pkts, burst, NULL);
 				for (uint16_t i = 0; i < n; i++)

@@ -53,6 +53,7 @@ struct fl_dp_conf {
 	unsigned idle_sleep_us;        /* 0 = busy poll; >0 = nap after idle loops */
 	unsigned neigh_timeout_s;      /* neighbour entry lifetime */
 	uint32_t sessions_per_worker;  /* session table capacity, fixed at start */
+	uint8_t no_launch;             /* benchmarks: set up workers, do not run them */
 };
 
 /* ---------- network view (addresses, routes): RCU-published ---------- */
@@ -127,6 +128,9 @@ int fl_dp_start(const struct fl_dp_conf *conf, char *err, size_t errlen);
 int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen);
 /* Stop workers and the service thread, close ports and twins. Idempotent. */
 void fl_dp_stop(void);
+/* The last DPDK log line containing `needle` (any line if NULL), so errors
+ * can say why a driver refused. 0 if found. */
+int fl_log_find(const char *needle, char *out, size_t len);
 /* Release EAL memory; after this no fl_* call is valid. */
 void fl_eal_cleanup(void);
 

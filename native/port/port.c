@@ -225,9 +225,12 @@ int fl_ports_open(const struct fl_dp_conf *conf, char *err, size_t errlen)
 			device_name(pc->device, devname, sizeof(devname));
 			uint16_t id;
 			if (rte_eth_dev_get_port_by_name(devname, &id) != 0) {
-				snprintf(err, errlen, "port %s: device %s not found (%s)", pc->name, devname,
+				char why[256] = "";
+				fl_log_find(devname, why, sizeof(why));
+				snprintf(err, errlen, "port %s: device %s not found (%s)%s%s", pc->name, pc->device,
 					 is_pci_addr(devname) ? "not bound to a DPDK driver or not allowed with -a"
-							      : "vdev failed to probe; check its devargs");
+							      : "vdev failed to probe; check its devargs",
+					 why[0] ? ": " : "", why);
 				return -1;
 			}
 			p->id = id;
@@ -252,12 +255,13 @@ int fl_ports_open(const struct fl_dp_conf *conf, char *err, size_t errlen)
 		p->started = true;
 		rte_eth_promiscuous_enable(p->id);
 		if (p->is_ring) {
-			/* net_ring has no address of its own: give it a stable,
-			 * locally administered one so fixtures can predict it. */
+			/* net_ring has no address of its own: use a stable, locally
+			 * administered one so fixtures can predict it. */
 			struct rte_ether_addr mac = { .addr_bytes = { 0x02, 0xf1, 0x00, 0x00, 0x00, (uint8_t)i } };
-			rte_eth_dev_default_mac_addr_set(p->id, &mac);
+			p->mac = mac;
+		} else {
+			rte_eth_macaddr_get(p->id, &p->mac);
 		}
-		rte_eth_macaddr_get(p->id, &p->mac);
 		if (!p->mtu) {
 			uint16_t m = 1500;
 			if (rte_eth_dev_get_mtu(p->id, &m) == 0)

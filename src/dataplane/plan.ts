@@ -6,6 +6,8 @@ import type { FulcrumConfig } from '../config/types';
 import type {
   NativeAddr, NativeDataplaneConf, NativeForwardingConf, NativeRoute,
 } from '../native/addon';
+import { newDataplaneIds, type DataplaneIds } from './ids';
+import { planServices } from './services';
 import { formatIPv4, networkOf, parseCidr, parseIPv4, prefixContains } from '../config/validate';
 
 /** Descriptor ring sizes: not in config yet; 1024 is the l3fwd default. */
@@ -103,6 +105,12 @@ export function planRoutes(cfg: FulcrumConfig): NativeRoute[] {
   return [...out, ...defaults];
 }
 
-export function planForwarding(cfg: FulcrumConfig): NativeForwardingConf {
-  return { addrs: planAddrs(cfg), routes: planRoutes(cfg) };
+/** The whole RCU-published view: addresses, routes, services, timeouts. */
+export function planForwarding(cfg: FulcrumConfig, ids: DataplaneIds = newDataplaneIds()): NativeForwardingConf {
+  return {
+    addrs: planAddrs(cfg),
+    routes: planRoutes(cfg),
+    services: planServices(cfg, ids),
+    timeouts: { tcp: cfg.timeouts.tcp, tcpFin: cfg.timeouts.tcpFin, udp: cfg.timeouts.udp },
+  };
 }

@@ -272,7 +272,16 @@ export function demoDirectorConfig(): Record<string, unknown> {
     routes: [],
     lipPools: { default: [P.lip] },
     timeouts: { tcp: 900, tcpFin: 120, udp: 300 },
-    services: [],
+    services: [
+      {
+        protocol: 'tcp',
+        vip: P.vip,
+        port: 80,
+        scheduler: 'rr',
+        lipPool: 'default',
+        servers: P.realServers.map((address) => ({ address, port: 80, weight: 1, method: 'fullnat' })),
+      },
+    ],
     api: { listen: '127.0.0.1', port: 9180 },
   };
 }

@@ -9,6 +9,7 @@ import type {
 import { loadNative } from '../native/addon';
 import { planEal, probeHost, type HostFacts } from '../dataplane/eal';
 import { planDataplane, planForwarding } from '../dataplane/plan';
+import { newDataplaneIds, type DataplaneIds } from '../dataplane/ids';
 import {
   configureTwins, execRunner, prepareUnderlay, twinCommands, underlayCommands,
   type CommandRunner, type HostCommand,
@@ -35,13 +36,13 @@ export interface ApplianceOptions {
 type State = 'idle' | 'eal' | 'running' | 'stopped';
 
 /** Everything start() will do, computed without touching DPDK or the host. */
-export function planAppliance(cfg: FulcrumConfig, host: HostFacts): AppliancePlan {
+export function planAppliance(cfg: FulcrumConfig, host: HostFacts, ids: DataplaneIds = newDataplaneIds()): AppliancePlan {
   const eal = planEal(cfg, host);
   return {
     eal: eal.args,
     memory: { hugepages: eal.hugepages, note: eal.memoryNote },
     dataplane: planDataplane(cfg),
-    forwarding: planForwarding(cfg),
+    forwarding: planForwarding(cfg, ids),
     hostCommands: [...underlayCommands(cfg), ...twinCommands(cfg)],
   };
 }
@@ -51,11 +52,19 @@ export class Appliance {
   private addon: NativeAddon | undefined;
   private readonly run: CommandRunner;
   private plan_: AppliancePlan | undefined;
+  /** Stable service/server ids for the life of this process. */
+  private readonly ids: DataplaneIds = newDataplaneIds();
+  private config_: FulcrumConfig;
+
+  get config(): FulcrumConfig {
+    return this.config_;
+  }
 
   constructor(
-    readonly config: FulcrumConfig,
+    config: FulcrumConfig,
     private readonly opts: ApplianceOptions = {},
   ) {
+    this.config_ = config;
     this.addon = opts.addon;
     this.run = opts.run ?? execRunner;
   }
@@ -72,7 +81,7 @@ export class Appliance {
   start(): AppliancePlan {
     if (this.state !== 'idle') throw new Error(`cannot start: appliance is ${this.state}`);
     // Plan first: memory/lcore problems surface before DPDK is touched.
-    const plan = planAppliance(this.config, this.opts.host ?? probeHost());
+    const plan = planAppliance(this.config, this.opts.host ?? probeHost(), this.ids);
     this.plan_ = plan;
     const addon = (this.addon ??= loadNative());
     if (!this.opts.skipHostConfig) prepareUnderlay(this.config, this.run);
@@ -99,6 +108,24 @@ export class Appliance {
       this.state = 'stopped';
       addon.cleanup(); // EAL memory; nothing may call the addon after this
     }
+  }
+
+  /**
+   * Apply a new (already validated) config to the running dataplane with one
+   * snapshot publish: services, servers, weights, timeouts. Established
+   * sessions keep their server. Throws, leaving the running state untouched,
+   * when the change cannot be applied live (ports, workers, memory).
+   */
+  apply(next: FulcrumConfig): void {
+    const addon = this.live();
+    const fixed = (c: FulcrumConfig) => JSON.stringify({ d: c.dataplane, p: c.ports });
+    if (fixed(next) !== fixed(this.config_)) {
+      throw new Error('ports and dataplane settings change only with a restart');
+    }
+    const forwarding = planForwarding(next, this.ids);
+    addon.publish(forwarding);
+    this.config_ = next;
+    if (this.plan_) this.plan_ = { ...this.plan_, forwarding };
   }
 
   stats(): NativeStats {

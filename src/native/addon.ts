@@ -48,10 +48,45 @@ export interface NativeRoute {
   gateway: string | null;
 }
 
+export type ForwardingMethod = 'fullnat' | 'dr' | 'nat' | 'tun';
+
+export interface NativeServer {
+  /** Stable across publishes while the server stays configured. */
+  id: number;
+  ip: string;
+  port: number;
+  weight: number;
+  method: ForwardingMethod;
+}
+
+export interface NativeService {
+  /** Stable across publishes, < 4096. */
+  id: number;
+  proto: 'tcp' | 'udp';
+  vip: string;
+  port: number;
+  /** Schedulers the dataplane runs today. */
+  sched: 'rr' | 'wrr';
+  expireNodest: boolean;
+  mssClamp: number;
+  /** LIP pool (role "lip" addresses) for FULLNAT servers. */
+  lips: string[];
+  servers: NativeServer[];
+}
+
+/** ipvsadm --set tcp tcpfin udp, in seconds (0 keeps the IPVS default). */
+export interface NativeTimeouts {
+  tcp: number;
+  tcpFin: number;
+  udp: number;
+}
+
 /** Everything workers read through the RCU-published snapshot. */
 export interface NativeForwardingConf {
   addrs: NativeAddr[];
   routes: NativeRoute[];
+  services?: NativeService[];
+  timeouts?: NativeTimeouts;
 }
 
 export interface NativePortInfo {

@@ -104,7 +104,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
       return r.stdout.includes('2222') || svc.hasExited();
     }, 5000);
 
-    const checks = await runChecks(topo);
+    const checks = await runChecks(topo, log);
     log('');
     log('demo results:');
     for (const c of checks) log(`  ${c.ok ? 'OK  ' : 'FAIL'}  ${c.name}${c.detail ? `  -> ${c.detail}` : ''}`);
@@ -143,7 +143,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
   }
 }
 
-async function runChecks(topo: DemoTopology): Promise<DemoCheck[]> {
+async function runChecks(topo: DemoTopology, log: (line: string) => void): Promise<DemoCheck[]> {
   const P = DEMO_PLAN;
   const cli = topo.ns('cli');
   const checks: DemoCheck[] = [];
@@ -170,6 +170,21 @@ async function runChecks(topo: DemoTopology): Promise<DemoCheck[]> {
     name: `socat TCP:${P.clientDip}:2222 from client (exception path)`,
     ok: sc.stdout.includes('exception-path-ok'),
     detail: sc.stdout.trim() || `socat exit ${sc.code} ${sc.stderr.trim()}`,
+  });
+
+  // FULLNAT: six HTTP requests to the VIP, balanced rr over the three servers.
+  const answers: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const r = await topo.exec(cli, 'curl', ['-s', '--max-time', '5', `http://${P.vip}/`], { allowFail: true, timeoutMs: 10_000 });
+    const who = r.stdout.trim().split('\n')[0] || `curl exit ${r.code}`;
+    answers.push(who);
+    log(`demo: curl http://${P.vip}/ #${i + 1} -> ${who}`);
+  }
+  const seen = new Set(answers.filter((a) => /^rs\d/.test(a)).map((a) => a.split(' ')[0]));
+  checks.push({
+    name: `6 x curl http://${P.vip}/ balanced over ${P.realServers.length} real servers (FULLNAT, rr)`,
+    ok: seen.size === P.realServers.length && answers.every((a) => /^rs\d/.test(a)),
+    detail: answers.join(', '),
   });
   return checks;
 }

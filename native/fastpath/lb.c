@@ -1,0 +1,594 @@
+/* FULLNAT load balancing on the worker: classify, look sessions up in bulk,
+ * schedule new flows (IPVS rr/wrr), translate, and keep IPVS's TCP states. */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_icmp.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "lb.h"
+#include "lport.h"
+
+/* ---------- checksum helpers (RFC 1624; words as stored in the packet) ---------- */
+
+static inline uint16_t cs_fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static inline uint16_t cs_replace2(uint16_t ck, uint16_t old, uint16_t new)
+{
+	return (uint16_t)~cs_fold((uint16_t)~ck + (uint32_t)(uint16_t)~old + new);
+}
+
+static inline uint16_t cs_replace4(uint16_t ck, uint32_t old, uint32_t new)
+{
+	uint32_t s = (uint16_t)~ck;
+	s += (uint16_t)~(old & 0xffff) + (uint16_t)~(old >> 16);
+	s += (new & 0xffff) + (new >> 16);
+	return (uint16_t)~cs_fold(s);
+}
+
+static inline uint16_t *l4_csum_ptr(uint8_t proto, uint8_t *l4)
+{
+	/* TCP checksum at offset 16, UDP at 6; both 2-byte aligned here. */
+	return (uint16_t *)(l4 + (proto == IPPROTO_TCP ? 16 : 6));
+}
+
+/* Rewrite addresses and ports of a TCP/UDP packet, updating both checksums
+ * incrementally, and decrement the TTL. */
+static inline void rewrite(struct rte_ipv4_hdr *ip, uint8_t *l4, uint8_t proto, uint32_t saddr, uint32_t daddr,
+			   uint16_t sport, uint16_t dport)
+{
+	uint16_t *ports = (uint16_t *)l4;
+	uint16_t *ck = l4_csum_ptr(proto, l4);
+	bool udp_nocsum = proto == IPPROTO_UDP && *ck == 0;
+	if (!udp_nocsum) {
+		uint16_t c = *ck;
+		c = cs_replace4(c, ip->src_addr, saddr);
+		c = cs_replace4(c, ip->dst_addr, daddr);
+		c = cs_replace2(c, ports[0], sport);
+		c = cs_replace2(c, ports[1], dport);
+		if (proto == IPPROTO_UDP && c == 0)
+			c = 0xffff;
+		*ck = c;
+	}
+	ports[0] = sport;
+	ports[1] = dport;
+	uint16_t ic = ip->hdr_checksum;
+	ic = cs_replace4(ic, ip->src_addr, saddr);
+	ic = cs_replace4(ic, ip->dst_addr, daddr);
+	uint16_t old_ttl = *(uint16_t *)&ip->time_to_live;
+	ip->time_to_live--;
+	ic = cs_replace2(ic, old_ttl, *(uint16_t *)&ip->time_to_live);
+	ip->hdr_checksum = ic;
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
+}
+
+/* Clamp the MSS option of a SYN to `mss`. */
+static void clamp_mss(struct rte_tcp_hdr *th, unsigned avail, uint16_t mss)
+{
+	unsigned hl = (th->data_off >> 4) * 4u;
+	if (hl > avail)
+		return;
+	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + hl;
+	while (o < end) {
+		if (*o == 0)
+			break;
+		if (*o == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
+			break;
+		if (o[0] == 2 && o[1] == 4) {
+			uint16_t old = *(uint16_t *)(o + 2);
+			if (rte_be_to_cpu_16(old) > mss) {
+				uint16_t nw = rte_cpu_to_be_16(mss);
+				memcpy(o + 2, &nw, 2);
+				th->cksum = cs_replace2(th->cksum, old, nw);
+			}
+			return;
+		}
+		o += o[1];
+	}
+}
+
+/* ---------- sessions: release and expiry ---------- */
+
+static void release(struct fl_worker *w, struct fl_session *se)
+{
+	if (se->method == FL_FWD_FULLNAT) {
+		int slot = fl_lip_slot(se->laddr);
+		if (slot >= 0 && fl_lip_pool[slot][w->idx])
+			fl_lport_put(fl_lip_pool[slot][w->idx], rte_be_to_cpu_16(se->lport));
+	}
+}
+
+static void expire_cb(struct fl_session *se, void *arg)
+{
+	struct fl_worker *w = arg;
+	release(w, se);
+	w->ctr->sessions_expired++;
+}
+
+static void kill_session(struct fl_worker *w, struct fl_session *se)
+{
+	release(w, se);
+	fl_sess_del(w->sess, se);
+	w->ctr->sessions_expired++;
+}
+
+void fl_lb_expire(struct fl_worker *w, unsigned budget)
+{
+	fl_sess_expire(w->sess, w->now_ms, budget, expire_cb, w);
+	w->ctr->sessions_active = fl_sess_count(w->sess);
+}
+
+/* ---------- scheduling (IPVS ip_vs_rr.c / ip_vs_wrr.c semantics) ---------- */
+
+static const struct fl_snap_server *schedule(struct fl_worker *w, const struct fl_snapshot *s,
+					     const struct fl_snap_service *svc)
+{
+	const struct fl_snap_server *rs = &s->servers[svc->first_server];
+	int32_t n = (int32_t)svc->n_servers;
+	struct fl_sched_mark *mk = &w->marks[svc->id];
+	if (n == 0)
+		return NULL;
+	if (mk->gen != s->gen) {
+		/* A new snapshot may have changed the server list: restart the
+		 * weighted stepping as ip_vs_wrr_dest_changed does. rr keeps its
+		 * position when it is still in range. */
+		if (mk->i >= n)
+			mk->i = -1;
+		int32_t di = (int32_t)(svc->gcd_weight ? svc->gcd_weight : 1);
+		mk->cw = (int32_t)svc->max_weight - (di - 1);
+		if (svc->sched == FL_SCHED_SIMPLE_WRR)
+			mk->i = -1;
+		mk->gen = s->gen;
+	}
+	if (svc->sched == FL_SCHED_SIMPLE_RR) {
+		for (int32_t k = 1; k <= n; k++) {
+			int32_t j = (mk->i + k) % n;
+			if (j < 0)
+				j += n;
+			if (rs[j].weight > 0) {
+				mk->i = j;
+				return &rs[j];
+			}
+		}
+		return NULL;
+	}
+	/* wrr: step through the list; each wrap lowers the current weight by
+	 * the gcd, and a server is picked when its weight reaches it. */
+	int32_t di = (int32_t)(svc->gcd_weight ? svc->gcd_weight : 1);
+	int32_t mw = (int32_t)svc->max_weight - (di - 1);
+	if (mw <= 0)
+		return NULL;
+	for (uint64_t guard = 0; guard < (uint64_t)(n + 1) * ((uint64_t)mw / (uint64_t)di + 2); guard++) {
+		mk->i++;
+		if (mk->i >= n) {
+			mk->i = -1;
+			mk->cw -= di;
+			if (mk->cw <= 0)
+				mk->cw = mw;
+			continue;
+		}
+		if (rs[mk->i].weight > 0 && (int32_t)rs[mk->i].weight >= mk->cw)
+			return &rs[mk->i];
+	}
+	return NULL;
+}
+
+/* ---------- classification ---------- */
+
+static inline unsigned lport_owner(uint16_t port_be)
+{
+	return rte_be_to_cpu_16(port_be) % fl_dp.conf.n_workers;
+}
+
+static bool redirect(struct fl_worker *w, unsigned owner, struct rte_mbuf *m, unsigned port)
+{
+	m->port = (uint16_t)port;   /* the owner needs the RX port index */
+	if (rte_ring_sp_enqueue(w->redir_out[owner], m) != 0) {
+		fl_drop_pkt(w, m, FL_DROP_REDIRECT_FULL);
+		return true;
+	}
+	w->ctr->redirect_out++;
+	return true;
+}
+
+static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot *s, unsigned port,
+				   struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned ihl, uint8_t role,
+				   bool redirected);
+
+enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s, unsigned port,
+				struct rte_mbuf *m, struct fl_lb_pkt *out, bool redirected)
+{
+	const unsigned l2 = sizeof(struct rte_ether_hdr);
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	if (unlikely(len < l2 + sizeof(struct rte_ipv4_hdr) || rte_pktmbuf_data_len(m) < l2 + sizeof(struct rte_ipv4_hdr))) {
+		fl_drop_pkt(w, m, FL_DROP_MALFORMED);
+		return FL_PRE_DONE;
+	}
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+	unsigned ihl = (ip->version_ihl & 0x0f) * 4u;
+	unsigned tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || tot < ihl || l2 + tot > len ||
+		     rte_pktmbuf_data_len(m) < l2 + tot)) {
+		fl_drop_pkt(w, m, FL_DROP_MALFORMED);
+		return FL_PRE_DONE;
+	}
+	if (!redirected) {
+		if (unlikely(rte_raw_cksum(ip, ihl) != 0xffff)) {
+			fl_drop_pkt(w, m, FL_DROP_BAD_CSUM);
+			return FL_PRE_DONE;
+		}
+		if (len > l2 + tot)   /* Ethernet padding */
+			rte_pktmbuf_trim(m, len - (l2 + tot));
+	}
+	const struct fl_local_addr *local = fl_local_lookup(s, ip->dst_addr);
+	if (!local) {
+		fl_drop_pkt(w, m, FL_DROP_NOT_FOR_US);
+		return FL_PRE_DONE;
+	}
+	uint8_t proto = ip->next_proto_id;
+	if (local->role == FL_ADDR_DIP || (proto != IPPROTO_TCP && proto != IPPROTO_UDP)) {
+		if (proto == IPPROTO_ICMP && local->role != FL_ADDR_DIP &&
+		    icmp_error_for_session(w, s, port, m, ip, ihl, local->role, redirected))
+			return FL_PRE_DONE;
+		fl_ipv4_local(w, s, port, m, ip, ihl);
+		return FL_PRE_DONE;
+	}
+	uint16_t frag = rte_be_to_cpu_16(ip->fragment_offset);
+	if (frag & RTE_IPV4_HDR_OFFSET_MASK) {
+		/* A non-first fragment carries no ports: it cannot be matched
+		 * to a session without reassembly. */
+		fl_drop_pkt(w, m, FL_DROP_FRAGMENT);
+		return FL_PRE_DONE;
+	}
+	uint8_t *l4 = (uint8_t *)ip + ihl;
+	unsigned l4len = tot - ihl;
+	if (l4len < (proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr)) ||
+	    (proto == IPPROTO_TCP && ((((struct rte_tcp_hdr *)l4)->data_off >> 4) * 4u < 20 ||
+				      (((struct rte_tcp_hdr *)l4)->data_off >> 4) * 4u > l4len))) {
+		fl_drop_pkt(w, m, FL_DROP_MALFORMED);
+		return FL_PRE_DONE;
+	}
+	uint16_t sport = ((uint16_t *)l4)[0], dport = ((uint16_t *)l4)[1];
+	if (local->role == FL_ADDR_LIP) {
+		uint16_t hport = rte_be_to_cpu_16(dport);
+		if (hport < FL_LPORT_MIN) {
+			/* Below the FULLNAT range: the LIP's own services. */
+			fl_ipv4_local(w, s, port, m, ip, ihl);
+			return FL_PRE_DONE;
+		}
+		unsigned owner = lport_owner(dport);
+		if (owner != w->idx) {
+			redirect(w, owner, m, port);
+			return FL_PRE_DONE;
+		}
+	}
+	out->m = m;
+	out->ip = ip;
+	out->l4 = l4;
+	out->rx_port = (uint16_t)port;
+	out->role = local->role;
+	out->key = fl_flow_key_make(ip->src_addr, ip->dst_addr, sport, dport, proto);
+	return FL_PRE_LB;
+}
+
+/* ---------- per-packet LB ---------- */
+
+static inline uint8_t tcp_flags_of(const struct fl_lb_pkt *p)
+{
+	return ((const struct rte_tcp_hdr *)p->l4)->tcp_flags;
+}
+
+static struct fl_session *new_session(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p)
+{
+	const struct fl_snap_service *svc = fl_svc_lookup(s, p->key.daddr, p->key.dport, p->key.proto);
+	if (!svc) {
+		/* A VIP port with no service: the kernel owns it (it answers
+		 * with RST or port unreachable, as a Linux director would). */
+		if (fl_ports[p->rx_port].twin_id != FL_NO_PORT) {
+			w->ctr->port[p->rx_port].to_kernel++;
+			fl_to_kernel(w, p->rx_port, p->m);
+		} else {
+			fl_drop_pkt(w, p->m, FL_DROP_NO_SERVICE);
+		}
+		return NULL;
+	}
+	if (p->key.proto == IPPROTO_TCP && (tcp_flags_of(p) & (FL_TCPF_SYN | FL_TCPF_ACK | FL_TCPF_RST)) != FL_TCPF_SYN) {
+		/* IPVS schedules TCP only on a SYN. */
+		fl_drop_pkt(w, p->m, FL_DROP_NO_SESSION);
+		return NULL;
+	}
+	const struct fl_snap_server *rs = schedule(w, s, svc);
+	if (!rs) {
+		fl_icmp_error(w, s, p->rx_port, p->m, 3 /* destination unreachable */, 3 /* port unreachable */, 0);
+		fl_drop_pkt(w, p->m, FL_DROP_NO_SERVER);
+		return NULL;
+	}
+	struct fl_sched_mark *mk = &w->marks[svc->id];
+	uint32_t lip = 0;
+	uint16_t lport = 0;
+	bool got = false;
+	for (uint32_t k = 0; k < svc->n_lips && !got; k++) {
+		uint16_t slot = s->lip_slots[svc->first_lip + (mk->lip_rr++ % svc->n_lips)];
+		struct fl_lport_pool *pool = fl_lip_pool[slot][w->idx];
+		if (pool && fl_lport_get(pool, &lport)) {
+			lip = fl_lip_ip[slot];
+			got = true;
+		}
+	}
+	if (!got) {
+		fl_drop_pkt(w, p->m, FL_DROP_NO_LPORT);
+		return NULL;
+	}
+	struct fl_flow_key outk = fl_flow_key_make(rs->ip, lip, rs->port, rte_cpu_to_be_16(lport), p->key.proto);
+	struct fl_session *se = fl_sess_add(w->sess, &p->key, &outk, w->now_ms, s->timeouts.tcp_ms[FL_TCP_S_NONE]);
+	if (!se) {
+		struct fl_session tmp = { .laddr = lip, .lport = rte_cpu_to_be_16(lport), .method = FL_FWD_FULLNAT };
+		release(w, &tmp);
+		fl_drop_pkt(w, p->m, FL_DROP_SESSION_FULL);
+		return NULL;
+	}
+	se->server_id = rs->id;
+	se->service_id = svc->id;
+	se->method = FL_FWD_FULLNAT;
+	w->ctr->sessions_created++;
+	if (svc->mss_clamp && p->key.proto == IPPROTO_TCP)
+		clamp_mss((struct rte_tcp_hdr *)p->l4, rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),
+			  svc->mss_clamp);
+	return se;
+}
+
+static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p, struct fl_session *se,
+		   uint8_t dir)
+{
+	if (!se)
+		se = fl_sess_lookup(w->sess, &p->key, &dir);   /* created earlier in this burst? */
+	if (p->ip->time_to_live <= 1) {
+		fl_icmp_error(w, s, p->rx_port, p->m, 11 /* time exceeded */, 0, 0);
+		return fl_drop_pkt(w, p->m, FL_DROP_TTL);
+	}
+	if (se && dir == FL_DIR_IN && p->key.proto == IPPROTO_TCP &&
+	    (tcp_flags_of(p) & (FL_TCPF_SYN | FL_TCPF_ACK)) == FL_TCPF_SYN &&
+	    (se->state == FL_TCP_S_TIME_WAIT || se->state == FL_TCP_S_CLOSE || se->state == FL_TCP_S_FIN_WAIT ||
+	     se->state == FL_TCP_S_LAST_ACK || se->state == FL_TCP_S_CLOSE_WAIT)) {
+		/* A new connection reusing the client port of a closing one:
+		 * schedule afresh, as IPVS's conn_reuse_mode does. */
+		kill_session(w, se);
+		se = NULL;
+	}
+	if (!se) {
+		if (p->role != FL_ADDR_VIP)
+			return fl_drop_pkt(w, p->m, FL_DROP_NO_SESSION);
+		se = new_session(w, s, p);
+		if (!se)
+			return;
+		dir = FL_DIR_IN;
+	}
+	if (unlikely(!s->server_present[se->server_id])) {
+		/* Its real server was removed: drop, and with expire_nodest_conn
+		 * end the session now (IPVS semantics). */
+		if (se->service_id < FL_MAX_SERVICE_IDS && s->svc_expire_nodest[se->service_id])
+			kill_session(w, se);
+		return fl_drop_pkt(w, p->m, FL_DROP_NO_SERVER);
+	}
+	if (p->key.proto == IPPROTO_TCP) {
+		uint8_t fl = tcp_flags_of(p);
+		fl_sess_tcp_update(w->sess, se, dir, fl, w->now_ms, &s->timeouts);
+		if (dir == FL_DIR_OUT && (fl & (FL_TCPF_SYN | FL_TCPF_ACK)) == (FL_TCPF_SYN | FL_TCPF_ACK)) {
+			for (unsigned i = 0; i < s->n_services; i++)
+				if (s->services[i].id == se->service_id && s->services[i].mss_clamp) {
+					clamp_mss((struct rte_tcp_hdr *)p->l4,
+						  rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),
+						  s->services[i].mss_clamp);
+					break;
+				}
+		}
+	} else {
+		fl_sess_udp_update(w->sess, se, dir, w->now_ms, &s->timeouts);
+	}
+	if (dir == FL_DIR_IN) {
+		rewrite(p->ip, p->l4, p->key.proto, se->laddr, se->raddr, se->lport, se->rport);
+		fl_ipv4_output(w, s, p->m, se->raddr);
+	} else {
+		rewrite(p->ip, p->l4, p->key.proto, se->vaddr, se->caddr, se->vport, se->cport);
+		fl_ipv4_output(w, s, p->m, se->caddr);
+	}
+}
+
+void fl_lb_burst(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *pk, unsigned n)
+{
+	const struct fl_flow_key *keys[FL_MAX_BURST] = { 0 };
+	struct fl_session *se[FL_MAX_BURST];
+	uint8_t dir[FL_MAX_BURST];
+	for (unsigned i = 0; i < n; i++)
+		keys[i] = &pk[i].key;
+	fl_sess_lookup_bulk(w->sess, keys, n, se, dir);
+	for (unsigned i = 0; i < n; i++)
+		lb_one(w, s, &pk[i], se[i], se[i] ? dir[i] : FL_DIR_IN);
+}
+
+/* ---------- ICMP errors about a session (IPVS ip_vs_in_icmp/ip_vs_out_icmp) ---------- */
+
+static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot *s, unsigned port,
+				   struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned ihl, uint8_t role,
+				   bool redirected)
+{
+	unsigned tot = rte_be_to_cpu_16(ip->total_length);
+	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+		return false;
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
+	if (tot < ihl + sizeof(*ic) + sizeof(struct rte_ipv4_hdr) + 8)
+		return false;
+	if (ic->icmp_type != 3 /* destination unreachable */ && ic->icmp_type != 11 /* time exceeded */ &&
+	    ic->icmp_type != 4 /* source quench */ && ic->icmp_type != 12 /* parameter problem */)
+		return false;
+	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(ic + 1);
+	unsigned iihl = (in->version_ihl & 0x0f) * 4u;
+	if ((in->version_ihl >> 4) != 4 || iihl < 20 || tot < ihl + sizeof(*ic) + iihl + 8)
+		return false;
+	if (in->next_proto_id != IPPROTO_TCP && in->next_proto_id != IPPROTO_UDP)
+		return false;
+	uint16_t *iports = (uint16_t *)((uint8_t *)in + iihl);
+	/* The quoted packet went the other way: swap it into our key. */
+	struct fl_flow_key key = fl_flow_key_make(in->dst_addr, in->src_addr, iports[1], iports[0], in->next_proto_id);
+	if (role == FL_ADDR_LIP && !redirected) {
+		unsigned owner = lport_owner(iports[0]);
+		if (owner != w->idx)
+			return redirect(w, owner, m, port);
+	}
+	uint8_t dir;
+	struct fl_session *se = fl_sess_lookup(w->sess, &key, &dir);
+	if (!se)
+		return false;
+	if (ip->time_to_live <= 1) {
+		fl_drop_pkt(w, m, FL_DROP_TTL);
+		return true;
+	}
+	unsigned quoted = tot - ihl - sizeof(*ic) - iihl;   /* bytes of inner L4 present */
+	uint32_t isrc, idst, osrc, odst;
+	uint16_t isport, idport;
+	if (dir == FL_DIR_IN) {
+		/* From the client side, about VIP:vport -> CIP:cport that we sent:
+		 * restore what the real server sent, RIP:rport -> LIP:lport. */
+		isrc = se->raddr, isport = se->rport, idst = se->laddr, idport = se->lport;
+		osrc = se->laddr, odst = se->raddr;
+	} else {
+		/* From the server side, about LIP:lport -> RIP:rport: restore
+		 * CIP:cport -> VIP:vport for the client. */
+		isrc = se->caddr, isport = se->cport, idst = se->vaddr, idport = se->vport;
+		osrc = se->vaddr, odst = se->caddr;
+	}
+	/* Inner L4 checksum, when quoted in full enough to hold it. */
+	bool has_ck = in->next_proto_id == IPPROTO_TCP ? quoted >= 18 : quoted >= 8;
+	if (has_ck) {
+		uint16_t *ck = l4_csum_ptr(in->next_proto_id, (uint8_t *)iports);
+		if (!(in->next_proto_id == IPPROTO_UDP && *ck == 0)) {
+			uint16_t c = *ck;
+			c = cs_replace4(c, in->src_addr, isrc);
+			c = cs_replace4(c, in->dst_addr, idst);
+			c = cs_replace2(c, iports[0], isport);
+			c = cs_replace2(c, iports[1], idport);
+			*ck = c;
+		}
+	}
+	iports[0] = isport;
+	iports[1] = idport;
+	in->src_addr = isrc;
+	in->dst_addr = idst;
+	in->hdr_checksum = 0;
+	in->hdr_checksum = rte_ipv4_cksum(in);
+	ic->icmp_cksum = 0;
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, tot - ihl);
+	ip->src_addr = osrc;
+	ip->dst_addr = odst;
+	ip->time_to_live--;
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	fl_ipv4_output(w, s, m, odst);
+	return true;
+}
+
+/* ---------- redirect rings ---------- */
+
+static struct rte_ring *redir[FL_MAX_WORKERS][FL_MAX_WORKERS];
+
+int fl_redirect_init(unsigned n_workers, char *err, size_t errlen)
+{
+	for (unsigned a = 0; a < n_workers; a++)
+		for (unsigned b = 0; b < n_workers; b++) {
+			if (a == b)
+				continue;
+			char name[RTE_RING_NAMESIZE];
+			snprintf(name, sizeof(name), "fl_redir_%u_%u", a, b);
+			redir[a][b] = rte_ring_create(name, 2048, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!redir[a][b]) {
+				snprintf(err, errlen, "cannot create redirect ring %u->%u", a, b);
+				return -1;
+			}
+		}
+	return 0;
+}
+
+void fl_redirect_free(void)
+{
+	for (unsigned a = 0; a < FL_MAX_WORKERS; a++)
+		for (unsigned b = 0; b < FL_MAX_WORKERS; b++)
+			if (redir[a][b]) {
+				void *m;
+				while (rte_ring_dequeue(redir[a][b], &m) == 0)
+					rte_pktmbuf_free(m);
+				rte_ring_free(redir[a][b]);
+				redir[a][b] = NULL;
+			}
+}
+
+unsigned fl_lb_redirect_poll(struct fl_worker *w, const struct fl_snapshot *s)
+{
+	struct rte_mbuf *pkts[FL_MAX_BURST];
+	struct fl_lb_pkt lb[FL_MAX_BURST];
+	unsigned total = 0;
+	for (unsigned j = 0; j < fl_dp.conf.n_workers; j++) {
+		if (!w->redir_in[j])
+			continue;
+		unsigned n = rte_ring_sc_dequeue_burst(w->redir_in[j], (void **)pkts, FL_MAX_BURST, NULL);
+		if (!n)
+			continue;
+		w->ctr->redirect_in += n;
+		unsigned nlb = 0;
+		for (unsigned i = 0; i < n; i++)
+			if (fl_ipv4_pre(w, s, pkts[i]->port, pkts[i], &lb[nlb], true) == FL_PRE_LB)
+				nlb++;
+		if (nlb)
+			fl_lb_burst(w, s, lb, nlb);
+		total += n;
+	}
+	return total;
+}
+
+/* ---------- per-worker state ---------- */
+
+int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen)
+{
+	uint32_t cap = fl_dp.conf.sessions_per_worker ? fl_dp.conf.sessions_per_worker : 65536;
+	size_t sz = fl_sess_table_memsize(cap);
+	if (!sz) {
+		snprintf(err, errlen, "sessionsPerWorker %u out of range", cap);
+		return -1;
+	}
+	int sock = (int)rte_lcore_to_socket_id(w->lcore);
+	void *mem = rte_malloc_socket("fl_sessions", sz, 64, sock);
+	w->marks = rte_zmalloc_socket("fl_marks", sizeof(*w->marks) * FL_MAX_SERVICE_IDS, 64, sock);
+	if (!mem || !w->marks) {
+		rte_free(mem);
+		snprintf(err, errlen, "cannot reserve %zu MB for %u sessions on worker %u: add hugepages or lower dataplane.sessionsPerWorker",
+			 sz >> 20, cap, w->idx);
+		return -1;
+	}
+	w->sess = fl_sess_table_init(mem, cap, (uint32_t)rte_rdtsc(), fl_now_ms());
+	w->ctr->sessions_capacity = cap;
+	for (unsigned j = 0; j < fl_dp.conf.n_workers; j++) {
+		w->redir_out[j] = j == w->idx ? NULL : redir[w->idx][j];
+		w->redir_in[j] = j == w->idx ? NULL : redir[j][w->idx];
+	}
+	return 0;
+}
+
+void fl_lb_worker_free(struct fl_worker *w)
+{
+	rte_free(w->sess);
+	w->sess = NULL;
+	rte_free(w->marks);
+	w->marks = NULL;
+}

@@ -1,0 +1,54 @@
+/* LIP registry and per-worker local port pools (control side). */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "dp.h"
+#include "lport.h"
+
+uint32_t fl_lip_ip[FL_MAX_LIPS];
+unsigned fl_n_lips;
+struct fl_lport_pool *fl_lip_pool[FL_MAX_LIPS][FL_MAX_WORKERS];
+
+int fl_lip_register(uint32_t ip_be, char *err, size_t errlen)
+{
+	int slot = fl_lip_slot(ip_be);
+	if (slot >= 0)
+		return slot;
+	if (fl_n_lips >= FL_MAX_LIPS) {
+		snprintf(err, errlen, "too many LIPs (max %d)", FL_MAX_LIPS);
+		return -1;
+	}
+	unsigned nw = fl_dp.conf.n_workers ? fl_dp.conf.n_workers : 1;
+	unsigned per = (FL_LPORT_MAX - FL_LPORT_MIN + 1) / nw + 1;
+	uint32_t cap = 1;
+	while (cap < per)
+		cap <<= 1;
+	for (unsigned w = 0; w < nw; w++) {
+		struct fl_lport_pool *p = rte_zmalloc("fl_lport", sizeof(*p) + sizeof(uint16_t) * cap, RTE_CACHE_LINE_SIZE);
+		if (!p) {
+			snprintf(err, errlen, "out of memory for LIP port pools");
+			return -1;
+		}
+		p->mask = cap - 1;
+		for (uint32_t port = FL_LPORT_MIN; port <= FL_LPORT_MAX; port++)
+			if (port % nw == w)
+				fl_lport_put(p, (uint16_t)port);
+		fl_lip_pool[fl_n_lips][w] = p;
+	}
+	fl_lip_ip[fl_n_lips] = ip_be;
+	/* Workers learn of the slot through the snapshot published after this,
+	 * whose release store orders these writes before it. */
+	return (int)fl_n_lips++;
+}
+
+void fl_lips_teardown(void)
+{
+	for (unsigned i = 0; i < fl_n_lips; i++)
+		for (unsigned w = 0; w < FL_MAX_WORKERS; w++) {
+			rte_free(fl_lip_pool[i][w]);
+			fl_lip_pool[i][w] = NULL;
+		}
+	fl_n_lips = 0;
+}

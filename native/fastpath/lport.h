@@ -1,0 +1,56 @@
+/* FULLNAT local addresses (LIPs) and their ports. Each worker owns a disjoint
+ * slice of every LIP's ports (port % n_workers == worker), so the reply to a
+ * session always belongs to the worker that created it, and a free port list
+ * is touched by its owner only. */
+#ifndef FL_LPORT_H
+#define FL_LPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fulcrum.h"
+
+#define FL_LPORT_MIN 1024
+#define FL_LPORT_MAX 65535
+
+/* FIFO of free ports: the least recently released port is reused first, so
+ * a port's previous connection has long left TIME_WAIT on the real server. */
+struct fl_lport_pool {
+	uint32_t head, tail, mask, count;
+	uint16_t ports[];
+};
+
+extern uint32_t fl_lip_ip[FL_MAX_LIPS];          /* network order */
+extern unsigned fl_n_lips;
+extern struct fl_lport_pool *fl_lip_pool[FL_MAX_LIPS][FL_MAX_WORKERS];
+
+/* Control thread: the registry slot of a LIP, creating its pools if new.
+ * Slots are never reused, so a session's port can always be given back. */
+int fl_lip_register(uint32_t ip_be, char *err, size_t errlen);
+void fl_lips_teardown(void);
+
+static inline int fl_lip_slot(uint32_t ip_be)
+{
+	for (unsigned i = 0; i < fl_n_lips; i++)
+		if (fl_lip_ip[i] == ip_be)
+			return (int)i;
+	return -1;
+}
+
+static inline bool fl_lport_get(struct fl_lport_pool *p, uint16_t *port)
+{
+	if (!p->count)
+		return false;
+	*port = p->ports[p->head++ & p->mask];
+	p->count--;
+	return true;
+}
+
+static inline void fl_lport_put(struct fl_lport_pool *p, uint16_t port)
+{
+	p->ports[p->tail++ & p->mask] = port;
+	p->count++;
+}
+
+#endif

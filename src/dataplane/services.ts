@@ -1,0 +1,49 @@
+// Services and real servers as the dataplane snapshot carries them.
+import type { FulcrumConfig, ServiceConfig } from '../config/types';
+import type { NativeService } from '../native/addon';
+import type { DataplaneIds } from './ids';
+
+/** The schedulers the dataplane runs today. */
+const DATAPLANE_SCHEDULERS = new Set(['rr', 'wrr']);
+/** The forwarding methods the dataplane runs today. */
+const DATAPLANE_METHODS = new Set(['fullnat']);
+
+export function serviceKey(s: Pick<ServiceConfig, 'protocol' | 'vip' | 'port'>): string {
+  return `${s.protocol}:${s.vip}:${s.port}`;
+}
+
+/** The LIPs a service's FULLNAT servers use: its lipPool, else "default". */
+export function serviceLips(cfg: FulcrumConfig, svc: ServiceConfig): string[] {
+  return cfg.lipPools[svc.lipPool ?? 'default'] ?? [];
+}
+
+export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeService[] {
+  return cfg.services.map((svc, i) => {
+    const key = serviceKey(svc);
+    if (!DATAPLANE_SCHEDULERS.has(svc.scheduler)) {
+      throw new Error(`services[${i}] ${key}: scheduler "${svc.scheduler}" is not implemented by the dataplane yet (use rr or wrr)`);
+    }
+    svc.servers.forEach((rs, j) => {
+      if (!DATAPLANE_METHODS.has(rs.method)) {
+        throw new Error(`services[${i}].servers[${j}] ${key}: method "${rs.method}" is not implemented by the dataplane yet (use fullnat)`);
+      }
+    });
+    return {
+      id: ids.services.idFor(key),
+      proto: svc.protocol,
+      vip: svc.vip,
+      port: svc.port,
+      sched: svc.scheduler as 'rr' | 'wrr',
+      expireNodest: svc.expireNodestConn,
+      mssClamp: svc.mssClamp ?? 0,
+      lips: serviceLips(cfg, svc),
+      servers: svc.servers.map((rs) => ({
+        id: ids.servers.idFor(`${key}/${rs.address}:${rs.port}`),
+        ip: rs.address,
+        port: rs.port,
+        weight: rs.weight,
+        method: rs.method,
+      })),
+    };
+  });
+}

@@ -1,0 +1,239 @@
+/* Fast-path benchmark (not a test): prebuilt 64-byte frames are fed into the
+ * worker's processing routine on one lcore; output goes to a net_null port.
+ * Every case pays the same mbuf allocation and frame copy, so the ratio to
+ * the baseline (receive, swap MACs, transmit) is the figure to read. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+
+#include "../../native/fastpath/dp.h"
+#include "../../native/fastpath/neigh.h"
+#include "../../native/session/session.h"
+
+#define FRAME_LEN 60   /* 64 on the wire with the FCS */
+#define BURST 32
+
+static struct rte_mempool *pool;
+static struct fl_worker *w;
+static double tsc_hz;
+
+static const uint8_t my_mac[6] = { 0x02, 0xf1, 0, 0, 0, 0 };
+static const uint8_t gw_mac[6] = { 0x02, 0xaa, 0, 0, 0, 0xfe };
+
+static uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	return (a << 24) | (b << 16) | (c << 8) | d;
+}
+
+/* Client i: 198.19.x.y, source port 1024 + i % 60000, behind the gateway. */
+static void build(uint8_t *f, unsigned flow, unsigned set, uint8_t flags)
+{
+	memset(f, 0, FRAME_LEN);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)f;
+	memcpy(eh->dst_addr.addr_bytes, my_mac, 6);
+	memcpy(eh->src_addr.addr_bytes, gw_mac, 6);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(40);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = rte_cpu_to_be_32(ip4(198, 19, (uint8_t)(set * 64 + flow / 60000 / 256), (uint8_t)(flow / 60000)));
+	ip->dst_addr = rte_cpu_to_be_32(ip4(198, 18, 0, 100));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	th->src_port = rte_cpu_to_be_16((uint16_t)(1024 + flow % 60000));
+	th->dst_port = rte_cpu_to_be_16(80);
+	th->sent_seq = rte_cpu_to_be_32(1);
+	th->recv_ack = rte_cpu_to_be_32(flags & RTE_TCP_ACK_FLAG ? 1 : 0);
+	th->data_off = 5 << 4;
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(65535);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+}
+
+typedef void (*process_fn)(struct fl_worker *, unsigned, struct rte_mbuf **, uint16_t);
+
+static uint64_t tx_total(void)
+{
+	return w->ctr->port[0].tx_pkts;
+}
+
+/* Feed `count` packets of flows order[0..nflows) (cycled), built on the fly
+ * from per-flow templates. Returns seconds. */
+static double run(process_fn fn, uint8_t (*tmpl)[FRAME_LEN], const uint32_t *order, unsigned nflows, uint64_t count)
+{
+	struct rte_mbuf *pkts[BURST];
+	uint64_t t0 = rte_rdtsc();
+	unsigned k = 0;
+	for (uint64_t done = 0; done < count; done += BURST) {
+		if (rte_pktmbuf_alloc_bulk(pool, pkts, BURST) != 0) {
+			fprintf(stderr, "bench: mbuf pool exhausted\n");
+			exit(1);
+		}
+		for (unsigned i = 0; i < BURST; i++) {
+			char *d = rte_pktmbuf_append(pkts[i], FRAME_LEN);
+			rte_memcpy(d, tmpl[order[k]], FRAME_LEN);
+			if (++k == nflows)
+				k = 0;
+		}
+		fn(w, 0, pkts, BURST);
+		if ((done & 1023) == 0)
+			fl_bench_flush(w);
+	}
+	fl_bench_flush(w);
+	return (double)(rte_rdtsc() - t0) / tsc_hz;
+}
+
+static void report(const char *name, unsigned flows, uint64_t count, double secs, double base_mpps, uint64_t forwarded)
+{
+	double mpps = (double)count / secs / 1e6;
+	printf("%-28s %9u %9.2f %9.1f %8.0f%%   forwarded %lu/%lu\n", name, flows, mpps, secs * 1e9 / (double)count,
+	       base_mpps > 0 ? 100.0 * mpps / base_mpps : 100.0, (unsigned long)forwarded, (unsigned long)count);
+}
+
+static uint32_t *shuffled(unsigned n)
+{
+	uint32_t *o = malloc(sizeof(*o) * n);
+	for (unsigned i = 0; i < n; i++)
+		o[i] = i;
+	uint64_t x = 88172645463325252ull;
+	for (unsigned i = n - 1; i > 0; i--) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		unsigned j = (unsigned)(x % (i + 1));
+		uint32_t t = o[i];
+		o[i] = o[j];
+		o[j] = t;
+	}
+	return o;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned big = argc > 1 ? (unsigned)atoi(argv[1]) : 1000000;
+	uint64_t count = argc > 2 ? strtoull(argv[2], NULL, 10) : 8000000;
+	char *eal[] = { "fastpath_bench", "--no-huge", "-m", "3072", "--no-shconf", "--no-pci", "--no-telemetry",
+			"--lcores", "0@0,1@0", "--vdev", "net_null0,copy=0", "--log-level", "lib.eal:error",
+			"--log-level", "pmd.net.null:error" };
+	char err[FL_ERR_LEN];
+	if (fl_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		return 1;
+	}
+	static struct fl_dp_conf c;
+	c.n_workers = 1;
+	c.worker_lcores[0] = 1;
+	c.n_ports = 1;
+	snprintf(c.ports[0].name, sizeof(c.ports[0].name), "bench");
+	snprintf(c.ports[0].device, sizeof(c.ports[0].device), "net_null0");
+	c.mbufs_per_socket = 65535;
+	c.burst = BURST;
+	c.tx_drain_us = 100;
+	c.sessions_per_worker = big + big / 4 + 4096;
+	c.no_launch = 1;
+	if (fl_dp_start(&c, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		return 1;
+	}
+	/* Enough LIPs that the FULLNAT port space covers every flow. */
+	unsigned n_lips = (big + 4096) / 60000 + 2;
+	if (n_lips > FL_MAX_LIPS)
+		n_lips = FL_MAX_LIPS;
+	static struct fl_net_conf net;
+	static uint32_t lips[FL_MAX_LIPS];
+	static struct fl_server_conf rs[10];
+	net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 1), 16, FL_ADDR_DIP, 0 };
+	net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 100), 32, FL_ADDR_VIP, 0 };
+	for (unsigned i = 0; i < n_lips; i++) {
+		lips[i] = ip4(198, 18, 1, 1 + i);
+		net.addrs[net.n_addrs++] = (struct fl_addr){ lips[i], 16, FL_ADDR_LIP, 0 };
+	}
+	net.routes[net.n_routes++] = (struct fl_route){ ip4(198, 18, 0, 0), 16, 0, 0 };
+	net.routes[net.n_routes++] = (struct fl_route){ 0, 0, 0, ip4(198, 18, 0, 254) };
+	for (unsigned i = 0; i < 10; i++)
+		rs[i] = (struct fl_server_conf){ .id = i, .ip = ip4(198, 18, 2, 11 + i), .port = 8080, .method = FL_FWD_FULLNAT, .weight = 1 };
+	static struct fl_service_conf svc;
+	svc = (struct fl_service_conf){ .id = 1, .proto = IPPROTO_TCP, .vip = ip4(198, 18, 0, 100), .port = 80,
+					.sched = FL_SCHED_SIMPLE_RR, .n_servers = 10, .servers = rs, .n_lips = n_lips, .lips = lips };
+	net.n_services = 1;
+	net.services = &svc;
+	if (fl_net_publish(&net, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		return 1;
+	}
+	struct rte_ether_addr mac;
+	memcpy(mac.addr_bytes, gw_mac, 6);
+	fl_neigh_learn(0, rte_cpu_to_be_32(ip4(198, 18, 0, 254)), &mac, false);
+	for (unsigned i = 0; i < 10; i++) {
+		mac.addr_bytes[5] = (uint8_t)(0x10 + i);
+		fl_neigh_learn(0, rte_cpu_to_be_32(rs[i].ip), &mac, false);
+	}
+	usleep(200000);   /* the service thread files the neighbours */
+
+	w = &fl_dp.workers[0];
+	pool = fl_pool_for_socket(0);
+	tsc_hz = (double)rte_get_tsc_hz();
+
+	unsigned small = 1000;
+	uint8_t (*syn_big)[FRAME_LEN] = malloc((size_t)big * FRAME_LEN);
+	uint8_t (*ack_big)[FRAME_LEN] = malloc((size_t)big * FRAME_LEN);
+	uint8_t (*syn_small)[FRAME_LEN] = malloc((size_t)small * FRAME_LEN);
+	uint8_t (*ack_small)[FRAME_LEN] = malloc((size_t)small * FRAME_LEN);
+	for (unsigned i = 0; i < big; i++) {
+		build(syn_big[i], i, 0, RTE_TCP_SYN_FLAG);
+		build(ack_big[i], i, 0, RTE_TCP_ACK_FLAG);
+	}
+	for (unsigned i = 0; i < small; i++) {
+		build(syn_small[i], i, 1, RTE_TCP_SYN_FLAG);
+		build(ack_small[i], i, 1, RTE_TCP_ACK_FLAG);
+	}
+	uint32_t *order_big = shuffled(big), *order_small = shuffled(small);
+
+	printf("fulcrum fast-path benchmark: one lcore, %d-byte frames, %lu packets per case\n", FRAME_LEN + 4,
+	       (unsigned long)count);
+	printf("%-28s %9s %9s %9s %9s\n", "case", "flows", "Mpps", "ns/pkt", "vs base");
+	uint64_t tx0 = tx_total();
+	double secs = run(fl_bench_macswap, ack_big, order_big, big, count);
+	double base = (double)count / secs / 1e6;
+	report("baseline (rx, mac swap, tx)", big, count, secs, base, tx_total() - tx0);
+
+	/* New sessions: one SYN per flow, each creates a session and takes a
+	 * LIP port. */
+	tx0 = tx_total();
+	uint64_t created0 = w->ctr->sessions_created;
+	secs = run(fl_bench_rx, syn_big, order_big, big, big - big % BURST);
+	uint64_t created = w->ctr->sessions_created - created0;
+	report("fullnat new sessions (SYN)", big, big - big % BURST, secs, base, tx_total() - tx0);
+	double new_rate = (double)created / secs / 1e6;
+
+	tx0 = tx_total();
+	secs = run(fl_bench_rx, ack_big, order_big, big, count);
+	report("fullnat established", big, count, secs, base, tx_total() - tx0);
+
+	run(fl_bench_rx, syn_small, order_small, small, small - small % BURST + BURST);
+	tx0 = tx_total();
+	secs = run(fl_bench_rx, ack_small, order_small, small, count);
+	report("fullnat established", small, count, secs, base, tx_total() - tx0);
+
+	printf("new sessions: %.2f M/s per core (%lu created)\n", new_rate, (unsigned long)created);
+	printf("session memory: %.1f bytes per session, both keys included (capacity %u)\n",
+	       fl_sess_bytes_per_session(c.sessions_per_worker), c.sessions_per_worker);
+	printf("drops:");
+	struct fl_worker_counters snap;
+	fl_stats_read(&snap, 1);
+	for (unsigned d = 0; d < FL_DROP__MAX; d++)
+		if (snap.drops[d])
+			printf(" %s=%lu", fl_drop_name(d), (unsigned long)snap.drops[d]);
+	printf("\n");
+	fl_dp_stop();
+	fl_eal_cleanup();
+	return 0;
+}
