@@ -126,6 +126,10 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 			r->method = rc->method;
 			r->weight = rc->weight;
 			s->server_present[rc->id] = 1;
+			if (rc->method == FL_FWD_NAT) {
+				v->has_nat = 1;
+				s->has_nat = true;
+			}
 			if (rc->weight > v->max_weight)
 				v->max_weight = rc->weight;
 			v->gcd_weight = gcd(v->gcd_weight, rc->weight);

@@ -47,6 +47,7 @@ struct fl_snap_service {
 	uint32_t first_server, n_servers;   /* into servers[] */
 	uint32_t max_weight, gcd_weight;    /* wrr stepping, as IPVS */
 	uint32_t first_lip, n_lips;         /* into lip_slots[] */
+	uint8_t has_nat;                    /* a NAT server: pin flows to owner(CIP:cport) */
 };
 
 struct fl_snapshot {
@@ -74,6 +75,7 @@ struct fl_snapshot {
 	uint8_t server_present[FL_MAX_SERVER_IDS];
 	uint8_t svc_expire_nodest[FL_MAX_SERVICE_IDS];
 	struct fl_timeouts timeouts;
+	bool has_nat;               /* any NAT server: transit replies need lookups */
 };
 
 static inline uint32_t fl_svc_hash(uint32_t vip, uint16_t port, uint8_t proto)

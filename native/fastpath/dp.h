@@ -55,6 +55,7 @@ struct fl_worker {
 	struct fl_sched_mark *marks;          /* FL_MAX_SERVICE_IDS entries */
 	struct rte_ring *redir_out[FL_MAX_WORKERS];   /* to worker j (SP/SC) */
 	struct rte_ring *redir_in[FL_MAX_WORKERS];    /* from worker j */
+	uint16_t ip_id;                       /* IPIP outer header ids */
 } __rte_cache_aligned;
 
 struct fl_dp_state {
@@ -114,6 +115,8 @@ void fl_arp_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned por
  * toward dst (network order): fills in the Ethernet header and transmits, or
  * parks it until the next hop resolves. */
 void fl_ipv4_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t dst);
+/* Send to a given next hop on a given port (DR: the real server itself). */
+void fl_ipv4_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t hop);
 void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s);
 
 /* Benchmark entry points (worker.c). */

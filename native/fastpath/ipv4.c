@@ -38,18 +38,22 @@ void fl_ipv4_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte
 	const struct fl_nexthop *nh = fl_route_lookup(s, dst);
 	if (!nh)
 		return fl_drop_pkt(w, m, FL_DROP_NO_ROUTE);
-	uint32_t hop = nh->gateway ? nh->gateway : dst;
+	fl_ipv4_output_via(w, m, nh->port, nh->gateway ? nh->gateway : dst);
+}
+
+void fl_ipv4_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t hop)
+{
 	struct rte_ether_addr mac;
-	if (likely(fl_neigh_get(nh->port, hop, &mac))) {
-		fill_eth(m, nh->port, &mac);
-		fl_tx(w, nh->port, m);
+	if (likely(fl_neigh_get(port, hop, &mac))) {
+		fill_eth(m, port, &mac);
+		fl_tx(w, port, m);
 		return;
 	}
-	fl_neigh_resolve(nh->port, hop);
+	fl_neigh_resolve(port, hop);
 	if (w->n_pending == FL_PENDING_MAX)
 		return fl_drop_pkt(w, m, FL_DROP_NO_NEIGH);
 	w->pending[w->n_pending++] = (struct fl_pending){
-		.m = m, .deadline_ms = w->now_ms + FL_PENDING_MS, .nexthop = hop, .port = nh->port,
+		.m = m, .deadline_ms = w->now_ms + FL_PENDING_MS, .nexthop = hop, .port = port,
 	};
 	w->ctr->neigh_queued++;
 }

@@ -204,9 +204,21 @@ static bool redirect(struct fl_worker *w, unsigned owner, struct rte_mbuf *m, un
 	return true;
 }
 
+#define FL_ROLE_TRANSIT 3   /* destination is not ours (NAT replies) */
+
+static void forward(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		    uint8_t *l4, uint8_t proto, struct fl_session *se, uint8_t dir, unsigned rx_port);
+
 static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot *s, unsigned port,
 				   struct rte_mbuf *m, struct rte_ipv4_hdr *ip, unsigned ihl, uint8_t role,
 				   bool redirected);
+
+/* NAT keeps no per-port state to tell a reply's owner, but both directions
+ * carry CIP:cport: NAT flows live on the worker this hash names. */
+static inline unsigned client_owner(uint32_t cip, uint16_t cport)
+{
+	return ((cip ^ cport) * 2654435761u >> 16) % fl_dp.conf.n_workers;
+}
 
 enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s, unsigned port,
 				struct rte_mbuf *m, struct fl_lb_pkt *out, bool redirected)
@@ -233,16 +245,26 @@ enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s
 		if (len > l2 + tot)   /* Ethernet padding */
 			rte_pktmbuf_trim(m, len - (l2 + tot));
 	}
+	uint8_t proto = ip->next_proto_id;
 	const struct fl_local_addr *local = fl_local_lookup(s, ip->dst_addr);
-	if (!local) {
+	uint8_t role;
+	if (local) {
+		role = local->role;
+	} else if (s->has_nat) {
+		/* Not ours, but maybe a NAT real server's reply to a client. */
+		role = FL_ROLE_TRANSIT;
+	} else {
 		fl_drop_pkt(w, m, FL_DROP_NOT_FOR_US);
 		return FL_PRE_DONE;
 	}
-	uint8_t proto = ip->next_proto_id;
-	if (local->role == FL_ADDR_DIP || (proto != IPPROTO_TCP && proto != IPPROTO_UDP)) {
-		if (proto == IPPROTO_ICMP && local->role != FL_ADDR_DIP &&
-		    icmp_error_for_session(w, s, port, m, ip, ihl, local->role, redirected))
+	if (role == FL_ADDR_DIP || (proto != IPPROTO_TCP && proto != IPPROTO_UDP)) {
+		if (proto == IPPROTO_ICMP && role != FL_ADDR_DIP &&
+		    icmp_error_for_session(w, s, port, m, ip, ihl, role, redirected))
 			return FL_PRE_DONE;
+		if (role == FL_ROLE_TRANSIT) {
+			fl_drop_pkt(w, m, FL_DROP_NOT_FOR_US);
+			return FL_PRE_DONE;
+		}
 		fl_ipv4_local(w, s, port, m, ip, ihl);
 		return FL_PRE_DONE;
 	}
@@ -262,7 +284,7 @@ enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s
 		return FL_PRE_DONE;
 	}
 	uint16_t sport = ((uint16_t *)l4)[0], dport = ((uint16_t *)l4)[1];
-	if (local->role == FL_ADDR_LIP) {
+	if (role == FL_ADDR_LIP) {
 		uint16_t hport = rte_be_to_cpu_16(dport);
 		if (hport < FL_LPORT_MIN) {
 			/* Below the FULLNAT range: the LIP's own services. */
@@ -270,6 +292,19 @@ enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s
 			return FL_PRE_DONE;
 		}
 		unsigned owner = lport_owner(dport);
+		if (owner != w->idx && !redirected) {
+			redirect(w, owner, m, port);
+			return FL_PRE_DONE;
+		}
+	} else if (fl_dp.conf.n_workers > 1 && !redirected && s->has_nat) {
+		unsigned owner = w->idx;
+		if (role == FL_ROLE_TRANSIT) {
+			owner = client_owner(ip->dst_addr, dport);
+		} else {
+			const struct fl_snap_service *svc = fl_svc_lookup(s, ip->dst_addr, dport, proto);
+			if (svc && svc->has_nat)
+				owner = client_owner(ip->src_addr, sport);
+		}
 		if (owner != w->idx) {
 			redirect(w, owner, m, port);
 			return FL_PRE_DONE;
@@ -279,7 +314,7 @@ enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s
 	out->ip = ip;
 	out->l4 = l4;
 	out->rx_port = (uint16_t)port;
-	out->role = local->role;
+	out->role = role;
 	out->key = fl_flow_key_make(ip->src_addr, ip->dst_addr, sport, dport, proto);
 	return FL_PRE_LB;
 }
@@ -316,33 +351,50 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 		fl_drop_pkt(w, p->m, FL_DROP_NO_SERVER);
 		return NULL;
 	}
-	struct fl_sched_mark *mk = &w->marks[svc->id];
-	uint32_t lip = 0;
-	uint16_t lport = 0;
-	bool got = false;
-	for (uint32_t k = 0; k < svc->n_lips && !got; k++) {
-		uint16_t slot = s->lip_slots[svc->first_lip + (mk->lip_rr++ % svc->n_lips)];
-		struct fl_lport_pool *pool = fl_lip_pool[slot][w->idx];
-		if (pool && fl_lport_get(pool, &lport)) {
-			lip = fl_lip_ip[slot];
-			got = true;
+	struct fl_session *se;
+	if (rs->method == FL_FWD_FULLNAT) {
+		struct fl_sched_mark *mk = &w->marks[svc->id];
+		uint32_t lip = 0;
+		uint16_t lport = 0;
+		bool got = false;
+		for (uint32_t k = 0; k < svc->n_lips && !got; k++) {
+			uint16_t slot = s->lip_slots[svc->first_lip + (mk->lip_rr++ % svc->n_lips)];
+			struct fl_lport_pool *pool = fl_lip_pool[slot][w->idx];
+			if (pool && fl_lport_get(pool, &lport)) {
+				lip = fl_lip_ip[slot];
+				got = true;
+			}
+		}
+		if (!got) {
+			fl_drop_pkt(w, p->m, FL_DROP_NO_LPORT);
+			return NULL;
+		}
+		struct fl_flow_key outk = fl_flow_key_make(rs->ip, lip, rs->port, rte_cpu_to_be_16(lport), p->key.proto);
+		se = fl_sess_add(w->sess, &p->key, &outk, w->now_ms, s->timeouts.tcp_ms[FL_TCP_S_NONE]);
+		if (!se) {
+			struct fl_session tmp = { .laddr = lip, .lport = rte_cpu_to_be_16(lport), .method = FL_FWD_FULLNAT };
+			release(w, &tmp);
+		}
+	} else if (rs->method == FL_FWD_NAT) {
+		/* The reply comes back RIP:rport -> CIP:cport. */
+		struct fl_flow_key outk = fl_flow_key_make(rs->ip, p->key.saddr, rs->port, p->key.sport, p->key.proto);
+		se = fl_sess_add(w->sess, &p->key, &outk, w->now_ms, s->timeouts.tcp_ms[FL_TCP_S_NONE]);
+	} else {
+		/* DR and TUN: replies bypass the director (IPVS INPUT_ONLY). The
+		 * service port is forced: the packet keeps VIP:vport. */
+		se = fl_sess_add(w->sess, &p->key, NULL, w->now_ms, s->timeouts.tcp_ms[FL_TCP_S_NONE]);
+		if (se) {
+			se->raddr = rs->ip;
+			se->rport = p->key.dport;
 		}
 	}
-	if (!got) {
-		fl_drop_pkt(w, p->m, FL_DROP_NO_LPORT);
-		return NULL;
-	}
-	struct fl_flow_key outk = fl_flow_key_make(rs->ip, lip, rs->port, rte_cpu_to_be_16(lport), p->key.proto);
-	struct fl_session *se = fl_sess_add(w->sess, &p->key, &outk, w->now_ms, s->timeouts.tcp_ms[FL_TCP_S_NONE]);
 	if (!se) {
-		struct fl_session tmp = { .laddr = lip, .lport = rte_cpu_to_be_16(lport), .method = FL_FWD_FULLNAT };
-		release(w, &tmp);
 		fl_drop_pkt(w, p->m, FL_DROP_SESSION_FULL);
 		return NULL;
 	}
 	se->server_id = rs->id;
 	se->service_id = svc->id;
-	se->method = FL_FWD_FULLNAT;
+	se->method = rs->method;
 	w->ctr->sessions_created++;
 	if (svc->mss_clamp && p->key.proto == IPPROTO_TCP)
 		clamp_mss((struct rte_tcp_hdr *)p->l4, rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),
@@ -350,12 +402,83 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 	return se;
 }
 
+/* Encapsulate in IPIP toward the real server (TUN), DIP -> RIP. */
+static void tun_xmit(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		     uint32_t rip, unsigned rx_port)
+{
+	const struct fl_nexthop *nh = fl_route_lookup(s, rip);
+	if (!nh)
+		return fl_drop_pkt(w, m, FL_DROP_NO_ROUTE);
+	unsigned tot = rte_be_to_cpu_16(ip->total_length);
+	unsigned mtu = fl_ports[nh->port].mtu ? fl_ports[nh->port].mtu : 1500;
+	if (tot + sizeof(struct rte_ipv4_hdr) > mtu) {
+		/* Tell the client the path MTU left after encapsulation, as
+		 * IPVS does; without DF the packet is dropped (counted). */
+		if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
+			fl_icmp_error(w, s, rx_port, m, 3, 4 /* fragmentation needed */,
+				      (uint16_t)(mtu - sizeof(struct rte_ipv4_hdr)));
+		return fl_drop_pkt(w, m, FL_DROP_TOO_BIG);
+	}
+	uint32_t src = s->port_src[nh->port];
+	uint8_t tos = ip->type_of_service;
+	uint16_t df = ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	uint8_t *d = (uint8_t *)rte_pktmbuf_prepend(m, sizeof(struct rte_ipv4_hdr));
+	if (!d)
+		return fl_drop_pkt(w, m, FL_DROP_NOMEM);
+	memmove(d, d + sizeof(struct rte_ipv4_hdr), sizeof(struct rte_ether_hdr));
+	struct rte_ipv4_hdr *o = (struct rte_ipv4_hdr *)(d + sizeof(struct rte_ether_hdr));
+	o->version_ihl = RTE_IPV4_VHL_DEF;
+	o->type_of_service = tos;
+	o->total_length = rte_cpu_to_be_16((uint16_t)(tot + sizeof(*o)));
+	o->packet_id = rte_cpu_to_be_16(w->ip_id++);
+	o->fragment_offset = df;
+	o->time_to_live = 64;
+	o->next_proto_id = IPPROTO_IPIP;
+	o->src_addr = src;
+	o->dst_addr = rip;
+	o->hdr_checksum = 0;
+	o->hdr_checksum = rte_ipv4_cksum(o);
+	fl_ipv4_output_via(w, m, nh->port, nh->gateway ? nh->gateway : rip);
+}
+
+/* Send a packet of session se on, per its forwarding method. */
+static void forward(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		    uint8_t *l4, uint8_t proto, struct fl_session *se, uint8_t dir, unsigned rx_port)
+{
+	switch (se->method) {
+	case FL_FWD_FULLNAT:
+		if (dir == FL_DIR_IN) {
+			rewrite(ip, l4, proto, se->laddr, se->raddr, se->lport, se->rport);
+			return fl_ipv4_output(w, s, m, se->raddr);
+		}
+		rewrite(ip, l4, proto, se->vaddr, se->caddr, se->vport, se->cport);
+		return fl_ipv4_output(w, s, m, se->caddr);
+	case FL_FWD_NAT:
+		if (dir == FL_DIR_IN) {
+			rewrite(ip, l4, proto, ip->src_addr, se->raddr, ((uint16_t *)l4)[0], se->rport);
+			return fl_ipv4_output(w, s, m, se->raddr);
+		}
+		rewrite(ip, l4, proto, se->vaddr, ip->dst_addr, se->vport, ((uint16_t *)l4)[1]);
+		return fl_ipv4_output(w, s, m, se->caddr);
+	case FL_FWD_DR: {
+		/* Only the Ethernet header changes: to the real server's MAC on
+		 * the director's own segment. The IP packet is untouched. */
+		const struct fl_nexthop *nh = fl_route_lookup(s, se->raddr);
+		if (!nh)
+			return fl_drop_pkt(w, m, FL_DROP_NO_ROUTE);
+		return fl_ipv4_output_via(w, m, nh->port, se->raddr);
+	}
+	default:
+		return tun_xmit(w, s, m, ip, se->raddr, rx_port);
+	}
+}
+
 static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p, struct fl_session *se,
 		   uint8_t dir)
 {
 	if (!se)
 		se = fl_sess_lookup(w->sess, &p->key, &dir);   /* created earlier in this burst? */
-	if (p->ip->time_to_live <= 1) {
+	if (p->ip->time_to_live <= 1 && !(se && (se->method == FL_FWD_DR || se->method == FL_FWD_TUN))) {
 		fl_icmp_error(w, s, p->rx_port, p->m, 11 /* time exceeded */, 0, 0);
 		return fl_drop_pkt(w, p->m, FL_DROP_TTL);
 	}
@@ -369,6 +492,8 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 		se = NULL;
 	}
 	if (!se) {
+		if (p->role == FL_ROLE_TRANSIT)
+			return fl_drop_pkt(w, p->m, FL_DROP_NOT_FOR_US);
 		if (p->role != FL_ADDR_VIP)
 			return fl_drop_pkt(w, p->m, FL_DROP_NO_SESSION);
 		se = new_session(w, s, p);
@@ -398,13 +523,7 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 	} else {
 		fl_sess_udp_update(w->sess, se, dir, w->now_ms, &s->timeouts);
 	}
-	if (dir == FL_DIR_IN) {
-		rewrite(p->ip, p->l4, p->key.proto, se->laddr, se->raddr, se->lport, se->rport);
-		fl_ipv4_output(w, s, p->m, se->raddr);
-	} else {
-		rewrite(p->ip, p->l4, p->key.proto, se->vaddr, se->caddr, se->vport, se->cport);
-		fl_ipv4_output(w, s, p->m, se->caddr);
-	}
+	forward(w, s, p->m, p->ip, p->l4, p->key.proto, se, dir, p->rx_port);
 }
 
 void fl_lb_burst(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *pk, unsigned n)
@@ -443,8 +562,14 @@ static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot
 	uint16_t *iports = (uint16_t *)((uint8_t *)in + iihl);
 	/* The quoted packet went the other way: swap it into our key. */
 	struct fl_flow_key key = fl_flow_key_make(in->dst_addr, in->src_addr, iports[1], iports[0], in->next_proto_id);
-	if (role == FL_ADDR_LIP && !redirected) {
-		unsigned owner = lport_owner(iports[0]);
+	if (!redirected && fl_dp.conf.n_workers > 1) {
+		unsigned owner = w->idx;
+		if (role == FL_ADDR_LIP)
+			owner = lport_owner(iports[0]);          /* about LIP:lport -> RIP */
+		else if (role == FL_ROLE_TRANSIT)
+			owner = client_owner(in->src_addr, iports[0]);   /* NAT: about CIP -> RIP */
+		else if (s->has_nat)
+			owner = client_owner(in->dst_addr, iports[1]);   /* about VIP -> CIP */
 		if (owner != w->idx)
 			return redirect(w, owner, m, port);
 	}
@@ -456,19 +581,35 @@ static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot
 		fl_drop_pkt(w, m, FL_DROP_TTL);
 		return true;
 	}
+	if (se->method == FL_FWD_DR || se->method == FL_FWD_TUN) {
+		/* The client's side of an INPUT_ONLY session: hand the error to
+		 * the real server that sent the quoted packet. */
+		forward(w, s, m, ip, NULL, 0, se, dir, port);
+		return true;
+	}
 	unsigned quoted = tot - ihl - sizeof(*ic) - iihl;   /* bytes of inner L4 present */
-	uint32_t isrc, idst, osrc, odst;
-	uint16_t isport, idport;
-	if (dir == FL_DIR_IN) {
+	uint32_t isrc = in->src_addr, idst = in->dst_addr, osrc = ip->src_addr, odst = ip->dst_addr;
+	uint16_t isport = iports[0], idport = iports[1];
+	if (se->method == FL_FWD_FULLNAT && dir == FL_DIR_IN) {
 		/* From the client side, about VIP:vport -> CIP:cport that we sent:
 		 * restore what the real server sent, RIP:rport -> LIP:lport. */
 		isrc = se->raddr, isport = se->rport, idst = se->laddr, idport = se->lport;
 		osrc = se->laddr, odst = se->raddr;
-	} else {
+	} else if (se->method == FL_FWD_FULLNAT) {
 		/* From the server side, about LIP:lport -> RIP:rport: restore
 		 * CIP:cport -> VIP:vport for the client. */
 		isrc = se->caddr, isport = se->cport, idst = se->vaddr, idport = se->vport;
 		osrc = se->vaddr, odst = se->caddr;
+	} else if (dir == FL_DIR_IN) {
+		/* NAT, client side, about VIP:vport -> CIP:cport: the server
+		 * sent it from RIP:rport. */
+		isrc = se->raddr, isport = se->rport;
+		odst = se->raddr;
+	} else {
+		/* NAT, server side, about CIP:cport -> RIP:rport: the client
+		 * sent it to VIP:vport. */
+		idst = se->vaddr, idport = se->vport;
+		osrc = se->vaddr;
 	}
 	/* Inner L4 checksum, when quoted in full enough to hold it. */
 	bool has_ck = in->next_proto_id == IPPROTO_TCP ? quoted >= 18 : quoted >= 8;

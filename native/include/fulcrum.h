@@ -173,6 +173,7 @@ enum fl_drop {
 	FL_DROP_NO_TWIN,         /* exception packet but port has no twin */
 	FL_DROP_TX_FULL,         /* NIC TX queue refused the burst */
 	FL_DROP_NOMEM,           /* mbuf allocation failed */
+	FL_DROP_TOO_BIG,         /* TUN: encapsulated packet exceeds the MTU */
 	FL_DROP__MAX
 };
 const char *fl_drop_name(unsigned reason);

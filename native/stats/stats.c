@@ -24,6 +24,7 @@ static const char *const drop_names[FL_DROP__MAX] = {
 	[FL_DROP_NO_TWIN] = "no_kernel_twin",
 	[FL_DROP_TX_FULL] = "tx_full",
 	[FL_DROP_NOMEM] = "no_mbuf",
+	[FL_DROP_TOO_BIG] = "too_big",
 };
 
 const char *fl_drop_name(unsigned reason)

@@ -6,7 +6,7 @@ import type { DataplaneIds } from './ids';
 /** The schedulers the dataplane runs today. */
 const DATAPLANE_SCHEDULERS = new Set(['rr', 'wrr']);
 /** The forwarding methods the dataplane runs today. */
-const DATAPLANE_METHODS = new Set(['fullnat']);
+const DATAPLANE_METHODS = new Set(['fullnat', 'dr', 'nat', 'tun']);
 
 export function serviceKey(s: Pick<ServiceConfig, 'protocol' | 'vip' | 'port'>): string {
   return `${s.protocol}:${s.vip}:${s.port}`;
@@ -25,7 +25,7 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
     }
     svc.servers.forEach((rs, j) => {
       if (!DATAPLANE_METHODS.has(rs.method)) {
-        throw new Error(`services[${i}].servers[${j}] ${key}: method "${rs.method}" is not implemented by the dataplane yet (use fullnat)`);
+        throw new Error(`services[${i}].servers[${j}] ${key}: method "${rs.method}" is not implemented by the dataplane yet`);
       }
     });
     return {
