@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fulcrum.h"
+#include "../sched/sched.h"
 
 namespace {
 
@@ -167,8 +168,23 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
       else Throw(env, what + ".proto: tcp or udp");
       c.vip = ParseIp(env, so.Get("vip"), what + ".vip");
       c.port = static_cast<uint16_t>(U32(env, so, "port", 0, true));
-      std::string sched = so.Get("sched").IsString() ? so.Get("sched").As<Napi::String>().Utf8Value() : "rr";
-      c.sched = sched == "wrr" ? FL_SCHED_SIMPLE_WRR : FL_SCHED_SIMPLE_RR;
+      std::string sched = so.Get("sched").IsString() ? so.Get("sched").As<Napi::String>().Utf8Value() : FL_SCHED_DEFAULT_NAME;
+      int kind = fl_sched_from_name(sched.c_str());
+      if (kind < 0) Throw(env, what + ".sched: unknown scheduler '" + sched + "'");
+      c.sched = static_cast<uint8_t>(kind);
+      Napi::Value fv = so.Get("schedFlags");
+      if (fv.IsArray()) {
+        Napi::Array fa = fv.As<Napi::Array>();
+        for (uint32_t j = 0; j < fa.Length(); j++) {
+          std::string f = fa.Get(j).As<Napi::String>().Utf8Value();
+          if (f == "sh-fallback") c.sched_flags |= FL_SCHED_F_SH_FALLBACK;
+          else if (f == "sh-port") c.sched_flags |= FL_SCHED_F_SH_PORT;
+          else if (f == "mh-fallback") c.sched_flags |= FL_SCHED_F_MH_FALLBACK;
+          else if (f == "mh-port") c.sched_flags |= FL_SCHED_F_MH_PORT;
+          else Throw(env, what + ".schedFlags: unknown flag '" + f + "'");
+        }
+      }
+      c.mh_size = U32(env, so, "mhTableSize", 0);
       c.expire_nodest = so.Get("expireNodest").ToBoolean() ? 1 : 0;
       c.mss_clamp = static_cast<uint16_t>(U32(env, so, "mssClamp", 0));
       Napi::Array ra = so.Get("servers").As<Napi::Array>();
@@ -181,6 +197,8 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
         r.ip = ParseIp(env, ro.Get("ip"), rw + ".ip");
         r.port = static_cast<uint16_t>(U32(env, ro, "port", 0, true));
         r.weight = U32(env, ro, "weight", 1);
+        r.u_threshold = U32(env, ro, "upperThreshold", 0);
+        r.l_threshold = U32(env, ro, "lowerThreshold", 0);
         std::string m = ro.Get("method").IsString() ? ro.Get("method").As<Napi::String>().Utf8Value() : "fullnat";
         if (m == "fullnat") r.method = FL_FWD_FULLNAT;
         else if (m == "dr") r.method = FL_FWD_DR;

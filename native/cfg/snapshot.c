@@ -30,7 +30,11 @@ static void snap_free(struct fl_snapshot *s)
 		return;
 	if (s->lpm)
 		rte_lpm_free(s->lpm);
+	for (unsigned i = 0; s->services && i < s->n_services; i++)
+		fl_sched_table_free(s->services[i].sched);
 	rte_free(s->services);
+	rte_free(s->dests);
+	rte_free(s->dest_ids);
 	rte_free(s->servers);
 	rte_free(s->lip_slots);
 	rte_free(s);
@@ -91,7 +95,9 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 	s->services = rte_zmalloc("fl_svcs", sizeof(*s->services) * (net->n_services + 1), 0);
 	s->servers = rte_zmalloc("fl_srvs", sizeof(*s->servers) * (n_srv + 1), 0);
 	s->lip_slots = rte_zmalloc("fl_lips", sizeof(*s->lip_slots) * (n_lip + 1), 0);
-	if (!s->services || !s->servers || !s->lip_slots) {
+	s->dests = rte_zmalloc("fl_dests", sizeof(*s->dests) * (n_srv + 1), 0);
+	s->dest_ids = rte_zmalloc("fl_dest_ids", sizeof(*s->dest_ids) * (n_srv + 1), 0);
+	if (!s->services || !s->servers || !s->lip_slots || !s->dests || !s->dest_ids) {
 		snprintf(err, errlen, "out of memory building services");
 		return -1;
 	}
@@ -99,6 +105,7 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 	for (unsigned i = 0; i < net->n_services; i++) {
 		const struct fl_service_conf *c = &net->services[i];
 		struct fl_snap_service *v = &s->services[i];
+		s->n_services = i + 1;   /* so a failure frees what was built */
 		if (c->id >= FL_MAX_SERVICE_IDS) {
 			snprintf(err, errlen, "service id %u out of range", c->id);
 			return -1;
@@ -107,7 +114,6 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 		v->vip = rte_cpu_to_be_32(c->vip);
 		v->port = rte_cpu_to_be_16(c->port);
 		v->proto = c->proto;
-		v->sched = c->sched;
 		v->expire_nodest = c->expire_nodest;
 		v->mss_clamp = c->mss_clamp;
 		v->first_server = si;
@@ -126,6 +132,18 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 			r->method = rc->method;
 			r->weight = rc->weight;
 			s->server_present[rc->id] = 1;
+			struct fl_sched_dest *d = &s->dests[si - 1];
+			d->id = rc->id;
+			d->addr = r->ip;
+			d->port = r->port;
+			d->weight = (int32_t)rc->weight;
+			d->last_weight = 0;
+			d->flags = FL_DEST_F_AVAILABLE;
+			d->u_threshold = rc->u_threshold;
+			d->l_threshold = rc->l_threshold;
+			s->dest_ids[si - 1] = rc->id;
+			if (rc->u_threshold)
+				v->has_thresholds = 1;
 			if (rc->method == FL_FWD_NAT) {
 				v->has_nat = 1;
 				s->has_nat = true;
@@ -134,6 +152,12 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 				v->max_weight = rc->weight;
 			v->gcd_weight = gcd(v->gcd_weight, rc->weight);
 		}
+		v->dests = &s->dests[v->first_server];
+		v->dest_ids = &s->dest_ids[v->first_server];
+		v->sched = fl_sched_build(c->sched, c->sched_flags, v->dests, v->n_servers,
+					  c->mh_size ? c->mh_size : FL_SCHED_MH_DEFAULT_SIZE, err, errlen);
+		if (!v->sched)
+			return -1;
 		v->first_lip = li;
 		v->n_lips = c->n_lips;
 		for (unsigned j = 0; j < c->n_lips; j++) {

@@ -10,6 +10,7 @@
 
 #include "fulcrum.h"
 #include "../session/tcp_state.h"
+#include "../sched/sched.h"
 
 #define FL_ADDR_TBL_SIZE 4096   /* power of two, > 2 * FL_MAX_ADDRS */
 
@@ -41,13 +42,16 @@ struct fl_snap_service {
 	uint32_t vip;               /* network order */
 	uint16_t port;              /* network order */
 	uint8_t proto;
-	uint8_t sched;
 	uint8_t expire_nodest;
 	uint16_t mss_clamp;
 	uint32_t first_server, n_servers;   /* into servers[] */
 	uint32_t max_weight, gcd_weight;    /* wrr stepping, as IPVS */
 	uint32_t first_lip, n_lips;         /* into lip_slots[] */
 	uint8_t has_nat;                    /* a NAT server: pin flows to owner(CIP:cport) */
+	uint8_t has_thresholds;             /* some server has -x/-y */
+	struct fl_sched_table *sched;       /* built on the control thread */
+	struct fl_sched_dest *dests;        /* n_servers, same order as servers[] */
+	uint32_t *dest_ids;                 /* stable ids: index of the conns counters */
 };
 
 struct fl_snapshot {
@@ -69,6 +73,8 @@ struct fl_snapshot {
 	unsigned n_services;
 	struct fl_snap_service *services;
 	struct fl_snap_server *servers;
+	struct fl_sched_dest *dests;        /* parallel to servers[] */
+	uint32_t *dest_ids;
 	uint16_t *lip_slots;        /* slots in the global LIP registry */
 	/* Indexed by stable id: is the real server configured, and should the
 	 * sessions of a removed server expire (IPVS expire_nodest_conn)? */

@@ -32,11 +32,18 @@ struct fl_pending {
 	uint16_t port;
 };
 
-/* Per-worker scheduler position of one service (IPVS rr/wrr marks). */
+/* Per-worker scheduler state of one service: the IPVS scheduler's own
+ * state, and a private copy of the dests whose OVERLOAD flag this worker
+ * maintains from the summed connection counts. */
+struct fl_sched_state;
+struct fl_sched_dest;
+struct fl_sched_conns;
 struct fl_sched_mark {
-	uint64_t gen;                /* snapshot the mark was computed for */
-	int32_t i, cw;
+	uint64_t gen;                /* snapshot the state was built for */
+	struct fl_sched_state *st;
+	struct fl_sched_dest *dests;
 	uint32_t lip_rr;
+	uint8_t kind;                /* scheduler the state belongs to */
 };
 
 struct fl_sess_table;
@@ -56,6 +63,7 @@ struct fl_worker {
 	struct rte_ring *redir_out[FL_MAX_WORKERS];   /* to worker j (SP/SC) */
 	struct rte_ring *redir_in[FL_MAX_WORKERS];    /* from worker j */
 	uint16_t ip_id;                       /* IPIP outer header ids */
+	struct fl_sched_conns *conns;         /* by server id; written by this worker only */
 } __rte_cache_aligned;
 
 struct fl_dp_state {

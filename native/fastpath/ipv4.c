@@ -147,7 +147,15 @@ void fl_icmp_error(struct fl_worker *w, const struct fl_snapshot *s, unsigned rx
 	}
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + l2);
 	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)(ip + 1);
-	rte_pktmbuf_read(orig, l2, quote, ic + 1);
+	/* rte_pktmbuf_read copies only when the data spans segments; else it
+	 * returns a pointer into orig. */
+	const void *q = rte_pktmbuf_read(orig, l2, quote, ic + 1);
+	if (!q) {
+		rte_pktmbuf_free(m);
+		return fl_drop(w->ctr, FL_DROP_MALFORMED);
+	}
+	if (q != (const void *)(ic + 1))
+		memcpy(ic + 1, q, quote);
 	const struct fl_local_addr *dst_local = fl_local_lookup(s, oip->dst_addr);
 	uint32_t src = dst_local ? oip->dst_addr : s->port_src[rx_port];
 	if (!src)

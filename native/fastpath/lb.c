@@ -100,6 +100,25 @@ static void clamp_mss(struct rte_tcp_hdr *th, unsigned avail, uint16_t mss)
 	}
 }
 
+/* Connection counts per worker, indexed by stable server id: each worker
+ * writes its own row; schedulers read the sum over rows (docs/schedulers.md). */
+static struct fl_sched_conns *conns_all;
+
+static inline void conn_count(struct fl_worker *w, uint32_t server_id, int active, int inactive)
+{
+	w->conns[server_id].active += (uint32_t)active;
+	w->conns[server_id].inactive += (uint32_t)inactive;
+}
+
+/* Session ends: give back its place in the counts. */
+static inline void conn_uncount(struct fl_worker *w, const struct fl_session *se)
+{
+	if (se->proto == IPPROTO_TCP && se->state == FL_TCP_S_ESTABLISHED)
+		conn_count(w, se->server_id, -1, 0);
+	else
+		conn_count(w, se->server_id, 0, -1);
+}
+
 /* ---------- sessions: release and expiry ---------- */
 
 static void release(struct fl_worker *w, struct fl_session *se)
@@ -114,12 +133,14 @@ static void release(struct fl_worker *w, struct fl_session *se)
 static void expire_cb(struct fl_session *se, void *arg)
 {
 	struct fl_worker *w = arg;
+	conn_uncount(w, se);
 	release(w, se);
 	w->ctr->sessions_expired++;
 }
 
 static void kill_session(struct fl_worker *w, struct fl_session *se)
 {
+	conn_uncount(w, se);
 	release(w, se);
 	fl_sess_del(w->sess, se);
 	w->ctr->sessions_expired++;
@@ -131,59 +152,59 @@ void fl_lb_expire(struct fl_worker *w, unsigned budget)
 	w->ctr->sessions_active = fl_sess_count(w->sess);
 }
 
-/* ---------- scheduling (IPVS ip_vs_rr.c / ip_vs_wrr.c semantics) ---------- */
+/* ---------- scheduling (native/sched: the IPVS family and Maglev) ---------- */
+
+static struct fl_sched_mark *sched_mark(struct fl_worker *w, const struct fl_snapshot *s,
+					const struct fl_snap_service *svc)
+{
+	struct fl_sched_mark *mk = &w->marks[svc->id];
+	if (likely(mk->gen == s->gen && mk->st))
+		return mk;
+	/* New snapshot: new state, carrying the old one over as IPVS does on a
+	 * destination change (rr position, wrr weight, lblc caches). */
+	unsigned kind = fl_sched_table_kind(svc->sched);
+	size_t sz = fl_sched_state_size(kind, svc->n_servers);
+	struct fl_sched_state *st = rte_zmalloc_socket("fl_sched_st", sz ? sz : 64, 64, (int)rte_socket_id());
+	struct fl_sched_dest *d = rte_malloc_socket("fl_sched_dests", sizeof(*d) * (svc->n_servers + 1), 64,
+						    (int)rte_socket_id());
+	if (!st || !d) {
+		rte_free(st);
+		rte_free(d);
+		return NULL;
+	}
+	memcpy(d, svc->dests, sizeof(*d) * svc->n_servers);
+	const struct fl_sched_state *prev = mk->st && mk->kind == kind ? mk->st : NULL;
+	fl_sched_state_init(st, svc->sched, d, svc->n_servers, prev);
+	rte_free(mk->st);
+	rte_free(mk->dests);
+	mk->st = st;
+	mk->dests = d;
+	mk->kind = (uint8_t)kind;
+	mk->gen = s->gen;
+	return mk;
+}
 
 static const struct fl_snap_server *schedule(struct fl_worker *w, const struct fl_snapshot *s,
-					     const struct fl_snap_service *svc)
+					     const struct fl_snap_service *svc, const struct fl_flow_key *k)
 {
-	const struct fl_snap_server *rs = &s->servers[svc->first_server];
-	int32_t n = (int32_t)svc->n_servers;
-	struct fl_sched_mark *mk = &w->marks[svc->id];
-	if (n == 0)
+	if (svc->n_servers == 0)
 		return NULL;
-	if (mk->gen != s->gen) {
-		/* A new snapshot may have changed the server list: restart the
-		 * weighted stepping as ip_vs_wrr_dest_changed does. rr keeps its
-		 * position when it is still in range. */
-		if (mk->i >= n)
-			mk->i = -1;
-		int32_t di = (int32_t)(svc->gcd_weight ? svc->gcd_weight : 1);
-		mk->cw = (int32_t)svc->max_weight - (di - 1);
-		if (svc->sched == FL_SCHED_SIMPLE_WRR)
-			mk->i = -1;
-		mk->gen = s->gen;
-	}
-	if (svc->sched == FL_SCHED_SIMPLE_RR) {
-		for (int32_t k = 1; k <= n; k++) {
-			int32_t j = (mk->i + k) % n;
-			if (j < 0)
-				j += n;
-			if (rs[j].weight > 0) {
-				mk->i = j;
-				return &rs[j];
+	struct fl_sched_mark *mk = sched_mark(w, s, svc);
+	if (!mk)
+		return NULL;
+	struct fl_sched_conns_view view = {
+		.base = conns_all, .n_workers = fl_dp.conf.n_workers, .stride = FL_MAX_SERVER_IDS, .ids = svc->dest_ids,
+	};
+	if (svc->has_thresholds)
+		for (unsigned i = 0; i < svc->n_servers; i++)
+			if (mk->dests[i].u_threshold) {
+				struct fl_sched_conns c = fl_sched_conns_sum(&view, i);
+				fl_sched_update_overload(&mk->dests[i], &c);
 			}
-		}
-		return NULL;
-	}
-	/* wrr: step through the list; each wrap lowers the current weight by
-	 * the gcd, and a server is picked when its weight reaches it. */
-	int32_t di = (int32_t)(svc->gcd_weight ? svc->gcd_weight : 1);
-	int32_t mw = (int32_t)svc->max_weight - (di - 1);
-	if (mw <= 0)
-		return NULL;
-	for (uint64_t guard = 0; guard < (uint64_t)(n + 1) * ((uint64_t)mw / (uint64_t)di + 2); guard++) {
-		mk->i++;
-		if (mk->i >= n) {
-			mk->i = -1;
-			mk->cw -= di;
-			if (mk->cw <= 0)
-				mk->cw = mw;
-			continue;
-		}
-		if (rs[mk->i].weight > 0 && (int32_t)rs[mk->i].weight >= mk->cw)
-			return &rs[mk->i];
-	}
-	return NULL;
+	fl_sched_state_set_clock(mk->st, (uint32_t)(w->now_ms / 1000));
+	int i = fl_sched_pick(svc->sched, mk->st, mk->dests, svc->n_servers, &view, k->saddr, k->daddr, k->sport,
+			      k->dport, k->proto);
+	return i < 0 ? NULL : &s->servers[svc->first_server + (unsigned)i];
 }
 
 /* ---------- classification ---------- */
@@ -345,7 +366,7 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 		fl_drop_pkt(w, p->m, FL_DROP_NO_SESSION);
 		return NULL;
 	}
-	const struct fl_snap_server *rs = schedule(w, s, svc);
+	const struct fl_snap_server *rs = schedule(w, s, svc, &p->key);
 	if (!rs) {
 		fl_icmp_error(w, s, p->rx_port, p->m, 3 /* destination unreachable */, 3 /* port unreachable */, 0);
 		fl_drop_pkt(w, p->m, FL_DROP_NO_SERVER);
@@ -353,7 +374,7 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 	}
 	struct fl_session *se;
 	if (rs->method == FL_FWD_FULLNAT) {
-		struct fl_sched_mark *mk = &w->marks[svc->id];
+		struct fl_sched_mark *mk = &w->marks[svc->id];   /* valid: schedule() built it */
 		uint32_t lip = 0;
 		uint16_t lport = 0;
 		bool got = false;
@@ -395,6 +416,7 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 	se->server_id = rs->id;
 	se->service_id = svc->id;
 	se->method = rs->method;
+	conn_count(w, rs->id, 0, 1);   /* new connections start inactive, as in IPVS */
 	w->ctr->sessions_created++;
 	if (svc->mss_clamp && p->key.proto == IPPROTO_TCP)
 		clamp_mss((struct rte_tcp_hdr *)p->l4, rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),
@@ -510,7 +532,14 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 	}
 	if (p->key.proto == IPPROTO_TCP) {
 		uint8_t fl = tcp_flags_of(p);
-		fl_sess_tcp_update(w->sess, se, dir, fl, w->now_ms, &s->timeouts);
+		uint8_t before = se->state;
+		uint8_t after = (uint8_t)fl_sess_tcp_update(w->sess, se, dir, fl, w->now_ms, &s->timeouts);
+		/* IPVS moves a connection between ActiveConn and InActConn as it
+		 * enters or leaves ESTABLISHED. */
+		if (before != after && (before == FL_TCP_S_ESTABLISHED || after == FL_TCP_S_ESTABLISHED)) {
+			int d = after == FL_TCP_S_ESTABLISHED ? 1 : -1;
+			conn_count(w, se->server_id, d, -d);
+		}
 		if (dir == FL_DIR_OUT && (fl & (FL_TCPF_SYN | FL_TCPF_ACK)) == (FL_TCPF_SYN | FL_TCPF_ACK)) {
 			for (unsigned i = 0; i < s->n_services; i++)
 				if (s->services[i].id == se->service_id && s->services[i].mss_clamp) {
@@ -647,6 +676,11 @@ static struct rte_ring *redir[FL_MAX_WORKERS][FL_MAX_WORKERS];
 
 int fl_redirect_init(unsigned n_workers, char *err, size_t errlen)
 {
+	conns_all = rte_zmalloc("fl_conns", sizeof(*conns_all) * FL_MAX_SERVER_IDS * n_workers, RTE_CACHE_LINE_SIZE);
+	if (!conns_all) {
+		snprintf(err, errlen, "cannot allocate connection counters");
+		return -1;
+	}
 	for (unsigned a = 0; a < n_workers; a++)
 		for (unsigned b = 0; b < n_workers; b++) {
 			if (a == b)
@@ -664,6 +698,8 @@ int fl_redirect_init(unsigned n_workers, char *err, size_t errlen)
 
 void fl_redirect_free(void)
 {
+	rte_free(conns_all);
+	conns_all = NULL;
 	for (unsigned a = 0; a < FL_MAX_WORKERS; a++)
 		for (unsigned b = 0; b < FL_MAX_WORKERS; b++)
 			if (redir[a][b]) {
@@ -718,6 +754,7 @@ int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen)
 		return -1;
 	}
 	w->sess = fl_sess_table_init(mem, cap, (uint32_t)rte_rdtsc(), fl_now_ms());
+	w->conns = conns_all + (size_t)w->idx * FL_MAX_SERVER_IDS;
 	w->ctr->sessions_capacity = cap;
 	for (unsigned j = 0; j < fl_dp.conf.n_workers; j++) {
 		w->redir_out[j] = j == w->idx ? NULL : redir[w->idx][j];
@@ -728,6 +765,10 @@ int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen)
 
 void fl_lb_worker_free(struct fl_worker *w)
 {
+	for (unsigned i = 0; w->marks && i < FL_MAX_SERVICE_IDS; i++) {
+		rte_free(w->marks[i].st);
+		rte_free(w->marks[i].dests);
+	}
 	rte_free(w->sess);
 	w->sess = NULL;
 	rte_free(w->marks);

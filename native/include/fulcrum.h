@@ -82,7 +82,6 @@ struct fl_route {
 #define FL_MAX_LIPS         64
 
 enum fl_method { FL_FWD_FULLNAT = 0, FL_FWD_DR = 1, FL_FWD_NAT = 2, FL_FWD_TUN = 3 };
-enum fl_sched_simple { FL_SCHED_SIMPLE_RR = 0, FL_SCHED_SIMPLE_WRR = 1 };
 
 struct fl_server_conf {
 	uint32_t id;                   /* stable across snapshots */
@@ -90,6 +89,7 @@ struct fl_server_conf {
 	uint16_t port;
 	uint8_t method;                /* enum fl_method */
 	uint32_t weight;               /* 0 = quiesced: no new sessions */
+	uint32_t u_threshold, l_threshold;   /* ipvsadm -x / -y; 0 = none */
 };
 
 struct fl_service_conf {
@@ -97,7 +97,9 @@ struct fl_service_conf {
 	uint8_t proto;                 /* IPPROTO_TCP / IPPROTO_UDP */
 	uint32_t vip;                  /* host order */
 	uint16_t port;
-	uint8_t sched;                 /* enum fl_sched_simple for now */
+	uint8_t sched;                 /* enum fl_sched_kind (native/sched/sched.h) */
+	uint32_t sched_flags;          /* FL_SCHED_F_* */
+	uint32_t mh_size;              /* Maglev table size (prime); 0 = 65537 */
 	uint8_t expire_nodest;         /* IPVS expire_nodest_conn */
 	uint16_t mss_clamp;            /* 0 = off */
 	unsigned n_servers;

@@ -528,7 +528,7 @@ struct fl_sched_conns fl_sched_conns_sum(const struct fl_sched_conns_view *cv, u
 	struct fl_sched_conns r = { 0, 0 };
 	if (cv == NULL || cv->base == NULL)
 		return r;
-	const struct fl_sched_conns *p = cv->base + idx;
+	const struct fl_sched_conns *p = cv->base + (cv->ids ? cv->ids[idx] : idx);
 	for (unsigned w = 0; w < cv->n_workers; w++, p += cv->stride) {
 		r.active += __atomic_load_n(&p->active, __ATOMIC_RELAXED);
 		r.inactive += __atomic_load_n(&p->inactive, __ATOMIC_RELAXED);
@@ -541,7 +541,7 @@ static inline uint32_t active_of(const struct fl_sched_conns_view *cv, unsigned 
 	if (cv == NULL || cv->base == NULL)
 		return 0;
 	if (cv->n_workers == 1)
-		return __atomic_load_n(&cv->base[i].active, __ATOMIC_RELAXED);
+		return __atomic_load_n(&cv->base[cv->ids ? cv->ids[i] : i].active, __ATOMIC_RELAXED);
 	return fl_sched_conns_sum(cv, i).active;
 }
 

@@ -103,6 +103,9 @@ struct fl_sched_conns_view {
 	const struct fl_sched_conns *base;
 	unsigned n_workers;
 	unsigned stride;
+	/* When set, dest i's counters live at base[ids[i]] (the dataplane keys
+	 * them by stable server id); otherwise at base[i]. */
+	const uint32_t *ids;
 };
 
 struct fl_sched_table;

@@ -3,8 +3,8 @@ import type { FulcrumConfig, ServiceConfig } from '../config/types';
 import type { NativeService } from '../native/addon';
 import type { DataplaneIds } from './ids';
 
-/** The schedulers the dataplane runs today. */
-const DATAPLANE_SCHEDULERS = new Set(['rr', 'wrr']);
+/** The schedulers the dataplane runs (native/sched). */
+const DATAPLANE_SCHEDULERS = new Set(['rr', 'wrr', 'lc', 'wlc', 'sed', 'nq', 'fo', 'ovf', 'lblc', 'lblcr', 'dh', 'sh', 'mh']);
 /** The forwarding methods the dataplane runs today. */
 const DATAPLANE_METHODS = new Set(['fullnat', 'dr', 'nat', 'tun']);
 
@@ -21,7 +21,7 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
   return cfg.services.map((svc, i) => {
     const key = serviceKey(svc);
     if (!DATAPLANE_SCHEDULERS.has(svc.scheduler)) {
-      throw new Error(`services[${i}] ${key}: scheduler "${svc.scheduler}" is not implemented by the dataplane yet (use rr or wrr)`);
+      throw new Error(`services[${i}] ${key}: scheduler "${svc.scheduler}" is not implemented by the dataplane`);
     }
     svc.servers.forEach((rs, j) => {
       if (!DATAPLANE_METHODS.has(rs.method)) {
@@ -33,7 +33,8 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
       proto: svc.protocol,
       vip: svc.vip,
       port: svc.port,
-      sched: svc.scheduler as 'rr' | 'wrr',
+      sched: svc.scheduler,
+      schedFlags: svc.schedFlags,
       expireNodest: svc.expireNodestConn,
       mssClamp: svc.mssClamp ?? 0,
       lips: serviceLips(cfg, svc),
@@ -43,6 +44,8 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
         port: rs.port,
         weight: rs.weight,
         method: rs.method,
+        upperThreshold: rs.upperThreshold ?? 0,
+        lowerThreshold: rs.lowerThreshold ?? 0,
       })),
     };
   });

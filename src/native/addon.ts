@@ -57,6 +57,9 @@ export interface NativeServer {
   port: number;
   weight: number;
   method: ForwardingMethod;
+  /** ipvsadm -x / -y; 0 = none. */
+  upperThreshold?: number;
+  lowerThreshold?: number;
 }
 
 export interface NativeService {
@@ -65,8 +68,11 @@ export interface NativeService {
   proto: 'tcp' | 'udp';
   vip: string;
   port: number;
-  /** Schedulers the dataplane runs today. */
-  sched: 'rr' | 'wrr';
+  /** IPVS scheduler name (rr wrr lc wlc sed nq fo ovf lblc lblcr dh sh mh). */
+  sched: string;
+  schedFlags?: string[];
+  /** Maglev lookup table size (a prime); default 65537. */
+  mhTableSize?: number;
   expireNodest: boolean;
   mssClamp: number;
   /** LIP pool (role "lip" addresses) for FULLNAT servers. */

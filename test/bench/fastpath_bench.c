@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 		rs[i] = (struct fl_server_conf){ .id = i, .ip = ip4(198, 18, 2, 11 + i), .port = 8080, .method = FL_FWD_FULLNAT, .weight = 1 };
 	static struct fl_service_conf svc;
 	svc = (struct fl_service_conf){ .id = 1, .proto = IPPROTO_TCP, .vip = ip4(198, 18, 0, 100), .port = 80,
-					.sched = FL_SCHED_SIMPLE_RR, .n_servers = 10, .servers = rs, .n_lips = n_lips, .lips = lips };
+					.n_servers = 10, .servers = rs, .n_lips = n_lips, .lips = lips };
 	net.n_services = 1;
 	net.services = &svc;
 	if (fl_net_publish(&net, err, sizeof(err))) {

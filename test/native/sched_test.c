@@ -90,7 +90,7 @@ static void inst_free(struct inst *in)
 static int pick(struct inst *in, const struct fl_sched_dest *d, unsigned n,
 		const struct fl_sched_conns *c, uint32_t saddr, uint32_t daddr, uint16_t sport)
 {
-	struct fl_sched_conns_view cv = { c, 1, n };
+	struct fl_sched_conns_view cv = { c, 1, n, NULL };
 	return fl_sched_pick(in->t, in->st, d, n, c ? &cv : NULL, saddr, daddr, sport,
 			     htons(80), IPPROTO_TCP);
 }
@@ -262,7 +262,7 @@ static const char *test_multi_worker_sum(void)
 	/* 2 workers, stride 4: worker0 {5,0,0}, worker1 {0,3,4} -> 5,3,4 */
 	struct fl_sched_conns c[8] = { { 5, 0 }, { 0, 0 }, { 0, 0 }, { 0, 0 },
 				       { 0, 0 }, { 3, 0 }, { 4, 0 }, { 0, 0 } };
-	struct fl_sched_conns_view cv = { c, 2, 4 };
+	struct fl_sched_conns_view cv = { c, 2, 4, NULL };
 	struct inst in;
 	mk_dests(d, 3, w);
 	CHECK(inst_new(&in, FL_SCHED_LC, 0, d, 3, 0) == 0, "build");
@@ -271,6 +271,16 @@ static const char *test_multi_worker_sum(void)
 	CHECK(got == 1, "lc over summed counts: got %d want 1", got);
 	struct fl_sched_conns s = fl_sched_conns_sum(&cv, 2);
 	CHECK(s.active == 4 && s.inactive == 0, "sum");
+	/* The dataplane keys counters by stable server id: dest i at ids[i]. */
+	const uint32_t ids[3] = { 2, 0, 1 };   /* dest0 -> 4, dest1 -> 5, dest2 -> 3 */
+	struct fl_sched_conns_view byid = { c, 2, 4, ids };
+	mk_dests(d, 3, w);
+	CHECK(inst_new(&in, FL_SCHED_LC, 0, d, 3, 0) == 0, "build");
+	got = fl_sched_pick(in.t, in.st, d, 3, &byid, 0, 0, 0, 0, IPPROTO_TCP);
+	inst_free(&in);
+	CHECK(got == 2, "lc over counters keyed by id: got %d want 2", got);
+	s = fl_sched_conns_sum(&byid, 1);
+	CHECK(s.active == 5, "sum by id: got %u want 5", s.active);
 	return NULL;
 }
 
