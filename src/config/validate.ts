@@ -172,7 +172,8 @@ function schemaError(e: ErrorObject): ConfigError | null {
   return { path: at, message: e.message ?? 'invalid' };
 }
 
-function schemaErrors(errors: ErrorObject[]): ConfigError[] {
+/** ajv errors -> ConfigErrors with readable paths; shared with the HTTP API. */
+export function schemaErrors(errors: ErrorObject[]): ConfigError[] {
   const out: ConfigError[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
@@ -199,6 +200,11 @@ function schemaErrors(errors: ErrorObject[]): ConfigError[] {
 export interface ValidateOptions {
   /** CPUs this process may run on; enables the lcore-vs-CPU check. */
   cpus?: number;
+  /**
+   * A management API token comes from outside the config (FULCRUM_API_TOKEN),
+   * so a non-loopback api.listen without api.token is acceptable.
+   */
+  apiTokenFromEnv?: boolean;
 }
 
 interface AddrRef {
@@ -449,7 +455,7 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
 
   // --- API: anything beyond loopback needs a token (DESIGN.md).
   const listen = parseIPv4(cfg.api.listen);
-  if (listen !== null && !LOOPBACK(listen) && cfg.api.token === undefined) {
+  if (listen !== null && !LOOPBACK(listen) && cfg.api.token === undefined && !opts.apiTokenFromEnv) {
     err('api.token', `is required when api.listen (${cfg.api.listen}) is not a loopback address`);
   }
   return errs;

@@ -87,7 +87,7 @@ describe('daemon refuses bad configs with one clear line', { skip: SKIP }, () =>
     test(c.description, { timeout: 60_000 }, async () => {
       const file = st!.topo.tmpFile('bad.json', JSON.stringify(c.config(), null, 2));
       const cli = path.join(repoRoot(), 'dist', 'src', 'cli', 'fulcrum.js');
-      const r = await run('ip', ['netns', 'exec', st!.ns.director, process.execPath, cli, 'daemon', '--config', file], {
+      const r = await run('ip', ['netns', 'exec', st!.ns.director, process.execPath, cli, 'daemon', '--config', file, '--state', `${file}.state.json`], {
         allowFail: true,
         timeoutMs: 45_000,
         cwd: repoRoot(),

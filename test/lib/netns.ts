@@ -583,7 +583,11 @@ export async function startDirector(cfgPath: string, opts: StartDirectorOpts = {
   const ns = opts.ns ?? `${defaultPrefix()}-dir`;
   const root = repoRoot();
   const cli = path.join(root, 'dist', 'src', 'cli', 'fulcrum.js');
-  const child = cpSpawn('ip', ['netns', 'exec', ns, process.execPath, cli, 'daemon', '--config', cfgPath, ...(opts.args ?? [])], {
+  // Each director keeps its own state file beside its config, so runs never
+  // inherit another test's last applied config.
+  const extra = opts.args ?? [];
+  const state = extra.includes('--state') ? [] : ['--state', path.join(path.dirname(cfgPath), 'state.json')];
+  const child = cpSpawn('ip', ['netns', 'exec', ns, process.execPath, cli, 'daemon', '--config', cfgPath, ...state, ...extra], {
     cwd: root,
     env: opts.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

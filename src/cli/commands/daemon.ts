@@ -1,24 +1,36 @@
-// `fulcrum daemon --config <file> [--dry-run]`
+// `fulcrum daemon --config <file> [--state <file>] [--dry-run]`
 import type { Argv, CommandModule } from 'yargs';
+import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../config/load';
-import { formatConfigErrors } from '../../config/validate';
+import { chooseStartConfig } from '../../config/persist';
+import { formatConfigErrors, type ValidateOptions } from '../../config/validate';
 import { probeHost } from '../../dataplane/eal';
 import { Appliance, planAppliance } from '../../lb/appliance';
+import { ConfigRejected, ConfigWriter } from '../../lb/writer';
+import { startApi } from '../../api/server';
 
 interface DaemonArgs {
   config: string;
+  state?: string;
   'dry-run': boolean;
 }
 
 function oneLine(e: unknown): string {
+  if (e instanceof ConfigRejected) {
+    const first = e.errors[0];
+    const more = e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : '';
+    return first ? `${first.path || '(root)'}: ${first.message}${more}` : 'config rejected';
+  }
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0]!.trim();
 }
 
-/** Exits the process; returns only while the daemon runs. */
-export function runDaemon(args: { config: string; dryRun: boolean }): void {
+/** Exits the process; resolves only while the daemon runs. */
+export async function runDaemon(args: { config: string; state?: string; dryRun: boolean }): Promise<void> {
   const host = probeHost();
-  const res = loadConfig(args.config, { cpus: host.cpuCount });
+  const envToken = process.env.FULCRUM_API_TOKEN;
+  const vopts: ValidateOptions = { cpus: host.cpuCount, apiTokenFromEnv: envToken !== undefined && envToken !== '' };
+  const res = chooseStartConfig(args.config, args.state, vopts);
   if (!res.ok) {
     for (const line of formatConfigErrors(res.errors)) process.stderr.write(`${line}\n`);
     process.exit(2);
@@ -36,6 +48,8 @@ export function runDaemon(args: { config: string; dryRun: boolean }): void {
   }
 
   const app = new Appliance(cfg, { host });
+  let writer: ConfigWriter;
+  let api: FastifyInstance | undefined;
   try {
     const plan = app.start();
     const ports = cfg.ports
@@ -44,9 +58,23 @@ export function runDaemon(args: { config: string; dryRun: boolean }): void {
     process.stdout.write(
       `fulcrum: up: ${cfg.dataplane.workers.length} workers, ports ${ports}; ${plan.memory.note}\n`,
     );
+    process.stdout.write(`fulcrum: ${res.note}\n`);
+    writer = new ConfigWriter({
+      appliance: app,
+      initial: cfg,
+      stateFile: res.stateFile,
+      validate: vopts,
+      onApplied: (_c, reason) => process.stdout.write(`fulcrum: applied: ${reason}\n`),
+    });
+    // From --config: make it the last applied config right away.
+    if (res.source === 'config') await writer.persist();
+    const started = await startApi({ writer, appliance: app, config: cfg });
+    api = started.app;
+    process.stdout.write(`fulcrum: api listening on ${started.url}\n`);
   } catch (e) {
     process.stderr.write(`fulcrum: ${oneLine(e)}\n`);
     try {
+      await api?.close();
       app.stop();
     } catch {
       /* already failing; the first error is the one that matters */
@@ -57,10 +85,16 @@ export function runDaemon(args: { config: string; dryRun: boolean }): void {
   // DPDK lcores are not libuv handles: without this Node would exit at once.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let stopping = false;
-  const shutdown = (sig: string): void => {
+  const shutdown = async (sig: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     clearInterval(keepAlive);
+    try {
+      // API first: no change may reach a dataplane that is going away.
+      await api?.close();
+    } catch (e) {
+      process.stderr.write(`fulcrum: api close after ${sig}: ${oneLine(e)}\n`);
+    }
     try {
       app.stop();
     } catch (e) {
@@ -69,8 +103,20 @@ export function runDaemon(args: { config: string; dryRun: boolean }): void {
     }
     process.exit(0);
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  // SIGHUP: re-read --config and apply it through the writer; on any error
+  // the running config stays. One line either way.
+  const reload = async (): Promise<void> => {
+    const next = loadConfig(args.config, vopts);
+    try {
+      if (!next.ok) throw new ConfigRejected(next.errors);
+      await writer.apply(next.config, `SIGHUP reload of ${args.config}`);
+    } catch (e) {
+      process.stderr.write(`fulcrum: reload of ${args.config} failed, running config kept: ${oneLine(e)}\n`);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGHUP', () => void reload());
 }
 
 export const daemonCommand: CommandModule<object, DaemonArgs> = {
@@ -79,8 +125,9 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
   builder: (y: Argv) =>
     y
       .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'config file (JSON or YAML)' })
+      .option('state', { type: 'string', describe: 'state file: the last applied config (default: config stateFile, else /var/lib/fulcrum/state.json)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print EAL args and plan as JSON, start nothing' }) as unknown as Argv<DaemonArgs>,
-  handler: (argv) => {
-    runDaemon({ config: argv.config, dryRun: argv['dry-run'] });
+  handler: async (argv) => {
+    await runDaemon({ config: argv.config, dryRun: argv['dry-run'], ...(argv.state !== undefined ? { state: argv.state } : {}) });
   },
 };

@@ -82,8 +82,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     const cfgPath = path.join(topo.workdir, 'fulcrum.json');
     fs.writeFileSync(cfgPath, JSON.stringify(demoDirectorConfig(), null, 2) + '\n');
     const cli = opts.cliPath ?? path.resolve(__dirname, '..', 'fulcrum.js');
-    log(`demo: starting director in ${topo.ns('dir')}: fulcrum daemon --config ${cfgPath}`);
-    director = topo.spawn(topo.ns('dir'), 'director', process.execPath, [cli, 'daemon', '--config', cfgPath]);
+    // The demo's own state file: never pick up (or clobber) a real director's.
+    const statePath = path.join(topo.workdir, 'state.json');
+    fs.rmSync(statePath, { force: true });
+    log(`demo: starting director in ${topo.ns('dir')}: fulcrum daemon --config ${cfgPath} --state ${statePath}`);
+    director = topo.spawn(topo.ns('dir'), 'director', process.execPath, [cli, 'daemon', '--config', cfgPath, '--state', statePath]);
     const d = director;
     const up = await waitUntil(() => d.stdout().includes('fulcrum: up') || d.hasExited(), opts.upTimeoutMs ?? 30_000, 50);
     if (!up || d.hasExited()) {

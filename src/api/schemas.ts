@@ -1,0 +1,251 @@
+// Every JSON schema the HTTP API uses, in one place. Config-shaped bodies are
+// cut from the config schema itself (src/config/schema.ts), so the API and the
+// config file can never disagree about a field. Bodies are validated for shape
+// only here (no defaults, no coercion); the writer then validates the whole
+// resulting config, defaults and semantic checks included.
+import { configSchema, IPV4_PATTERN } from '../config/schema';
+
+type Schema = Record<string, unknown>;
+
+/** Deep copy without the keys given (e.g. `default`, `$id`). */
+function without(schema: unknown, keys: string[]): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => without(s, keys));
+  if (schema && typeof schema === 'object') {
+    const out: Schema = {};
+    for (const [k, v] of Object.entries(schema)) {
+      if (keys.includes(k)) continue;
+      // `default` as a property *name* (properties.default) must stay.
+      out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as Schema).map(([pk, pv]) => [pk, without(pv, keys)])) : without(v, keys);
+    }
+    return out;
+  }
+  return schema;
+}
+
+const cfgProps = configSchema.properties;
+const serviceItem = cfgProps.services.items;
+const serverItem = serviceItem.properties.servers.items;
+const IPV4_BODY = IPV4_PATTERN.slice(1, -1);
+const PORT_NUM = '(0|[1-9][0-9]{0,4})';
+
+// ------------------------------------------------------------------ params
+
+export const SERVICE_ID_PATTERN = `^(tcp|udp):${IPV4_BODY}:${PORT_NUM}$`;
+export const SERVER_ID_PATTERN = `^${IPV4_BODY}:${PORT_NUM}$`;
+
+export const serviceParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: {
+    id: { type: 'string', pattern: SERVICE_ID_PATTERN, description: 'protocol:vip:port, e.g. tcp:198.18.0.100:80' },
+  },
+} as const;
+
+export const serverParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'server'],
+  properties: {
+    ...serviceParams.properties,
+    server: { type: 'string', pattern: SERVER_ID_PATTERN, description: 'address:port, e.g. 198.19.0.11:80' },
+  },
+} as const;
+
+export const sessionsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    service: { type: 'string', pattern: SERVICE_ID_PATTERN },
+    server: { type: 'string', pattern: SERVER_ID_PATTERN },
+    limit: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
+    cursor: { type: 'string', maxLength: 256 },
+  },
+} as const;
+
+// ------------------------------------------------------------------ bodies
+
+/** PUT /config: the whole config, exactly as in a config file. */
+export const configBody = without(configSchema, ['$id', 'default']) as Schema;
+
+/** POST /services: one service (protocol, vip, port required). */
+export const serviceBody = without(serviceItem, ['default']) as Schema;
+
+/** PUT /services/:id: key fields may be omitted; when given they must match the id. */
+export const servicePutBody = { ...serviceBody, required: [] } as Schema;
+
+/** POST /services/:id/servers */
+export const serverBody = without(serverItem, ['default']) as Schema;
+
+/** PUT /services/:id/servers/:server: address and port come from the URL. */
+export const serverPutBody = { ...serverBody, required: ['method'] } as Schema;
+
+/** PATCH /services/:id/servers/:server: any subset of the changeable fields. */
+export const serverPatchBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    weight: without(serverItem.properties.weight, ['default']),
+    method: serverItem.properties.method,
+    upperThreshold: serverItem.properties.upperThreshold,
+    lowerThreshold: serverItem.properties.lowerThreshold,
+  },
+} as Schema;
+
+const timeoutProps = without(cfgProps.timeouts.properties, ['default']) as Schema;
+
+/** PUT /timeouts: ipvsadm --set tcp tcpfin udp; 0 keeps the current value. */
+export const timeoutsBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['tcp', 'tcpFin', 'udp'],
+  properties: timeoutProps,
+} as Schema;
+
+// ------------------------------------------------------------------ responses
+
+export const errorResponse = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['path', 'message'],
+        properties: { path: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+/** Response schemas drop validation-only keywords fast-json-stringify cannot use. */
+function responseOf(s: unknown): Schema {
+  return without(s, ['$id', 'default', 'not', 'propertyNames', '$comment']) as Schema;
+}
+
+export const configResponse = responseOf(configSchema);
+
+const serverView = responseOf(serverItem);
+export const serverResponse = {
+  ...serverView,
+  required: ['id', ...(serverView.required as string[])],
+  properties: { id: { type: 'string' }, ...(serverView.properties as Schema) },
+} as Schema;
+
+const serviceView = responseOf(serviceItem);
+export const serviceResponse = {
+  ...serviceView,
+  required: ['id', ...(serviceView.required as string[])],
+  properties: {
+    id: { type: 'string' },
+    ...(serviceView.properties as Schema),
+    servers: { type: 'array', items: serverResponse },
+  },
+} as Schema;
+
+export const timeoutsResponse = responseOf(cfgProps.timeouts);
+
+const counter = { type: 'number' } as const;
+
+const portCounters = {
+  type: 'object',
+  properties: {
+    rxPackets: counter, rxBytes: counter, txPackets: counter, txBytes: counter, toKernel: counter, fromKernel: counter,
+  },
+} as const;
+
+export const workerCounters = {
+  type: 'object',
+  properties: {
+    role: { type: 'string', enum: ['worker', 'service'] },
+    index: { type: 'integer' },
+    lcore: { type: ['integer', 'null'] },
+    ports: { type: 'object', additionalProperties: portCounters },
+    drops: { type: 'object', additionalProperties: counter },
+    arpReplies: counter,
+    arpRequestsSent: counter,
+    garpSent: counter,
+    icmpEchoReplies: counter,
+    icmpErrorsSent: counter,
+    neighQueued: counter,
+    redirectOut: counter,
+    redirectIn: counter,
+    sessionsCreated: counter,
+    sessionsExpired: counter,
+    sessionsActive: counter,
+    sessionsCapacity: counter,
+    loops: counter,
+    busyLoops: counter,
+  },
+} as const;
+
+export const statsResponse = {
+  type: 'object',
+  properties: {
+    workers: { type: 'array', items: workerCounters },
+    ports: { type: 'object', additionalProperties: portCounters },
+    drops: { type: 'object', additionalProperties: counter },
+    services: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          scheduler: { type: 'string' },
+          servers: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { id: { type: 'string' }, weight: { type: 'integer' }, method: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const portsResponse = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      name: { type: 'string' },
+      driver: { type: 'string' },
+      twin: { type: 'string' },
+      portId: { type: 'integer' },
+      twinPortId: { type: ['integer', 'null'] },
+      mac: { type: 'string' },
+      mtu: { type: 'integer' },
+      rxQueues: { type: 'integer' },
+      txQueues: { type: 'integer' },
+      rss: { type: 'boolean' },
+      linkUp: { type: 'boolean' },
+    },
+  },
+} as const;
+
+export const healthResponse = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string' } },
+} as const;
+
+/** Sessions and neighbours: shapes owned by the dataplane, passed through. */
+export const sessionsResponse = {
+  type: 'object',
+  properties: {
+    sessions: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    next: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const neighboursResponse = {
+  type: 'array',
+  items: { type: 'object', additionalProperties: true },
+} as const;
+
+export const openapiResponse = { type: 'object', additionalProperties: true } as const;
