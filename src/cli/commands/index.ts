@@ -3,6 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { daemonCommand } from './daemon';
 import { demoCommand } from './demo-command';
+import { importKeepalivedCommand } from './import-keepalived';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand];
+export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand];

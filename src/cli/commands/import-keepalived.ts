@@ -1,0 +1,73 @@
+// `fulcrum import-keepalived <keepalived.conf> [-o out.json] [--base config]`:
+// converts keepalived's virtual_server definitions into Fulcrum services.
+// Health checks go to a sidecar `<out>.checks.json` (the config schema has no
+// health checks yet). Warnings name their keepalived.conf line.
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { formatConfigErrors, validateConfig } from '../../config/validate';
+import { convertKeepalived, mergeImport } from '../../keepalived/convert';
+import { parse as parseYaml } from 'yaml';
+
+interface ImportArgs {
+  file: string;
+  out?: string;
+  base?: string;
+}
+
+/** "out.json" -> "out.checks.json"; anything else gets ".checks.json" appended. */
+export function checksPath(out: string): string {
+  return out.replace(/\.(json|ya?ml)$/i, '') + '.checks.json';
+}
+
+export const importKeepalivedCommand: CommandModule<object, ImportArgs> = {
+  command: 'import-keepalived <file>',
+  describe: 'convert a keepalived.conf (virtual_server sections) into Fulcrum services',
+  builder: (y: Argv<object>) =>
+    y
+      .positional('file', { type: 'string', demandOption: true, describe: 'keepalived.conf to read' })
+      .option('out', { alias: 'o', type: 'string', describe: 'write the config here (and health checks to <out>.checks.json)' })
+      .option('base', { type: 'string', describe: 'merge into this Fulcrum config and validate the result' }) as Argv<ImportArgs>,
+  handler: (argv) => {
+    let text: string;
+    try {
+      text = readFileSync(argv.file, 'utf8');
+    } catch (e) {
+      process.stderr.write(`fulcrum: import-keepalived: cannot read ${argv.file}: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const res = convertKeepalived(text);
+    for (const w of res.warnings) {
+      process.stderr.write(`${argv.file}:${w.line}: ${w.severity}: ${w.message}\n`);
+    }
+    let config: unknown = res.config;
+    if (argv.base) {
+      let base: Record<string, unknown>;
+      try {
+        const raw = readFileSync(argv.base, 'utf8');
+        base = (/\.ya?ml$/i.test(argv.base) ? parseYaml(raw) : JSON.parse(raw)) as Record<string, unknown>;
+      } catch (e) {
+        process.stderr.write(`fulcrum: import-keepalived: cannot read base config ${argv.base}: ${(e as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      config = mergeImport(base, res.config);
+      const v = validateConfig(config);
+      if (!v.ok) {
+        for (const l of formatConfigErrors(v.errors)) process.stderr.write(`${l}\n`);
+        process.stderr.write('fulcrum: import-keepalived: the merged config is not valid; nothing written\n');
+        process.exitCode = 1;
+        return;
+      }
+    }
+    const sidecar = { checks: res.checks, sorryServers: res.sorryServers };
+    if (argv.out) {
+      writeFileSync(argv.out, JSON.stringify(config, null, 2) + '\n');
+      const cp = checksPath(argv.out);
+      writeFileSync(cp, JSON.stringify(sidecar, null, 2) + '\n');
+      process.stderr.write(`fulcrum: wrote ${res.config.services.length} service(s) to ${argv.out}, ${res.checks.length} health check(s) to ${cp}\n`);
+    } else {
+      process.stdout.write(JSON.stringify({ config, ...sidecar, warnings: res.warnings }, null, 2) + '\n');
+    }
+  },
+};

@@ -1,0 +1,693 @@
+// keepalived.conf (LVS part) -> Fulcrum services, health-check descriptions
+// and warnings. keepalived's own defaults apply where the file is silent
+// (check_data.c validate_check_config()): protocol UDP ("no protocol set -
+// defaulting to UDP"), forwarding NAT, scheduler wlc, persistence_timeout
+// without a value 360 s, delay_loop 60 s, connect_timeout 5 s, real-server
+// port = virtual-server port where keepalived would reset it. Everything not
+// converted is reported with its line; nothing is dropped silently.
+//
+// Health checks are not in the config schema yet, so they come out as a
+// separate list (`checks`) for the health-check work to consume.
+
+import type {
+  ForwardingMethod, FulcrumConfig, PersistenceConfig, Protocol, SchedFlag, Scheduler,
+  ServerConfig, ServiceConfig,
+} from '../config/types';
+import { SCHEDULERS } from '../config/schema';
+import { formatIPv4, isContiguousMask, maskOf, parseIPv4 } from '../config/validate';
+import { parseKeepalived, type Statement } from './parse';
+
+export type Severity = 'warning' | 'note';
+
+export interface ImportWarning {
+  line: number;
+  severity: Severity;
+  message: string;
+}
+
+export type StatusCode = number | [number, number];
+
+export interface CheckUrl {
+  path: string;
+  /** Accepted HTTP status codes; [lo, hi] is a range. keepalived's default is 200-299. */
+  statusCodes: StatusCode[];
+  digest?: string;
+  virtualhost?: string;
+}
+
+export type CheckType = 'tcp' | 'http' | 'https' | 'misc';
+
+export interface ConvertedCheck {
+  /** Service id as the API spells it: "tcp:198.18.0.100:80". */
+  service: string;
+  /** "RIP:port" */
+  server: string;
+  type: CheckType;
+  /** keepalived checker keyword (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK). */
+  keepalived: string;
+  line: number;
+  /** Seconds between checks (checker, real_server or virtual_server delay_loop; default 60). */
+  delayLoop: number;
+  /** Seconds; null for MISC_CHECK. Default 5. */
+  connectTimeout: number | null;
+  /** Retries before a server is marked down; null = not set (checker default). */
+  retry: number | null;
+  /** Seconds between retries; null = not set (keepalived then uses delay_loop). */
+  delayBeforeRetry: number | null;
+  warmup: number | null;
+  /** Real server weight is set to 0 on failure instead of removing it. */
+  inhibitOnFailure: boolean;
+  connectIp?: string;
+  connectPort?: number;
+  bindTo?: string;
+  bindPort?: number;
+  virtualhost?: string;
+  urls?: CheckUrl[];
+  misc?: { command: string; timeout: number | null; dynamic: boolean; user?: string };
+}
+
+export interface SorryServer {
+  service: string;
+  address: string;
+  port: number;
+  line: number;
+}
+
+export interface ImportFragment {
+  services: ServiceConfig[];
+  lipPools?: Record<string, string[]>;
+}
+
+export interface ImportResult {
+  config: ImportFragment;
+  checks: ConvertedCheck[];
+  sorryServers: SorryServer[];
+  warnings: ImportWarning[];
+}
+
+const DEFAULT_DELAY_LOOP = 60; // KEEPALIVED_DEFAULT_DELAY
+const DEFAULT_CONNECT_TIMEOUT = 5;
+const DEFAULT_PERSISTENCE = 360; // IPVS_SVC_PERSISTENT_TIMEOUT
+
+const IGNORED_TOP = new Set([
+  'global_defs', 'vrrp_script', 'vrrp_instance', 'vrrp_sync_group', 'static_ipaddress',
+  'static_routes', 'static_rules', 'linkbeat_interfaces', 'garp_group', 'track_file',
+  'vrrp_track_file', 'track_process', 'bfd_instance', 'net_namespace', 'instance',
+  'use_pid_dir', 'use_instance', 'track_bfd',
+]);
+
+// virtual_server keywords that are understood but have no Fulcrum equivalent.
+const VS_NOT_CONVERTED = new Set([
+  'ha_suspend', 'alpha', 'omega', 'quorum', 'hysteresis', 'quorum_up', 'quorum_down',
+  'virtualhost', 'ops', 'smtp_alert', 'ip_family', 'sorry_server_inhibit',
+  'sorry_server_lvs_method', 'syn_proxy', 'establish_timeout', 'notify_up', 'notify_down',
+  'flag-3', 'lvs_tunnel_type', 'lb_tunnel_type',
+]);
+const RS_NOT_CONVERTED = new Set(['notify_up', 'notify_down', 'alpha', 'smtp_alert', 'virtualhost']);
+const CHECKERS: Record<string, CheckType> = { TCP_CHECK: 'tcp', HTTP_GET: 'http', SSL_GET: 'https', MISC_CHECK: 'misc' };
+const OTHER_CHECKERS = new Set(['SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
+
+const METHODS: Record<string, ForwardingMethod> = {
+  NAT: 'nat', DR: 'dr', TUN: 'tun', FNAT: 'fullnat', FULLNAT: 'fullnat',
+};
+
+interface Inherited {
+  delayLoop?: number;
+  connectTimeout?: number;
+  retry?: number;
+  delayBeforeRetry?: number;
+  warmup?: number;
+  inhibit?: boolean;
+}
+
+class Ctx {
+  readonly warnings: ImportWarning[] = [];
+  warn(line: number, message: string): void {
+    this.warnings.push({ line, severity: 'warning', message });
+  }
+  note(line: number, message: string): void {
+    this.warnings.push({ line, severity: 'note', message });
+  }
+}
+
+function num(ctx: Ctx, st: Statement, opts: { min?: number; max?: number; int?: boolean } = {}): number | undefined {
+  const v = st.args[0];
+  const ok = v !== undefined && (opts.int === false ? /^\d+(\.\d+)?$/.test(v) : /^\d+$/.test(v));
+  const n = ok ? Number(v) : NaN;
+  if (!ok || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
+    ctx.warn(st.line, `${st.keyword}: invalid value ${v === undefined ? '(missing)' : `"${v}"`} - ignored`);
+    return undefined;
+  }
+  return n;
+}
+
+function port(v: string | undefined): number | null {
+  if (v === undefined) return 0;
+  if (!/^\d+$/.test(v)) return null;
+  const n = Number(v);
+  return n <= 65535 ? n : null;
+}
+
+/** "a.b.c.d-e" (last-octet range) or "a.b.c.d" -> addresses. */
+function expandRange(s: string): string[] | null {
+  const m = /^(\d+\.\d+\.\d+\.)(\d+)-(\d+)$/.exec(s);
+  if (!m) return parseIPv4(s) === null ? null : [s];
+  const lo = Number(m[2]);
+  const hi = Number(m[3]);
+  if (parseIPv4(`${m[1]}${lo}`) === null || hi > 255 || hi < lo) return null;
+  const out: string[] = [];
+  for (let i = lo; i <= hi; i++) out.push(`${m[1]}${i}`);
+  return out;
+}
+
+function parseStatusCodes(ctx: Ctx, st: Statement): StatusCode[] {
+  const out: StatusCode[] = [];
+  for (const a of st.args.flatMap((x) => x.split(','))) {
+    if (a === '') continue;
+    const r = /^(\d{3})-(\d{3})$/.exec(a);
+    if (r) out.push([Number(r[1]), Number(r[2])]);
+    else if (/^\d{3}$/.test(a)) out.push(Number(a));
+    else ctx.warn(st.line, `status_code: invalid value "${a}" - ignored`);
+  }
+  return out;
+}
+
+interface PendingCheck extends Omit<ConvertedCheck, 'service' | 'server' | 'delayLoop' | 'connectTimeout' | 'retry' | 'delayBeforeRetry' | 'warmup' | 'inhibitOnFailure'> {
+  own: Inherited;
+}
+
+function convertChecker(ctx: Ctx, st: Statement): PendingCheck {
+  const type = CHECKERS[st.keyword]!;
+  const pc: PendingCheck = { type, keepalived: st.keyword, line: st.line, own: {} };
+  let miscPath: string | undefined;
+  let miscTimeout: number | null = null;
+  let miscDynamic = false;
+  let user: string | undefined;
+  for (const k of st.block ?? []) {
+    switch (k.keyword) {
+      case 'connect_timeout': pc.own.connectTimeout = num(ctx, k, { int: false }); break;
+      case 'retry':
+      case 'nb_get_retry': pc.own.retry = num(ctx, k); break;
+      case 'delay_before_retry': pc.own.delayBeforeRetry = num(ctx, k, { int: false }); break;
+      case 'delay_loop': pc.own.delayLoop = num(ctx, k, { int: false }); break;
+      case 'warmup': pc.own.warmup = num(ctx, k, { int: false }); break;
+      case 'connect_ip':
+        if (parseIPv4(k.args[0] ?? '') === null) ctx.warn(k.line, `connect_ip: not an IPv4 address "${k.args[0] ?? ''}" - ignored`);
+        else pc.connectIp = k.args[0]!;
+        break;
+      case 'connect_port': {
+        const p = port(k.args[0]);
+        if (p === null || k.args[0] === undefined) ctx.warn(k.line, 'connect_port: invalid port - ignored');
+        else pc.connectPort = p;
+        break;
+      }
+      case 'bindto':
+        if (parseIPv4(k.args[0] ?? '') === null) ctx.warn(k.line, `bindto: not an IPv4 address "${k.args[0] ?? ''}" - ignored`);
+        else pc.bindTo = k.args[0]!;
+        break;
+      case 'bind_port': {
+        const p = port(k.args[0]);
+        if (p === null || k.args[0] === undefined) ctx.warn(k.line, 'bind_port: invalid port - ignored');
+        else pc.bindPort = p;
+        break;
+      }
+      case 'virtualhost':
+        if (type === 'http' || type === 'https') pc.virtualhost = k.args[0];
+        else ctx.warn(k.line, `virtualhost is not valid in ${st.keyword} - ignored`);
+        break;
+      case 'url': {
+        if (type !== 'http' && type !== 'https') {
+          ctx.warn(k.line, `url is not valid in ${st.keyword} - ignored`);
+          break;
+        }
+        const url: CheckUrl = { path: '/', statusCodes: [] };
+        let hasPath = false;
+        for (const u of k.block ?? []) {
+          if (u.keyword === 'path') {
+            url.path = u.args[0] ?? '/';
+            hasPath = true;
+          } else if (u.keyword === 'digest') url.digest = u.args[0];
+          else if (u.keyword === 'status_code') url.statusCodes.push(...parseStatusCodes(ctx, u));
+          else if (u.keyword === 'virtualhost') url.virtualhost = u.args[0];
+          else ctx.warn(u.line, `url: "${u.keyword}" not converted`);
+        }
+        if (!hasPath) ctx.warn(k.line, 'url without path - using "/"');
+        if (url.statusCodes.length === 0) url.statusCodes = [[200, 299]]; // keepalived: any 2xx
+        (pc.urls ??= []).push(url);
+        break;
+      }
+      case 'misc_path':
+        if (type !== 'misc') ctx.warn(k.line, `misc_path is not valid in ${st.keyword} - ignored`);
+        else miscPath = k.args.join(' ');
+        break;
+      case 'misc_timeout':
+        if (type !== 'misc') ctx.warn(k.line, `misc_timeout is not valid in ${st.keyword} - ignored`);
+        else miscTimeout = num(ctx, k, { int: false }) ?? null;
+        break;
+      case 'misc_dynamic':
+        miscDynamic = true;
+        break;
+      case 'user':
+        user = k.args.join(' ');
+        break;
+      default:
+        ctx.warn(k.line, `${st.keyword}: "${k.keyword}" not converted`);
+    }
+  }
+  if (type === 'misc') {
+    if (miscPath === undefined) ctx.warn(st.line, 'MISC_CHECK without misc_path');
+    pc.misc = { command: miscPath ?? '', timeout: miscTimeout, dynamic: miscDynamic, ...(user ? { user } : {}) };
+  } else if (type === 'http' || type === 'https') {
+    if (!pc.urls?.length) ctx.warn(st.line, `${st.keyword} without url - keepalived would not check anything`);
+  }
+  return pc;
+}
+
+interface PendingServer {
+  address: string;
+  port: number;
+  line: number;
+  weight: number;
+  method?: ForwardingMethod;
+  upperThreshold?: number;
+  lowerThreshold?: number;
+  own: Inherited;
+  checks: PendingCheck[];
+}
+
+function convertRealServer(ctx: Ctx, st: Statement): PendingServer | null {
+  const addr = st.args[0];
+  if (addr === undefined || parseIPv4(addr) === null) {
+    ctx.warn(st.line, `real_server: "${addr ?? ''}" is not an IPv4 address - real server skipped`);
+    return null;
+  }
+  const p = port(st.args[1]);
+  if (p === null) {
+    ctx.warn(st.line, `real_server: invalid port "${st.args[1]}" - real server skipped`);
+    return null;
+  }
+  const rs: PendingServer = { address: addr, port: p, line: st.line, weight: 1, own: {}, checks: [] };
+  for (const k of st.block ?? []) {
+    if (CHECKERS[k.keyword]) {
+      rs.checks.push(convertChecker(ctx, k));
+      continue;
+    }
+    switch (k.keyword) {
+      case 'weight': {
+        const w = num(ctx, k);
+        if (w !== undefined) {
+          if (w > 65535) ctx.warn(k.line, `weight ${w} is above 65535 (IPVS limit) - using 65535`);
+          rs.weight = Math.min(w, 65535);
+        }
+        break;
+      }
+      case 'inhibit_on_failure': rs.own.inhibit = true; break;
+      case 'uthreshold': rs.upperThreshold = num(ctx, k); break;
+      case 'lthreshold': rs.lowerThreshold = num(ctx, k); break;
+      case 'lb_kind':
+      case 'lvs_method': {
+        const m = METHODS[(k.args[0] ?? '').toUpperCase()];
+        if (!m) ctx.warn(k.line, `${k.keyword}: unknown forwarding method "${k.args[0] ?? ''}" - ignored`);
+        else rs.method = m;
+        if (k.args.length > 1) ctx.warn(k.line, `${k.keyword}: tunnel options "${k.args.slice(1).join(' ')}" not converted`);
+        break;
+      }
+      case 'connect_timeout': rs.own.connectTimeout = num(ctx, k, { int: false }); break;
+      case 'retry':
+      case 'nb_get_retry': rs.own.retry = num(ctx, k); break;
+      case 'delay_before_retry': rs.own.delayBeforeRetry = num(ctx, k, { int: false }); break;
+      case 'delay_loop': rs.own.delayLoop = num(ctx, k, { int: false }); break;
+      case 'warmup': rs.own.warmup = num(ctx, k, { int: false }); break;
+      default:
+        if (OTHER_CHECKERS.has(k.keyword)) ctx.warn(k.line, `${k.keyword} is not supported by Fulcrum health checks - not converted`);
+        else if (RS_NOT_CONVERTED.has(k.keyword)) ctx.warn(k.line, `real_server: "${k.keyword}" has no Fulcrum equivalent - not converted`);
+        else ctx.warn(k.line, `real_server: unknown keyword "${k.keyword}" - not converted`);
+    }
+  }
+  return rs;
+}
+
+interface Endpoint {
+  vip: string;
+  port: number;
+}
+
+/** Convert keepalived.conf text. `file` is only used in messages. */
+export function convertKeepalived(text: string): ImportResult {
+  const ctx = new Ctx();
+  const parsed = parseKeepalived(text);
+  for (const p of parsed.problems) ctx.warn(p.line, p.message);
+
+  const groups = new Map<string, Endpoint[]>();
+  const lipGroups = new Map<string, string[]>();
+  const lipGroupLines = new Map<string, number>();
+  const services: ServiceConfig[] = [];
+  const checks: ConvertedCheck[] = [];
+  const sorryServers: SorryServer[] = [];
+  const seen = new Map<string, number>();
+
+  // Pass 1: groups (keepalived resolves them after parsing the whole file).
+  for (const st of parsed.statements) {
+    if (st.keyword === 'virtual_server_group') {
+      const name = st.args[0];
+      if (!name) {
+        ctx.warn(st.line, 'virtual_server_group without a name - skipped');
+        continue;
+      }
+      const eps: Endpoint[] = [];
+      for (const e of st.block ?? []) {
+        if (e.keyword === 'fwmark') {
+          ctx.warn(e.line, `virtual_server_group ${name}: fwmark entries are not supported by Fulcrum - not converted`);
+          continue;
+        }
+        const addrs = expandRange(e.keyword);
+        const p = port(e.args[0]);
+        if (!addrs || p === null) {
+          ctx.warn(e.line, `virtual_server_group ${name}: "${[e.keyword, ...e.args].join(' ')}" is not "IPv4[-range] port" - not converted`);
+          continue;
+        }
+        for (const a of addrs) eps.push({ vip: a, port: p });
+      }
+      if (groups.has(name)) ctx.warn(st.line, `virtual_server_group ${name} defined twice - the later one is used`);
+      groups.set(name, eps);
+    } else if (st.keyword === 'local_address_group') {
+      // DPVS keepalived: FULLNAT local addresses -> a Fulcrum LIP pool.
+      const name = st.args[0];
+      if (!name || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/.test(name)) {
+        ctx.warn(st.line, `local_address_group: invalid name "${name ?? ''}" - skipped`);
+        continue;
+      }
+      const ips: string[] = [];
+      for (const e of st.block ?? []) {
+        const addrs = expandRange(e.keyword);
+        if (!addrs) {
+          ctx.warn(e.line, `local_address_group ${name}: "${e.keyword}" is not an IPv4 address or range - not converted`);
+          continue;
+        }
+        if (e.args.length) ctx.warn(e.line, `local_address_group ${name}: interface "${e.args.join(' ')}" not converted (Fulcrum LIPs are port addresses)`);
+        for (const a of addrs) if (!ips.includes(a)) ips.push(a);
+      }
+      lipGroups.set(name, ips);
+      lipGroupLines.set(name, st.line);
+    }
+  }
+
+  // Pass 2: everything else.
+  for (const st of parsed.statements) {
+    switch (st.keyword) {
+      case 'virtual_server_group':
+      case 'local_address_group':
+        break;
+      case 'include':
+        ctx.warn(st.line, `include ${st.args.join(' ')} is not supported - the included file was not read; import it separately`);
+        break;
+      case 'virtual_server':
+        convertVirtualServer(ctx, st, groups, lipGroups, services, checks, sorryServers, seen);
+        break;
+      default:
+        if (IGNORED_TOP.has(st.keyword)) ctx.note(st.line, `${st.keyword} ignored (not part of the load-balancer config)`);
+        else ctx.warn(st.line, `unknown top-level keyword "${st.keyword}" - not converted`);
+    }
+  }
+
+  const used = new Set(services.map((s) => s.lipPool).filter((x): x is string => x !== undefined));
+  const lipPools: Record<string, string[]> = {};
+  for (const [n, ips] of lipGroups) {
+    if (used.has(n)) lipPools[n] = ips;
+    else ctx.note(lipGroupLines.get(n) ?? 0, `local_address_group ${n} is not used by any converted virtual_server - left out`);
+  }
+  const config: ImportFragment = { services };
+  if (Object.keys(lipPools).length) config.lipPools = lipPools;
+  ctx.warnings.sort((a, b) => a.line - b.line);
+  return { config, checks, sorryServers, warnings: ctx.warnings };
+}
+
+function convertVirtualServer(
+  ctx: Ctx,
+  st: Statement,
+  groups: Map<string, Endpoint[]>,
+  lipGroups: Map<string, string[]>,
+  services: ServiceConfig[],
+  checks: ConvertedCheck[],
+  sorryServers: SorryServer[],
+  seen: Map<string, number>,
+): void {
+  // --- which endpoints
+  let endpoints: Endpoint[];
+  let label: string;
+  if (st.args[0] === 'group') {
+    const g = groups.get(st.args[1] ?? '');
+    label = `group ${st.args[1] ?? ''}`;
+    if (!g) {
+      ctx.warn(st.line, `virtual_server group ${st.args[1] ?? ''}: no such virtual_server_group - not converted`);
+      return;
+    }
+    endpoints = g;
+  } else if (st.args[0] === 'fwmark') {
+    ctx.warn(st.line, 'virtual_server fwmark: firewall-mark services are not supported by Fulcrum - not converted');
+    return;
+  } else {
+    const vip = st.args[0] ?? '';
+    label = st.args.join(' ');
+    if (parseIPv4(vip) === null) {
+      ctx.warn(st.line, `virtual_server ${label}: "${vip}" is not an IPv4 address - not converted`);
+      return;
+    }
+    const p = port(st.args[1]);
+    if (p === null) {
+      ctx.warn(st.line, `virtual_server ${label}: invalid port - not converted`);
+      return;
+    }
+    endpoints = [{ vip, port: p }];
+  }
+
+  // --- settings
+  let protocol: Protocol | undefined;
+  let scheduler: Scheduler | undefined;
+  let method: ForwardingMethod | undefined;
+  let persistTimeout: number | undefined;
+  let granularity: string | undefined;
+  let lipPool: string | undefined;
+  const schedFlags: SchedFlag[] = [];
+  const vsOwn: Inherited = {};
+  const servers: PendingServer[] = [];
+  let sorry: { address: string; port: number; line: number } | undefined;
+  let skip = false;
+
+  for (const k of st.block ?? []) {
+    switch (k.keyword) {
+      case 'delay_loop': vsOwn.delayLoop = num(ctx, k, { int: false }); break;
+      case 'connect_timeout': vsOwn.connectTimeout = num(ctx, k, { int: false }); break;
+      case 'retry': vsOwn.retry = num(ctx, k); break;
+      case 'delay_before_retry': vsOwn.delayBeforeRetry = num(ctx, k, { int: false }); break;
+      case 'warmup': vsOwn.warmup = num(ctx, k, { int: false }); break;
+      case 'inhibit_on_failure': vsOwn.inhibit = true; break;
+      case 'lb_algo':
+      case 'lvs_sched': {
+        const s = (k.args[0] ?? '').toLowerCase();
+        if ((SCHEDULERS as readonly string[]).includes(s)) scheduler = s as Scheduler;
+        else ctx.warn(k.line, `${k.keyword}: scheduler "${k.args[0] ?? ''}" is not supported by Fulcrum - using wlc`);
+        break;
+      }
+      case 'lb_kind':
+      case 'lvs_method': {
+        const m = METHODS[(k.args[0] ?? '').toUpperCase()];
+        if (!m) ctx.warn(k.line, `${k.keyword}: unknown forwarding method "${k.args[0] ?? ''}" - ignored`);
+        else method = m;
+        if (k.args.length > 1) ctx.warn(k.line, `${k.keyword}: tunnel options "${k.args.slice(1).join(' ')}" not converted`);
+        break;
+      }
+      case 'persistence_timeout':
+        if (k.args.length === 0) persistTimeout = DEFAULT_PERSISTENCE;
+        else {
+          const t = num(ctx, k, { min: 1 });
+          if (t !== undefined) {
+            if (t > 2678400) ctx.warn(k.line, `persistence_timeout ${t} is above 31 days - using 2678400`);
+            persistTimeout = Math.min(t, 2678400);
+          }
+        }
+        break;
+      case 'persistence_granularity': {
+        const a = k.args[0] ?? '';
+        const v = parseIPv4(a);
+        if (v !== null && isContiguousMask(v)) granularity = a;
+        else if (/^\d+$/.test(a) && Number(a) <= 32) granularity = formatIPv4(maskOf(Number(a)));
+        else ctx.warn(k.line, `persistence_granularity: "${a}" is not an IPv4 netmask - ignored`);
+        break;
+      }
+      case 'protocol': {
+        const p = (k.args[0] ?? '').toUpperCase();
+        if (p === 'TCP' || p === 'UDP') protocol = p.toLowerCase() as Protocol;
+        else {
+          ctx.warn(k.line, `protocol ${k.args[0] ?? ''} is not supported by Fulcrum (TCP and UDP only) - virtual_server not converted`);
+          skip = true;
+        }
+        break;
+      }
+      case 'sorry_server': {
+        const a = k.args[0] ?? '';
+        const p = port(k.args[1]);
+        if (parseIPv4(a) === null || p === null) ctx.warn(k.line, `sorry_server "${k.args.join(' ')}" is not "IPv4 port" - ignored`);
+        else sorry = { address: a, port: p, line: k.line };
+        break;
+      }
+      case 'real_server': {
+        const rs = convertRealServer(ctx, k);
+        if (rs) servers.push(rs);
+        break;
+      }
+      case 'hashed':
+        ctx.warn(k.line, 'hashed (IPVS "sh"/"mh" hashing flag for generic schedulers) not converted');
+        break;
+      case 'sh-port':
+      case 'sh-fallback':
+      case 'mh-port':
+      case 'mh-fallback':
+        schedFlags.push(k.keyword as SchedFlag);
+        break;
+      case 'flag-1':
+      case 'flag-2':
+        // flag-1/2 are sh/mh's fallback/port flags; resolved once lb_algo is known.
+        schedFlags.push(k.keyword as SchedFlag);
+        break;
+      case 'laddr_group_name':
+        if (!lipGroups.has(k.args[0] ?? '')) ctx.warn(k.line, `laddr_group_name: no local_address_group "${k.args[0] ?? ''}" - ignored`);
+        else lipPool = k.args[0];
+        break;
+      default:
+        if (CHECKERS[k.keyword] || OTHER_CHECKERS.has(k.keyword)) {
+          ctx.warn(k.line, `${k.keyword} directly in virtual_server is not valid (checkers belong in real_server) - not converted`);
+        } else if (VS_NOT_CONVERTED.has(k.keyword)) {
+          ctx.warn(k.line, `virtual_server: "${k.keyword}" has no Fulcrum equivalent - not converted`);
+        } else {
+          ctx.warn(k.line, `virtual_server: unknown keyword "${k.keyword}" - not converted`);
+        }
+    }
+  }
+  if (skip) return;
+
+  if (protocol === undefined) {
+    ctx.warn(st.line, `virtual_server ${label}: no protocol set - defaulting to UDP (keepalived's default; add "protocol TCP" if that is what you meant)`);
+    protocol = 'udp';
+  }
+  if (scheduler === undefined) scheduler = 'wlc';
+  if (method === undefined && servers.some((r) => r.method === undefined)) {
+    ctx.note(st.line, `virtual_server ${label}: no forwarding method set, setting default NAT (keepalived's default)`);
+    method = 'nat';
+  }
+
+  // Scheduler flags: resolve flag-1/2, drop the ones for another scheduler.
+  const flags: SchedFlag[] = [];
+  for (const f of schedFlags) {
+    let name = f as string;
+    if (f === ('flag-1' as SchedFlag) || f === ('flag-2' as SchedFlag)) {
+      if (scheduler !== 'sh' && scheduler !== 'mh') {
+        ctx.warn(st.line, `virtual_server ${label}: ${f} only has a meaning for sh/mh in Fulcrum - not converted`);
+        continue;
+      }
+      name = `${scheduler}-${f === ('flag-1' as SchedFlag) ? 'fallback' : 'port'}`;
+    } else if (name.slice(0, 2) !== scheduler) {
+      ctx.warn(st.line, `virtual_server ${label}: ${name} needs scheduler ${name.slice(0, 2)} - not converted`);
+      continue;
+    }
+    if (!flags.includes(name as SchedFlag)) flags.push(name as SchedFlag);
+  }
+
+  if (servers.length === 0) {
+    ctx.warn(st.line, `virtual_server ${label} has no real servers - ignored, as keepalived does`);
+    return;
+  }
+
+  for (const ep of endpoints) {
+    let persistence: PersistenceConfig | null = persistTimeout !== undefined
+      ? { timeout: persistTimeout, netmask: granularity ?? '255.255.255.255' } : null;
+    if (granularity !== undefined && persistTimeout === undefined) {
+      ctx.warn(st.line, `virtual_server ${label}: persistence_granularity without persistence_timeout has no effect - ignored`);
+    }
+    if (ep.port === 0 && persistence === null) {
+      ctx.warn(st.line, `virtual_server ${ep.vip}:0: zero port only valid for persistent services - setting persistence_timeout ${DEFAULT_PERSISTENCE}`);
+      persistence = { timeout: DEFAULT_PERSISTENCE, netmask: granularity ?? '255.255.255.255' };
+    }
+    const id = `${protocol}:${ep.vip}:${ep.port}`;
+    const prev = seen.get(id);
+    if (prev !== undefined) {
+      ctx.warn(st.line, `virtual_server ${protocol.toUpperCase()} ${ep.vip}:${ep.port} already defined at line ${prev} - not converted again`);
+      continue;
+    }
+    seen.set(id, st.line);
+
+    const out: ServerConfig[] = [];
+    for (const rs of servers) {
+      const m = rs.method ?? method!;
+      let p = rs.port;
+      if (p === 0) p = ep.port;
+      if ((m === 'dr' || m === 'tun') && p !== ep.port) {
+        ctx.warn(rs.line, `WARNING - virtual server ${ep.vip}:${ep.port} and real server ${rs.address}:${rs.port} ports don't match - resetting (${m.toUpperCase()} cannot map ports)`);
+        p = ep.port;
+      }
+      if (out.some((o) => o.address === rs.address && o.port === p)) {
+        ctx.warn(rs.line, `real_server ${rs.address}:${p} listed twice in virtual_server ${ep.vip}:${ep.port} - duplicate skipped`);
+        continue;
+      }
+      const sc: ServerConfig = { address: rs.address, port: p, weight: rs.weight, method: m };
+      if (rs.upperThreshold !== undefined) sc.upperThreshold = rs.upperThreshold;
+      if (rs.lowerThreshold !== undefined) sc.lowerThreshold = rs.lowerThreshold;
+      out.push(sc);
+
+      for (const c of rs.checks) {
+        const pick = <K extends keyof Inherited>(key: K): Inherited[K] => c.own[key] ?? rs.own[key] ?? vsOwn[key];
+        const conv: ConvertedCheck = {
+          service: id,
+          server: `${rs.address}:${p}`,
+          type: c.type,
+          keepalived: c.keepalived,
+          line: c.line,
+          delayLoop: pick('delayLoop') ?? DEFAULT_DELAY_LOOP,
+          connectTimeout: c.type === 'misc' ? null : pick('connectTimeout') ?? DEFAULT_CONNECT_TIMEOUT,
+          retry: pick('retry') ?? null,
+          delayBeforeRetry: pick('delayBeforeRetry') ?? null,
+          warmup: pick('warmup') ?? null,
+          inhibitOnFailure: pick('inhibit') ?? false,
+        };
+        for (const key of ['connectIp', 'connectPort', 'bindTo', 'bindPort', 'virtualhost', 'urls', 'misc'] as const) {
+          if (c[key] !== undefined) (conv as unknown as Record<string, unknown>)[key] = structuredClone(c[key]);
+        }
+        checks.push(conv);
+      }
+    }
+    const svc: ServiceConfig = {
+      protocol,
+      vip: ep.vip,
+      port: ep.port,
+      scheduler,
+      schedFlags: [...flags],
+      persistence,
+      expireNodestConn: false,
+      servers: out,
+    };
+    if (lipPool !== undefined) svc.lipPool = lipPool;
+    services.push(svc);
+    if (sorry) {
+      sorryServers.push({ service: id, address: sorry.address, port: sorry.port, line: sorry.line });
+    }
+  }
+  if (sorry) {
+    ctx.warn(sorry.line, `sorry_server ${sorry.address}:${sorry.port}: Fulcrum has no sorry server yet - listed in the checks sidecar (sorryServers), not in the config`);
+  }
+  const fullnatNoPool = lipPool === undefined && (method === 'fullnat' || servers.some((r) => r.method === 'fullnat'));
+  if (fullnatNoPool) ctx.note(st.line, `virtual_server ${label}: FULLNAT without laddr_group_name uses lipPools.default`);
+}
+
+/**
+ * Merge an import into a base config: imported services replace base
+ * services with the same (protocol, VIP, port); imported LIP pools replace
+ * base pools of the same name. The result is raw config for validateConfig().
+ */
+export function mergeImport(base: object, frag: ImportFragment): Record<string, unknown> {
+  const out = structuredClone(base) as Record<string, unknown> & Partial<Pick<FulcrumConfig, 'services' | 'lipPools'>>;
+  const key = (s: { protocol: string; vip: string; port: number }): string => `${s.protocol}:${s.vip}:${s.port}`;
+  const incoming = new Set(frag.services.map(key));
+  out.services = [...(out.services ?? []).filter((s) => !incoming.has(key(s))), ...structuredClone(frag.services)];
+  if (frag.lipPools) out.lipPools = { ...(out.lipPools ?? {}), ...structuredClone(frag.lipPools) };
+  return out;
+}

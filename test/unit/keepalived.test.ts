@@ -1,0 +1,233 @@
+// keepalived.conf import: lexer, conversion with keepalived's defaults,
+// warnings with line numbers, validity inside a base config, the CLI.
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { validateConfig } from '../../src/config/validate';
+import { convertKeepalived, mergeImport, type ImportResult } from '../../src/keepalived/convert';
+import { parseKeepalived, tokenize } from '../../src/keepalived/parse';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const FIX = join(ROOT, 'test', 'unit', 'keepalived-fixtures');
+const conf = (n: string): string => readFileSync(join(FIX, n), 'utf8');
+
+const BASE = {
+  dataplane: { workers: [1] },
+  ports: [
+    {
+      name: 'client', device: 'ring', addresses: [
+        { ip: '198.18.0.1/24', role: 'dip' },
+        ...[100, 101, 102, 103, 104, 105].map((n) => ({ ip: `198.18.0.${n}/32`, role: 'vip' })),
+      ],
+    },
+    {
+      name: 'servers', device: 'ring', addresses: [
+        { ip: '198.19.0.1/24', role: 'dip' },
+        { ip: '198.19.0.2/32', role: 'lip' },
+        { ip: '198.19.0.3/32', role: 'lip' },
+      ],
+    },
+  ],
+};
+
+const warningsAt = (r: ImportResult, line: number): string[] =>
+  r.warnings.filter((w) => w.line === line).map((w) => w.message);
+
+describe('keepalived lexer', () => {
+  it('comments, quotes, braces as words, line numbers', () => {
+    const { tokens } = tokenize('a b # c\n! all comment\n x "y z"{w}\nurl#frag');
+    assert.deepEqual(tokens.map((t) => [t.text, t.line]), [
+      ['a', 1], ['b', 1], ['x', 3], ['y z', 3], ['{', 3], ['w', 3], ['}', 3], ['url#frag', 4],
+    ]);
+  });
+
+  it('blocks: same line, next line, one-line, unbalanced', () => {
+    const p = parseKeepalived('vs 1 2\n{\n  k v\n  rs 3 { weight 5 }\n}\n}\nopen {\n');
+    assert.equal(p.statements[0]!.keyword, 'vs');
+    assert.deepEqual(p.statements[0]!.block!.map((s) => [s.keyword, s.args, s.line]), [['k', ['v'], 3], ['rs', ['3'], 4]]);
+    assert.deepEqual(p.statements[0]!.block![1]!.block!.map((s) => [s.keyword, s.args]), [['weight', ['5']]]);
+    assert.deepEqual(p.problems, [
+      { line: 6, message: "unmatched '}'" },
+      { line: 7, message: "block opened here is not closed with '}'" },
+    ]);
+  });
+});
+
+describe('keepalived conversion: basic.conf', () => {
+  const r = convertKeepalived(conf('basic.conf'));
+
+  it('virtual servers become services with keepalived semantics', () => {
+    assert.deepEqual(r.config, {
+      services: [
+        {
+          protocol: 'tcp', vip: '198.18.0.100', port: 80, scheduler: 'wrr', schedFlags: [],
+          persistence: { timeout: 50, netmask: '255.255.255.0' }, expireNodestConn: false,
+          servers: [
+            { address: '198.19.0.11', port: 80, weight: 3, method: 'dr' },
+            { address: '198.19.0.12', port: 80, weight: 1, method: 'dr' },
+          ],
+        },
+        {
+          protocol: 'tcp', vip: '198.18.0.100', port: 443, scheduler: 'rr', schedFlags: [],
+          persistence: null, expireNodestConn: false,
+          servers: [
+            { address: '198.19.0.21', port: 8443, weight: 2, method: 'nat' },
+            { address: '198.19.0.22', port: 8443, weight: 1, method: 'nat' },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('health checks carry timing, urls, status codes, digest and misc commands', () => {
+    assert.equal(r.checks.length, 4);
+    const [http, tcp, ssl, misc] = r.checks;
+    assert.deepEqual(http, {
+      service: 'tcp:198.18.0.100:80', server: '198.19.0.11:80', type: 'http', keepalived: 'HTTP_GET', line: 34,
+      delayLoop: 6, connectTimeout: 3, retry: 3, delayBeforeRetry: 3, warmup: null, inhibitOnFailure: true,
+      urls: [
+        { path: '/healthz', statusCodes: [200] },
+        { path: '/index.html', statusCodes: [[200, 299]], digest: '640205b7b0fc66c1ea91c463fac6334d' },
+      ],
+    });
+    assert.deepEqual([tcp!.type, tcp!.connectPort, tcp!.connectTimeout, tcp!.delayLoop, tcp!.retry], ['tcp', 80, 4, 6, null]);
+    assert.deepEqual([ssl!.type, ssl!.urls, ssl!.retry, ssl!.delayLoop], ['https', [{ path: '/status page', statusCodes: [[200, 299], 301] }], 2, 10]);
+    assert.deepEqual(misc!.misc, { command: '/usr/local/bin/check_app --port 8443', timeout: 5, dynamic: true });
+    assert.equal(misc!.connectTimeout, null);
+  });
+
+  it('sorry_server and non-LVS blocks are reported with their lines', () => {
+    assert.deepEqual(r.sorryServers, [{ service: 'tcp:198.18.0.100:80', address: '198.19.0.99', port: 80, line: 29 }]);
+    assert.match(warningsAt(r, 29)[0]!, /sorry_server 198\.19\.0\.99:80: Fulcrum has no sorry server/);
+    assert.match(warningsAt(r, 2)[0]!, /global_defs ignored/);
+    assert.match(warningsAt(r, 9)[0]!, /vrrp_instance ignored/);
+    assert.equal(r.warnings.length, 3);
+  });
+
+  it('passes validateConfig merged into a base config', () => {
+    const v = validateConfig(mergeImport(BASE, r.config));
+    assert.ok(v.ok, v.ok ? '' : JSON.stringify(v.errors));
+  });
+});
+
+describe('keepalived conversion: groups.conf', () => {
+  const r = convertKeepalived(conf('groups.conf'));
+  const ids = r.config.services.map((s) => `${s.protocol}:${s.vip}:${s.port}`);
+
+  it('virtual_server_group ranges expand into one service each, FNAT with its LIP group', () => {
+    assert.deepEqual(ids, ['tcp:198.18.0.101:80', 'tcp:198.18.0.102:80', 'tcp:198.18.0.103:8080', 'udp:198.18.0.104:53', 'tcp:198.18.0.105:80']);
+    const g = r.config.services.slice(0, 3);
+    for (const s of g) {
+      assert.deepEqual([s.scheduler, s.schedFlags, s.lipPool], ['mh', ['mh-port'], 'laddr_g1']);
+      assert.deepEqual(s.servers, [
+        { address: '198.19.0.31', port: 80, weight: 5, method: 'fullnat' },
+        { address: '198.19.0.32', port: 80, weight: 1, method: 'fullnat' },
+      ]);
+    }
+    assert.deepEqual(r.config.lipPools, { laddr_g1: ['198.19.0.2', '198.19.0.3'] });
+    assert.deepEqual(r.checks.map((c) => c.service), ['tcp:198.18.0.101:80', 'tcp:198.18.0.102:80', 'tcp:198.18.0.103:8080']);
+  });
+
+  it("keepalived's defaults: UDP with a warning, NAT with a note", () => {
+    const s = r.config.services[3]!;
+    assert.deepEqual([s.protocol, s.servers[0]!.method, s.scheduler], ['udp', 'nat', 'sh']);
+    const at29 = r.warnings.filter((w) => w.line === 29);
+    assert.equal(at29.length, 2);
+    assert.equal(at29[0]!.severity, 'warning');
+    assert.match(at29[0]!.message, /no protocol set - defaulting to UDP/);
+    assert.equal(at29[1]!.severity, 'note');
+    assert.match(at29[1]!.message, /no forwarding method set, setting default NAT/);
+  });
+
+  it('DR real-server port is reset to the virtual-server port, as keepalived does', () => {
+    assert.deepEqual(r.config.services[4]!.servers, [{ address: '198.19.0.51', port: 80, weight: 1, method: 'dr' }]);
+    assert.match(warningsAt(r, 44)[0]!, /ports don't match - resetting/);
+  });
+
+  it('everything not converted is reported with its line', () => {
+    const expect: [number, RegExp][] = [
+      [1, /include \/etc\/keepalived\/conf\.d\/\*\.conf is not supported/],
+      [11, /fwmark entries are not supported/],
+      [21, /"syn_proxy" has no Fulcrum equivalent/],
+      [33, /DNS_CHECK is not supported/],
+      [43, /unknown keyword "frobnicate"/],
+      [50, /protocol SCTP is not supported/],
+      [55, /virtual_server fwmark/],
+      [60, /has no real servers - ignored, as keepalived does/],
+    ];
+    for (const [line, re] of expect) {
+      assert.ok(warningsAt(r, line).some((m) => re.test(m)), `line ${line}: ${re} in ${JSON.stringify(warningsAt(r, line))}`);
+    }
+    assert.equal(r.warnings.length, expect.length + 3, JSON.stringify(r.warnings, null, 1)); // + the two at line 29 and the port reset at 44
+  });
+
+  it('passes validateConfig merged into a base config', () => {
+    const v = validateConfig(mergeImport(BASE, r.config));
+    assert.ok(v.ok, v.ok ? '' : JSON.stringify(v.errors));
+  });
+});
+
+describe('keepalived conversion: edge cases', () => {
+  it('persistence_timeout without a value is 360; a zero port forces persistence', () => {
+    const r = convertKeepalived('virtual_server 198.18.0.100 0 {\n protocol TCP\n lb_kind NAT\n real_server 198.19.0.11 0 {\n }\n}\n' +
+      'virtual_server 198.18.0.101 80 {\n protocol UDP\n lb_kind NAT\n persistence_timeout\n persistence_granularity 24\n real_server 198.19.0.12 53 {\n }\n}\n');
+    assert.deepEqual(r.config.services[0]!.persistence, { timeout: 360, netmask: '255.255.255.255' });
+    assert.deepEqual(r.config.services[0]!.servers[0]!.port, 0);
+    assert.match(warningsAt(r, 1)[0]!, /zero port only valid for persistent services/);
+    assert.deepEqual(r.config.services[1]!.persistence, { timeout: 360, netmask: '255.255.255.0' });
+  });
+
+  it('bad values are reported, not guessed', () => {
+    const r = convertKeepalived('virtual_server 198.18.0.100 80 {\n protocol TCP\n lb_algo bogus\n lb_kind XYZ\n delay_loop soon\n real_server 198.19.0.11 80 {\n  weight 100000\n }\n real_server 198.19.0.300 80 {\n }\n}\n');
+    assert.equal(r.config.services[0]!.scheduler, 'wlc');
+    assert.equal(r.config.services[0]!.servers[0]!.weight, 65535);
+    assert.match(warningsAt(r, 3)[0]!, /scheduler "bogus" is not supported/);
+    assert.match(warningsAt(r, 4)[0]!, /unknown forwarding method "XYZ"/);
+    assert.match(warningsAt(r, 5)[0]!, /delay_loop: invalid value "soon"/);
+    assert.match(warningsAt(r, 7)[0]!, /above 65535/);
+    assert.match(warningsAt(r, 9)[0]!, /not an IPv4 address - real server skipped/);
+  });
+
+  it('mergeImport replaces a same-id service from the base', () => {
+    const base = { ...BASE, services: [{ protocol: 'tcp', vip: '198.18.0.100', port: 80, servers: [] }] };
+    const r = convertKeepalived(conf('basic.conf'));
+    const m = mergeImport(base as never, r.config) as { services: unknown[] };
+    assert.equal(m.services.length, 2);
+  });
+});
+
+describe('fulcrum import-keepalived', () => {
+  it('writes the config and the checks sidecar; warnings carry file:line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fulcrum-ka-'));
+    const basePath = join(dir, 'base.json');
+    writeFileSync(basePath, JSON.stringify(BASE));
+    const out = join(dir, 'out.json');
+    const bin = join(ROOT, 'dist', 'src', 'cli', 'fulcrum.js');
+    const file = join(FIX, 'groups.conf');
+    const { stderr } = await promisify(execFile)(process.execPath, [bin, 'import-keepalived', file, '-o', out, '--base', basePath]);
+    assert.ok(stderr.includes(`${file}:29: warning: virtual_server 198.18.0.104 53: no protocol set - defaulting to UDP`), stderr);
+    const cfg = JSON.parse(readFileSync(out, 'utf8')) as { services: unknown[]; dataplane: unknown };
+    assert.equal(cfg.services.length, 5);
+    assert.ok(cfg.dataplane, 'merged into the base');
+    assert.ok(existsSync(join(dir, 'out.checks.json')));
+    const side = JSON.parse(readFileSync(join(dir, 'out.checks.json'), 'utf8')) as { checks: unknown[] };
+    assert.equal(side.checks.length, 3);
+  });
+
+  it('refuses to write a merged config that does not validate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fulcrum-ka-'));
+    const basePath = join(dir, 'base.json');
+    writeFileSync(basePath, JSON.stringify({ ...BASE, ports: [BASE.ports[0]] })); // no LIPs, no server network
+    const out = join(dir, 'out.json');
+    const bin = join(ROOT, 'dist', 'src', 'cli', 'fulcrum.js');
+    await assert.rejects(
+      promisify(execFile)(process.execPath, [bin, 'import-keepalived', join(FIX, 'groups.conf'), '-o', out, '--base', basePath]),
+      (e: { code: number; stderr: string }) => e.code === 1 && /fulcrum: config: /.test(e.stderr),
+    );
+    assert.equal(existsSync(out), false);
+  });
+});
