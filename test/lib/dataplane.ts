@@ -12,9 +12,20 @@ import {
   type NativeAddr,
   type NativeForwardingConf,
   type NativeRoute,
+  type NativeService,
   type NativeStats,
+  type NativeTimeouts,
   type RingFrame,
 } from '../../src/native/addon';
+
+/** One neighbour table entry as the addon reports it (addon.neighbours()). */
+export interface NeighbourView {
+  ip: string;
+  port: number;
+  mac: string;
+  valid: boolean;
+  expiresInMs: number;
+}
 
 export interface RingDataplaneOpts {
   /** Number of ring ports (p0, p1, ...). Default 1. */
@@ -23,6 +34,10 @@ export interface RingDataplaneOpts {
   workers?: number;
   addrs: NativeAddr[];
   routes: NativeRoute[];
+  /** Services (virtual servers) published with the network view. */
+  services?: NativeService[];
+  /** ipvsadm --set tcp tcpfin udp, published with the network view. */
+  timeouts?: NativeTimeouts;
   /** Extra fields published with the network view (e.g. services, later). */
   extra?: Record<string, unknown>;
   /** Passed through to addon.start. */
@@ -56,6 +71,10 @@ export interface RingDataplane {
    */
   dropsDelta(fn: () => void | Promise<void>, settleMs?: number): Promise<Record<string, number>>;
   republish(conf: NativeForwardingConf & Record<string, unknown>): void;
+  /** The neighbour table (addon.neighbours()). */
+  neighbours(): NeighbourView[];
+  /** Wait until every ip in `ips` has a valid neighbour entry; true if they all do. */
+  waitNeighbours(ips: string[], timeoutMs: number): Promise<boolean>;
   /** Drain and discard everything queued on every port. */
   flush(): void;
   stop(): void;
@@ -71,7 +90,8 @@ export type CounterName =
   | 'redirectOut'
   | 'redirectIn'
   | 'sessionsCreated'
-  | 'sessionsExpired';
+  | 'sessionsExpired'
+  | 'sessionsActive';
 
 /** The documented MAC of ring port i (native/port/port.c): 02:f1:00:00:00:0i. */
 export const ringMac = (i: number): string => `02:f1:00:00:00:${i.toString(16).padStart(2, '0')}`;
@@ -120,7 +140,13 @@ export function startRingDataplane(opts: RingDataplaneOpts): RingDataplane {
       neighTimeoutS: opts.neighTimeoutS ?? 300,
       sessionsPerWorker: opts.sessionsPerWorker ?? 4096,
     });
-    addon.publish({ addrs: opts.addrs, routes: opts.routes, ...(opts.extra ?? {}) } as NativeForwardingConf);
+    addon.publish({
+      addrs: opts.addrs,
+      routes: opts.routes,
+      ...(opts.services ? { services: opts.services } : {}),
+      ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+      ...(opts.extra ?? {}),
+    } as NativeForwardingConf);
   } catch (e) {
     try {
       addon.stop();
@@ -184,6 +210,18 @@ export function startRingDataplane(opts: RingDataplaneOpts): RingDataplane {
     },
     republish(conf) {
       addon.publish(conf);
+    },
+    neighbours() {
+      return (addon as unknown as { neighbours(): NeighbourView[] }).neighbours();
+    },
+    async waitNeighbours(ips, timeoutMs) {
+      const ok = (): boolean => {
+        const n = h.neighbours();
+        return ips.every((ip) => n.some((e) => e.ip === ip && e.valid));
+      };
+      const deadline = Date.now() + timeoutMs;
+      while (!ok() && Date.now() < deadline) await sleep(10);
+      return ok();
     },
     flush() {
       for (let p = 0; p < nPorts; p++) while (addon.ringDrain(p, 256).length > 0);

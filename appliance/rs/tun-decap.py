@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""User-space IPIP decapsulator for a Fulcrum TUN (ipvsadm -i) real server.
+
+For hosts whose kernel has no ipip module (tunl0). A raw IPv4 socket for
+protocol 4 (IPPROTO_IPIP) receives every encapsulated packet addressed to this
+host; Linux hands raw sockets the outer IP header too. The outer header is
+stripped and the inner packet written to a TUN device (IFF_TUN | IFF_NO_PI),
+which holds the VIP(s), is up and has rp_filter 0, so the kernel accepts inner
+packets whose source is the client. Replies leave by the normal routes,
+straight to the client (the director never sees them).
+
+Only inner IPv4 packets to one of the given VIPs are injected (not an open
+relay). Python 3 standard library only. Runs in the foreground; SIGTERM or
+SIGINT closes the device (it is not persistent, so it disappears) and prints
+the counters.
+
+usage: tun-decap.py --vip 198.18.0.100 [--vip ...] [--dev fltun0] [--from DIP ...]
+"""
+import argparse
+import fcntl
+import ipaddress
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+
+TUNSETIFF = 0x400454CA
+IFF_TUN = 0x0001
+IFF_NO_PI = 0x1000
+IPPROTO_IPIP = 4
+
+
+class Stop(Exception):
+    pass
+
+
+def log(msg):
+    sys.stderr.write("tun-decap: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def sh(*args):
+    subprocess.run(list(args), check=True, stdout=subprocess.DEVNULL)
+
+
+def sysctl(key, value):
+    path = "/proc/sys/" + key.replace(".", "/")
+    with open(path, "w") as f:
+        f.write(str(value))
+
+
+def open_tun(name):
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    ifr = struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI)
+    fcntl.ioctl(fd, TUNSETIFF, ifr)
+    return fd
+
+
+def main():
+    ap = argparse.ArgumentParser(description="user-space IPIP decapsulator (Fulcrum TUN real server)")
+    ap.add_argument("--vip", action="append", required=True, help="VIP to put on the TUN device (repeatable)")
+    ap.add_argument("--dev", default="fltun0", help="TUN device name (default fltun0)")
+    ap.add_argument("--from", dest="sources", action="append", default=[],
+                    help="accept encapsulated packets only from this outer source (repeatable; default any)")
+    a = ap.parse_args()
+    vips = set()
+    for v in a.vip:
+        vips.add(ipaddress.IPv4Address(v.split("/")[0]).packed)
+    sources = {ipaddress.IPv4Address(s).packed for s in a.sources}
+    if len(a.dev) > 15:
+        ap.error("device name too long")
+
+    def on_signal(signum, _frame):
+        raise Stop(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    tun = open_tun(a.dev)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_IPIP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    # Strict reverse-path filtering would drop inner packets from the client
+    # arriving on the TUN device (the route back to the client is elsewhere).
+    sysctl("net.ipv4.conf.all.rp_filter", 0)
+    sysctl("net.ipv4.conf.%s.rp_filter" % a.dev, 0)
+    sysctl("net.ipv4.conf.%s.accept_local" % a.dev, 1)
+    for v in a.vip:
+        r = subprocess.run(["ip", "addr", "replace", v.split("/")[0] + "/32", "dev", a.dev],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if r.returncode != 0:
+            log("ip addr replace %s dev %s: %s" % (v, a.dev, r.stderr.decode().strip()))
+            return 1
+    sh("ip", "link", "set", "dev", a.dev, "up")
+    print("tun-decap: ready dev=%s vips=%s" % (a.dev, ",".join(a.vip)), flush=True)
+
+    n_in = n_out = n_bad = n_filtered = 0
+    try:
+        while True:
+            pkt = sock.recv(65535)
+            n_in += 1
+            if len(pkt) < 20 or pkt[0] >> 4 != 4:
+                n_bad += 1
+                continue
+            ihl = (pkt[0] & 0x0F) * 4
+            tot = struct.unpack_from("!H", pkt, 2)[0]
+            if ihl < 20 or tot < ihl + 20 or tot > len(pkt) or pkt[9] != IPPROTO_IPIP:
+                n_bad += 1
+                continue
+            if struct.unpack_from("!H", pkt, 6)[0] & 0x3FFF:
+                n_bad += 1   # outer fragments: the kernel reassembles before raw delivery; be safe
+                continue
+            if sources and pkt[12:16] not in sources:
+                n_filtered += 1
+                continue
+            inner = pkt[ihl:tot]
+            itot = struct.unpack_from("!H", inner, 2)[0]
+            if inner[0] >> 4 != 4 or itot != len(inner):
+                n_bad += 1
+                continue
+            if inner[16:20] not in vips:
+                n_filtered += 1
+                continue
+            os.write(tun, inner)
+            n_out += 1
+    except Stop as e:
+        log("%s: stopping" % e)
+    finally:
+        sock.close()
+        os.close(tun)
+        log("received %d, injected %d, malformed %d, filtered %d" % (n_in, n_out, n_bad, n_filtered))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
