@@ -10,6 +10,7 @@
 
 #include "fulcrum.h"
 #include "../sched/sched.h"
+#include "../session/tcp_state.h"
 
 namespace {
 
@@ -187,6 +188,13 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
       c.mh_size = U32(env, so, "mhTableSize", 0);
       c.expire_nodest = so.Get("expireNodest").ToBoolean() ? 1 : 0;
       c.mss_clamp = static_cast<uint16_t>(U32(env, so, "mssClamp", 0));
+      Napi::Value pv = so.Get("persistence");
+      if (pv.IsObject()) {
+        Napi::Object po = pv.As<Napi::Object>();
+        c.persist_timeout_s = U32(env, po, "timeout", 360);
+        Napi::Value mv = po.Get("netmask");
+        c.persist_mask = mv.IsString() ? ParseIp(env, mv, what + ".persistence.netmask") : 0xffffffffu;
+      }
       Napi::Array ra = so.Get("servers").As<Napi::Array>();
       servers[i].resize(ra.Length());
       for (uint32_t j = 0; j < ra.Length(); j++) {
@@ -418,6 +426,92 @@ Napi::Value Neighbours(const Napi::CallbackInfo &info) {
   return out;
 }
 
+Napi::Value ServerStats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::vector<fl_server_stats> v(FL_MAX_SERVER_IDS);
+  unsigned n = fl_server_stats_read(v.data(), static_cast<unsigned>(v.size()));
+  Napi::Array out = Napi::Array::New(env, n);
+  for (unsigned i = 0; i < n; i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", v[i].id);
+    o.Set("active", v[i].active);
+    o.Set("inactive", v[i].inactive);
+    o.Set("conns", static_cast<double>(v[i].conns));
+    o.Set("inPackets", static_cast<double>(v[i].pkts_in));
+    o.Set("outPackets", static_cast<double>(v[i].pkts_out));
+    o.Set("inBytes", static_cast<double>(v[i].bytes_in));
+    o.Set("outBytes", static_cast<double>(v[i].bytes_out));
+    out.Set(i, o);
+  }
+  return out;
+}
+
+Napi::Value LipStats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::vector<fl_lip_stats> v(FL_MAX_LIPS * FL_MAX_WORKERS);
+  unsigned n = fl_lip_stats_read(v.data(), static_cast<unsigned>(v.size()));
+  Napi::Array out = Napi::Array::New(env, n);
+  for (unsigned i = 0; i < n; i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("ip", IpString(ntohl(v[i].ip)));
+    o.Set("worker", v[i].worker);
+    o.Set("free", v[i].free);
+    o.Set("capacity", v[i].capacity);
+    out.Set(i, o);
+  }
+  return out;
+}
+
+const char *MethodName(uint8_t m) {
+  switch (m) {
+    case FL_FWD_FULLNAT: return "fullnat";
+    case FL_FWD_DR: return "dr";
+    case FL_FWD_NAT: return "nat";
+    case FL_FWD_TUN: return "tun";
+    default: return "unknown";
+  }
+}
+
+// sessions(worker, cursor, max) -> { sessions, cursor, done }
+Napi::Value Sessions(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  unsigned worker = info[0].As<Napi::Number>().Uint32Value();
+  uint32_t cursor = info[1].As<Napi::Number>().Uint32Value();
+  unsigned max = info.Length() > 2 ? info[2].As<Napi::Number>().Uint32Value() : 64;
+  // Static: a worker that answers after a timeout still writes here.
+  static fl_session_info buf[64];
+  int done = 0;
+  int n = fl_sessions_read(worker, &cursor, buf, max > 64 ? 64 : max, &done, 200);
+  if (n < 0) Throw(env, "sessions: worker " + std::to_string(worker) + " did not answer (bad worker or stopped)");
+  Napi::Array arr = Napi::Array::New(env, n);
+  for (int i = 0; i < n; i++) {
+    const fl_session_info &x = buf[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("proto", x.proto == 6 ? "tcp" : x.proto == 17 ? "udp" : std::to_string(x.proto));
+    o.Set("client", IpString(ntohl(x.caddr)));
+    o.Set("clientPort", ntohs(x.cport));
+    o.Set("vip", IpString(ntohl(x.vaddr)));
+    o.Set("vport", ntohs(x.vport));
+    o.Set("server", IpString(ntohl(x.raddr)));
+    o.Set("serverPort", ntohs(x.rport));
+    o.Set("local", x.laddr ? Napi::Value(Napi::String::New(env, IpString(ntohl(x.laddr)))) : env.Null());
+    o.Set("localPort", x.laddr ? Napi::Value(Napi::Number::New(env, ntohs(x.lport))) : env.Null());
+    o.Set("state", x.proto == 6 ? fl_tcp_state_name(x.state) : "UDP");
+    o.Set("method", MethodName(x.method));
+    o.Set("worker", x.worker);
+    o.Set("serverId", x.server_id);
+    o.Set("serviceId", x.service_id);
+    o.Set("expiresInMs", x.expires_in_ms);
+    o.Set("packets", x.pkts);
+    arr.Set(i, o);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("sessions", arr);
+  out.Set("cursor", cursor);
+  out.Set("done", static_cast<bool>(done));
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ealInit", Napi::Function::New(env, EalInit));
   exports.Set("start", Napi::Function::New(env, Start));
@@ -428,6 +522,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("dropReasons", Napi::Function::New(env, DropReasons));
   exports.Set("neighbours", Napi::Function::New(env, Neighbours));
+  exports.Set("serverStats", Napi::Function::New(env, ServerStats));
+  exports.Set("lipStats", Napi::Function::New(env, LipStats));
+  exports.Set("sessions", Napi::Function::New(env, Sessions));
   exports.Set("ringInject", Napi::Function::New(env, RingInject));
   exports.Set("ringDrain", Napi::Function::New(env, RingDrain));
   return exports;

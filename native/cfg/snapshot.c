@@ -116,6 +116,8 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 		v->proto = c->proto;
 		v->expire_nodest = c->expire_nodest;
 		v->mss_clamp = c->mss_clamp;
+		v->persist_ms = c->persist_timeout_s * 1000u;
+		v->persist_mask = rte_cpu_to_be_32(c->persist_mask ? c->persist_mask : 0xffffffffu);
 		v->first_server = si;
 		v->n_servers = c->n_servers;
 		s->svc_expire_nodest[c->id] = c->expire_nodest;

@@ -49,6 +49,8 @@ struct fl_snap_service {
 	uint32_t first_lip, n_lips;         /* into lip_slots[] */
 	uint8_t has_nat;                    /* a NAT server: pin flows to owner(CIP:cport) */
 	uint8_t has_thresholds;             /* some server has -x/-y */
+	uint32_t persist_ms;                /* 0 = not persistent */
+	uint32_t persist_mask;              /* network order */
 	struct fl_sched_table *sched;       /* built on the control thread */
 	struct fl_sched_dest *dests;        /* n_servers, same order as servers[] */
 	uint32_t *dest_ids;                 /* stable ids: index of the conns counters */
@@ -89,8 +91,8 @@ static inline uint32_t fl_svc_hash(uint32_t vip, uint16_t port, uint8_t proto)
 	return ((vip ^ ((uint32_t)port << 16) ^ proto) * 2654435761u) >> 20;
 }
 
-static inline const struct fl_snap_service *fl_svc_lookup(const struct fl_snapshot *s, uint32_t vip,
-							  uint16_t port, uint8_t proto)
+static inline const struct fl_snap_service *fl_svc_lookup_exact(const struct fl_snapshot *s, uint32_t vip,
+								uint16_t port, uint8_t proto)
 {
 	uint32_t h = fl_svc_hash(vip, port, proto) & (FL_SVC_TBL_SIZE - 1);
 	for (unsigned i = 0; i < FL_SVC_TBL_SIZE; i++) {
@@ -142,5 +144,14 @@ static inline const struct fl_nexthop *fl_route_lookup(const struct fl_snapshot 
 
 int fl_rcu_init(unsigned n_threads, char *err, size_t errlen);
 void fl_snap_teardown(void);
+
+/* A service by (vip, port, proto), else the VIP's all-ports (port 0)
+ * service, as IPVS looks them up. */
+static inline const struct fl_snap_service *fl_svc_lookup(const struct fl_snapshot *s, uint32_t vip,
+							  uint16_t port, uint8_t proto)
+{
+	const struct fl_snap_service *v = fl_svc_lookup_exact(s, vip, port, proto);
+	return v || port == 0 ? v : fl_svc_lookup_exact(s, vip, 0, proto);
+}
 
 #endif

@@ -47,6 +47,23 @@ struct fl_sched_mark {
 };
 
 struct fl_sess_table;
+struct fl_session_info;
+
+/* Control -> worker request to copy sessions (API listing). */
+struct fl_sess_mailbox {
+	uint32_t req;                /* control bumps it to ask (release) */
+	uint32_t ack;                /* worker sets it = req when done (release) */
+	uint32_t cursor;
+	uint32_t max;
+	uint32_t count;
+	uint8_t done;
+	struct fl_session_info *out;
+};
+
+/* Per real-server traffic counters, one row per worker, by stable id. */
+struct fl_server_traffic {
+	uint64_t conns, pkts_in, pkts_out, bytes_in, bytes_out;
+};
 
 struct fl_worker {
 	unsigned idx;                /* worker index = RX/TX queue id = RCU thread id */
@@ -64,6 +81,8 @@ struct fl_worker {
 	struct rte_ring *redir_in[FL_MAX_WORKERS];    /* from worker j */
 	uint16_t ip_id;                       /* IPIP outer header ids */
 	struct fl_sched_conns *conns;         /* by server id; written by this worker only */
+	struct fl_server_traffic *traffic;    /* by server id; written by this worker only */
+	struct fl_sess_mailbox mbox;
 } __rte_cache_aligned;
 
 struct fl_dp_state {

@@ -11,6 +11,7 @@
 
 #include "lb.h"
 #include "lport.h"
+#include "../session/persist.h"
 
 /* ---------- checksum helpers (RFC 1624; words as stored in the packet) ---------- */
 
@@ -103,6 +104,10 @@ static void clamp_mss(struct rte_tcp_hdr *th, unsigned avail, uint16_t mss)
 /* Connection counts per worker, indexed by stable server id: each worker
  * writes its own row; schedulers read the sum over rows (docs/schedulers.md). */
 static struct fl_sched_conns *conns_all;
+/* Persistence templates, shared by all workers (native/session/persist.h). */
+static struct fl_tpl_table *tpl_table;
+#define FL_TPL_CAPACITY 65536
+static struct fl_server_traffic *traffic_all;
 
 static inline void conn_count(struct fl_worker *w, uint32_t server_id, int active, int inactive)
 {
@@ -133,6 +138,7 @@ static void release(struct fl_worker *w, struct fl_session *se)
 static void expire_cb(struct fl_session *se, void *arg)
 {
 	struct fl_worker *w = arg;
+	fl_tpl_release(tpl_table, se->tpl, w->now_ms, 0);
 	conn_uncount(w, se);
 	release(w, se);
 	w->ctr->sessions_expired++;
@@ -140,6 +146,7 @@ static void expire_cb(struct fl_session *se, void *arg)
 
 static void kill_session(struct fl_worker *w, struct fl_session *se)
 {
+	fl_tpl_release(tpl_table, se->tpl, w->now_ms, 0);
 	conn_uncount(w, se);
 	release(w, se);
 	fl_sess_del(w->sess, se);
@@ -153,6 +160,15 @@ void fl_lb_expire(struct fl_worker *w, unsigned budget)
 }
 
 /* ---------- scheduling (native/sched: the IPVS family and Maglev) ---------- */
+
+static const struct fl_snap_server *server_by_id(const struct fl_snapshot *s, const struct fl_snap_service *svc,
+						 uint32_t id)
+{
+	for (unsigned i = 0; i < svc->n_servers; i++)
+		if (s->servers[svc->first_server + i].id == id)
+			return &s->servers[svc->first_server + i];
+	return NULL;
+}
 
 static struct fl_sched_mark *sched_mark(struct fl_worker *w, const struct fl_snapshot *s,
 					const struct fl_snap_service *svc)
@@ -366,15 +382,39 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 		fl_drop_pkt(w, p->m, FL_DROP_NO_SESSION);
 		return NULL;
 	}
-	const struct fl_snap_server *rs = schedule(w, s, svc, &p->key);
+	const struct fl_snap_server *rs = NULL;
+	uint32_t tref = 0;
+	if (svc->persist_ms) {
+		/* ipvsadm -p: the client's template picks the server, if any. */
+		uint32_t client = p->key.saddr & svc->persist_mask, sid;
+		tref = fl_tpl_get(tpl_table, svc->id, client, w->now_ms, svc->persist_ms, &sid);
+		if (tref && !(rs = server_by_id(s, svc, sid))) {
+			fl_tpl_release(tpl_table, tref, w->now_ms, svc->persist_ms);
+			fl_tpl_invalidate(tpl_table, tref);
+			tref = 0;
+		}
+		if (!rs && (rs = schedule(w, s, svc, &p->key))) {
+			sid = rs->id;
+			tref = fl_tpl_put(tpl_table, svc->id, client, w->now_ms, svc->persist_ms, &sid);
+			if (sid != rs->id) {   /* another worker created it first */
+				const struct fl_snap_server *won = server_by_id(s, svc, sid);
+				if (won)
+					rs = won;
+			}
+		}
+	} else {
+		rs = schedule(w, s, svc, &p->key);
+	}
 	if (!rs) {
 		fl_icmp_error(w, s, p->rx_port, p->m, 3 /* destination unreachable */, 3 /* port unreachable */, 0);
 		fl_drop_pkt(w, p->m, FL_DROP_NO_SERVER);
 		return NULL;
 	}
+	/* An all-ports service (port 0) keeps the client's destination port. */
+	uint16_t rport = rs->port ? rs->port : p->key.dport;
 	struct fl_session *se;
 	if (rs->method == FL_FWD_FULLNAT) {
-		struct fl_sched_mark *mk = &w->marks[svc->id];   /* valid: schedule() built it */
+		struct fl_sched_mark *mk = sched_mark(w, s, svc);
 		uint32_t lip = 0;
 		uint16_t lport = 0;
 		bool got = false;
@@ -387,10 +427,11 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 			}
 		}
 		if (!got) {
+			fl_tpl_release(tpl_table, tref, w->now_ms, svc->persist_ms);
 			fl_drop_pkt(w, p->m, FL_DROP_NO_LPORT);
 			return NULL;
 		}
-		struct fl_flow_key outk = fl_flow_key_make(rs->ip, lip, rs->port, rte_cpu_to_be_16(lport), p->key.proto);
+		struct fl_flow_key outk = fl_flow_key_make(rs->ip, lip, rport, rte_cpu_to_be_16(lport), p->key.proto);
 		se = fl_sess_add(w->sess, &p->key, &outk, w->now_ms, s->timeouts.tcp_ms[FL_TCP_S_NONE]);
 		if (!se) {
 			struct fl_session tmp = { .laddr = lip, .lport = rte_cpu_to_be_16(lport), .method = FL_FWD_FULLNAT };
@@ -398,7 +439,7 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 		}
 	} else if (rs->method == FL_FWD_NAT) {
 		/* The reply comes back RIP:rport -> CIP:cport. */
-		struct fl_flow_key outk = fl_flow_key_make(rs->ip, p->key.saddr, rs->port, p->key.sport, p->key.proto);
+		struct fl_flow_key outk = fl_flow_key_make(rs->ip, p->key.saddr, rport, p->key.sport, p->key.proto);
 		se = fl_sess_add(w->sess, &p->key, &outk, w->now_ms, s->timeouts.tcp_ms[FL_TCP_S_NONE]);
 	} else {
 		/* DR and TUN: replies bypass the director (IPVS INPUT_ONLY). The
@@ -410,13 +451,16 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 		}
 	}
 	if (!se) {
+		fl_tpl_release(tpl_table, tref, w->now_ms, svc->persist_ms);
 		fl_drop_pkt(w, p->m, FL_DROP_SESSION_FULL);
 		return NULL;
 	}
+	se->tpl = tref;
 	se->server_id = rs->id;
 	se->service_id = svc->id;
 	se->method = rs->method;
 	conn_count(w, rs->id, 0, 1);   /* new connections start inactive, as in IPVS */
+	w->traffic[rs->id].conns++;
 	w->ctr->sessions_created++;
 	if (svc->mss_clamp && p->key.proto == IPPROTO_TCP)
 		clamp_mss((struct rte_tcp_hdr *)p->l4, rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),
@@ -552,6 +596,15 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 	} else {
 		fl_sess_udp_update(w->sess, se, dir, w->now_ms, &s->timeouts);
 	}
+	struct fl_server_traffic *tr = &w->traffic[se->server_id];
+	uint32_t bytes = rte_be_to_cpu_16(p->ip->total_length);
+	if (dir == FL_DIR_IN) {
+		tr->pkts_in++;
+		tr->bytes_in += bytes;
+	} else {
+		tr->pkts_out++;
+		tr->bytes_out += bytes;
+	}
 	forward(w, s, p->m, p->ip, p->l4, p->key.proto, se, dir, p->rx_port);
 }
 
@@ -677,7 +730,10 @@ static struct rte_ring *redir[FL_MAX_WORKERS][FL_MAX_WORKERS];
 int fl_redirect_init(unsigned n_workers, char *err, size_t errlen)
 {
 	conns_all = rte_zmalloc("fl_conns", sizeof(*conns_all) * FL_MAX_SERVER_IDS * n_workers, RTE_CACHE_LINE_SIZE);
-	if (!conns_all) {
+	traffic_all = rte_zmalloc("fl_traffic", sizeof(*traffic_all) * FL_MAX_SERVER_IDS * n_workers, RTE_CACHE_LINE_SIZE);
+	void *tmem = rte_zmalloc("fl_templates", fl_tpl_memsize(FL_TPL_CAPACITY), RTE_CACHE_LINE_SIZE);
+	tpl_table = fl_tpl_init(tmem, FL_TPL_CAPACITY);
+	if (!conns_all || !traffic_all || !tpl_table) {
 		snprintf(err, errlen, "cannot allocate connection counters");
 		return -1;
 	}
@@ -700,6 +756,10 @@ void fl_redirect_free(void)
 {
 	rte_free(conns_all);
 	conns_all = NULL;
+	rte_free(traffic_all);
+	traffic_all = NULL;
+	rte_free(tpl_table);
+	tpl_table = NULL;
 	for (unsigned a = 0; a < FL_MAX_WORKERS; a++)
 		for (unsigned b = 0; b < FL_MAX_WORKERS; b++)
 			if (redir[a][b]) {
@@ -755,6 +815,7 @@ int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen)
 	}
 	w->sess = fl_sess_table_init(mem, cap, (uint32_t)rte_rdtsc(), fl_now_ms());
 	w->conns = conns_all + (size_t)w->idx * FL_MAX_SERVER_IDS;
+	w->traffic = traffic_all + (size_t)w->idx * FL_MAX_SERVER_IDS;
 	w->ctr->sessions_capacity = cap;
 	for (unsigned j = 0; j < fl_dp.conf.n_workers; j++) {
 		w->redir_out[j] = j == w->idx ? NULL : redir[w->idx][j];
@@ -773,4 +834,111 @@ void fl_lb_worker_free(struct fl_worker *w)
 	w->sess = NULL;
 	rte_free(w->marks);
 	w->marks = NULL;
+}
+
+/* ---------- API readers (control thread) ---------- */
+
+unsigned fl_server_stats_read(struct fl_server_stats *out, unsigned max)
+{
+	const struct fl_snapshot *s = fl_snap_current;   /* the control thread is its writer */
+	if (!s || !conns_all)
+		return 0;
+	unsigned n = 0, nw = fl_dp.conf.n_workers;
+	for (unsigned i = 0; i < s->n_services; i++) {
+		const struct fl_snap_service *v = &s->services[i];
+		for (unsigned j = 0; j < v->n_servers && n < max; j++) {
+			uint32_t id = s->servers[v->first_server + j].id;
+			struct fl_server_stats *o = &out[n++];
+			memset(o, 0, sizeof(*o));
+			o->id = id;
+			for (unsigned k = 0; k < nw; k++) {
+				const struct fl_sched_conns *c = &conns_all[(size_t)k * FL_MAX_SERVER_IDS + id];
+				const struct fl_server_traffic *t = &traffic_all[(size_t)k * FL_MAX_SERVER_IDS + id];
+				o->active += __atomic_load_n(&c->active, __ATOMIC_RELAXED);
+				o->inactive += __atomic_load_n(&c->inactive, __ATOMIC_RELAXED);
+				o->conns += __atomic_load_n(&t->conns, __ATOMIC_RELAXED);
+				o->pkts_in += __atomic_load_n(&t->pkts_in, __ATOMIC_RELAXED);
+				o->pkts_out += __atomic_load_n(&t->pkts_out, __ATOMIC_RELAXED);
+				o->bytes_in += __atomic_load_n(&t->bytes_in, __ATOMIC_RELAXED);
+				o->bytes_out += __atomic_load_n(&t->bytes_out, __ATOMIC_RELAXED);
+			}
+		}
+	}
+	return n;
+}
+
+unsigned fl_lip_stats_read(struct fl_lip_stats *out, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < fl_n_lips; i++)
+		for (unsigned w = 0; w < fl_dp.conf.n_workers && n < max; w++) {
+			const struct fl_lport_pool *p = fl_lip_pool[i][w];
+			if (!p)
+				continue;
+			out[n].ip = fl_lip_ip[i];
+			out[n].worker = (uint16_t)w;
+			out[n].free = __atomic_load_n(&p->count, __ATOMIC_RELAXED);
+			unsigned cap = 0;
+			for (uint32_t port = FL_LPORT_MIN; port <= FL_LPORT_MAX; port++)
+				cap += port % fl_dp.conf.n_workers == w;
+			out[n].capacity = cap;
+			n++;
+		}
+	return n;
+}
+
+/* Worker side: answer a pending listing request, bounded by its max. */
+void fl_lb_mailbox(struct fl_worker *w)
+{
+	struct fl_sess_mailbox *mb = &w->mbox;
+	uint32_t req = __atomic_load_n(&mb->req, __ATOMIC_ACQUIRE);
+	if (likely(req == mb->ack))
+		return;
+	struct fl_sess_view v[64];
+	uint32_t cursor = mb->cursor;
+	unsigned got = 0, want = mb->max < 64 ? mb->max : 64;
+	uint32_t cap = fl_sess_capacity(w->sess);
+	while (got < want && cursor < cap) {
+		unsigned k = fl_sess_copy_range(w->sess, &cursor, v, want - got);
+		for (unsigned i = 0; i < k; i++) {
+			struct fl_session_info *o = &mb->out[got + i];
+			o->caddr = v[i].caddr, o->vaddr = v[i].vaddr, o->raddr = v[i].raddr, o->laddr = v[i].laddr;
+			o->cport = v[i].cport, o->vport = v[i].vport, o->rport = v[i].rport, o->lport = v[i].lport;
+			o->proto = v[i].proto, o->state = v[i].state, o->method = v[i].method;
+			o->worker = (uint8_t)w->idx;
+			o->server_id = v[i].server_id, o->service_id = v[i].service_id;
+			o->expires_in_ms = v[i].deadline_ms > w->now_ms ? (uint32_t)(v[i].deadline_ms - w->now_ms) : 0;
+			o->pkts = v[i].pkts;
+		}
+		got += k;
+	}
+	mb->count = got;
+	mb->cursor = cursor;
+	mb->done = cursor >= cap;
+	__atomic_store_n(&mb->ack, req, __ATOMIC_RELEASE);
+}
+
+int fl_sessions_read(unsigned worker, uint32_t *cursor, struct fl_session_info *out, unsigned max, int *done,
+		     unsigned timeout_ms)
+{
+	if (worker >= fl_dp.conf.n_workers || !fl_dp.workers || !fl_dp.running)
+		return -1;
+	struct fl_sess_mailbox *mb = &fl_dp.workers[worker].mbox;
+	mb->cursor = *cursor;
+	mb->max = max > 64 ? 64 : max;
+	mb->out = out;
+	uint32_t req = mb->req + 1;
+	__atomic_store_n(&mb->req, req, __ATOMIC_RELEASE);
+	uint64_t deadline = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000 * timeout_ms;
+	while (__atomic_load_n(&mb->ack, __ATOMIC_ACQUIRE) != req) {
+		if (rte_get_tsc_cycles() > deadline) {
+			/* Withdraw: the worker may still answer later into out, so
+			 * the caller's buffer must stay valid (it is static). */
+			return -1;
+		}
+		rte_pause();
+	}
+	*cursor = mb->cursor;
+	*done = mb->done;
+	return (int)mb->count;
 }

@@ -33,6 +33,9 @@ void fl_lb_expire(struct fl_worker *w, unsigned budget);
 /* Drain the redirect rings other workers fill for this one. */
 unsigned fl_lb_redirect_poll(struct fl_worker *w, const struct fl_snapshot *s);
 
+/* Answer the API's session-listing request, if any (worker loop). */
+void fl_lb_mailbox(struct fl_worker *w);
+
 int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen);
 void fl_lb_worker_free(struct fl_worker *w);
 int fl_redirect_init(unsigned n_workers, char *err, size_t errlen);

@@ -154,6 +154,7 @@ int fl_worker_main(void *arg)
 			if (w->n_pending)
 				fl_pending_run(w, s);
 			fl_lb_expire(w, 64);
+			fl_lb_mailbox(w);
 			if (w->idx == 0) {
 				uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(fl_svc_tx_ring, (void **)pkts, burst, NULL);
 				for (uint16_t i = 0; i < n; i++)

@@ -102,6 +102,8 @@ struct fl_service_conf {
 	uint32_t mh_size;              /* Maglev table size (prime); 0 = 65537 */
 	uint8_t expire_nodest;         /* IPVS expire_nodest_conn */
 	uint16_t mss_clamp;            /* 0 = off */
+	uint32_t persist_timeout_s;    /* ipvsadm -p; 0 = not persistent */
+	uint32_t persist_mask;         /* ipvsadm -M, host order */
 	unsigned n_servers;
 	const struct fl_server_conf *servers;
 	unsigned n_lips;
@@ -203,6 +205,39 @@ struct fl_worker_counters {
 unsigned fl_stats_read(struct fl_worker_counters *out, unsigned max);
 unsigned fl_worker_count(void);
 unsigned fl_worker_lcore(unsigned idx);
+
+/* Per real server (stable id) counters, summed over workers when read. */
+struct fl_server_stats {
+	uint32_t id;
+	uint32_t active, inactive;                /* IPVS ActiveConn / InActConn */
+	uint64_t conns, pkts_in, pkts_out, bytes_in, bytes_out;
+};
+/* One entry per real server of the current snapshot. Returns the count. */
+unsigned fl_server_stats_read(struct fl_server_stats *out, unsigned max);
+
+/* FULLNAT local ports: free/capacity of each LIP's slice on each worker. */
+struct fl_lip_stats {
+	uint32_t ip;                              /* network order */
+	uint16_t worker;
+	uint32_t free, capacity;
+};
+unsigned fl_lip_stats_read(struct fl_lip_stats *out, unsigned max);
+
+/* One session as listed by the API (network order addresses and ports). */
+struct fl_session_info {
+	uint32_t caddr, vaddr, raddr, laddr;
+	uint16_t cport, vport, rport, lport;
+	uint8_t proto, state, method, worker;
+	uint32_t server_id, service_id;
+	uint32_t expires_in_ms;
+	uint32_t pkts;                            /* both directions */
+};
+/* Ask worker `worker` to copy up to `max` sessions from *cursor (0 to start);
+ * the worker answers between two bursts, so listing never stalls forwarding.
+ * Waits at most timeout_ms. Returns the count (>= 0), *cursor advanced and
+ * *done set at the end of the table; -1 on timeout or a bad worker. */
+int fl_sessions_read(unsigned worker, uint32_t *cursor, struct fl_session_info *out, unsigned max,
+		     int *done, unsigned timeout_ms);
 
 /* Neighbour table entries (network-order IP), for the API. */
 struct fl_neigh_view {

@@ -568,11 +568,10 @@ enum fl_tcp_state fl_sess_tcp_update(struct fl_sess_table *t, struct fl_session 
 
 	if (dir == FL_DIR_OUT) {
 		td = FL_TCP_DIR_OUTPUT;
-		s->pkts_out++;
 	} else {
 		td = (s->flags & FL_SESS_F_INPUT_ONLY) ? FL_TCP_DIR_INPUT_ONLY : FL_TCP_DIR_INPUT;
-		s->pkts_in++;
 	}
+	s->pkts++;
 	ns = fl_tcp_next_state((enum fl_tcp_state)s->state, td, tcp_flags);
 	s->state = (uint8_t)ns;
 	fl_sess_refresh(t, s, now_ms, to->tcp_ms[ns]);
@@ -582,10 +581,8 @@ enum fl_tcp_state fl_sess_tcp_update(struct fl_sess_table *t, struct fl_session 
 void fl_sess_udp_update(struct fl_sess_table *t, struct fl_session *s, uint8_t dir,
 			uint64_t now_ms, const struct fl_timeouts *to)
 {
-	if (dir == FL_DIR_OUT)
-		s->pkts_out++;
-	else
-		s->pkts_in++;
+	(void)dir;
+	s->pkts++;
 	fl_sess_refresh(t, s, now_ms, to->udp_ms);
 }
 
@@ -658,7 +655,7 @@ unsigned fl_sess_copy_range(const struct fl_sess_table *t, uint32_t *cursor,
 			.flags = s->flags, .method = s->method,
 			.server_id = s->server_id, .service_id = s->service_id,
 			.deadline_ms = s->deadline_ms,
-			.pkts_in = s->pkts_in, .pkts_out = s->pkts_out,
+			.pkts = s->pkts,
 		};
 	}
 	*cursor = i;

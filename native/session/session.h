@@ -92,7 +92,8 @@ struct fl_session {
 	uint32_t timer_next, timer_prev;
 	uint32_t timer_tick;       /* wheel tick the record is filed under */
 	uint64_t deadline_ms;      /* expires when now >= deadline_ms */
-	uint32_t pkts_in, pkts_out;
+	uint32_t pkts;             /* packets, both directions */
+	uint32_t tpl;              /* persistence template (slot + 1); 0 = none */
 } __attribute__((aligned(64)));
 
 #ifdef __cplusplus
@@ -218,7 +219,7 @@ struct fl_sess_view {
 	uint8_t proto, state, flags, method;
 	uint32_t server_id, service_id;
 	uint64_t deadline_ms;
-	uint32_t pkts_in, pkts_out;
+	uint32_t pkts;
 };
 
 /* Copy up to `max` live sessions, scanning records from *cursor (start at 0)

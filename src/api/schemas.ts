@@ -90,6 +90,7 @@ export const serverPatchBody = {
     method: serverItem.properties.method,
     upperThreshold: serverItem.properties.upperThreshold,
     lowerThreshold: serverItem.properties.lowerThreshold,
+    healthCheck: without(serverItem.properties.healthCheck, ['default']),
   },
 } as Schema;
 
@@ -182,6 +183,19 @@ export const workerCounters = {
   },
 } as const;
 
+/** IPVS's per-service and per-server counters (ipvsadm -L --stats / --rate). */
+const serviceCounterProps = Object.fromEntries(
+  ['activeConns', 'inactConns', 'conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes', 'cps', 'inPps', 'outPps', 'inBps', 'outBps']
+    .map((k) => [k, { type: 'number' }]),
+);
+
+/** POST /zero: all services, or one. */
+export const zeroBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { service: { type: 'string', pattern: SERVICE_ID_PATTERN } },
+} as const;
+
 export const statsResponse = {
   type: 'object',
   properties: {
@@ -195,11 +209,15 @@ export const statsResponse = {
         properties: {
           id: { type: 'string' },
           scheduler: { type: 'string' },
+          ...serviceCounterProps,
           servers: {
             type: 'array',
             items: {
               type: 'object',
-              properties: { id: { type: 'string' }, weight: { type: 'integer' }, method: { type: 'string' } },
+              properties: {
+                id: { type: 'string' }, weight: { type: 'integer' }, method: { type: 'string' },
+                ...serviceCounterProps,
+              },
             },
           },
         },

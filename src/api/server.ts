@@ -35,6 +35,9 @@ export interface ApiAppliance {
   /** Optional until the dataplane exposes them; the routes answer 501 without. */
   sessions?(q: SessionQuery): { sessions: object[]; next: string | null };
   neighbours?(): object[];
+  /** Per real server counters keyed "service/server". */
+  serverCounters?(): Map<string, object>;
+  zero?(serviceKey?: string): void;
 }
 
 export interface ApiOptions {
@@ -472,14 +475,31 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     // ---------------------------------------------------------- runtime views
     api.get('/stats', { schema: { response: { 200: S.statsResponse, ...errs(503) } } }, async () => {
       const stats = dataplane(() => appliance.stats());
-      // Per-server counters come with the per-server stats in the addon; for
-      // now the config-derived skeleton.
-      const services = writer.current().services.map((s) => ({
-        id: serviceKey(s),
-        scheduler: s.scheduler,
-        servers: s.servers.map((r) => ({ id: serverKey(r), weight: r.weight, method: r.method })),
-      }));
+      const counters = appliance.serverCounters ? dataplane(() => appliance.serverCounters!()) : new Map<string, object>();
+      const services = writer.current().services.map((s) => {
+        const sk = serviceKey(s);
+        const servers = s.servers.map((r) => ({
+          id: serverKey(r), weight: r.weight, method: r.method, ...(counters.get(`${sk}/${serverKey(r)}`) ?? {}),
+        }));
+        // A service's counters are the sums over its servers, as IPVS shows.
+        const total: Record<string, number> = {};
+        for (const r of servers) {
+          for (const [k, v] of Object.entries(r)) if (typeof v === 'number' && k !== 'weight') total[k] = (total[k] ?? 0) + v;
+        }
+        return { id: sk, scheduler: s.scheduler, ...total, servers };
+      });
       return { ...stats, services };
+    });
+
+    api.post('/zero', { schema: { body: S.zeroBody, response: { 200: S.healthResponse, ...errs(404, 501, 503) } } }, async (req) => {
+      const body = (req.body ?? {}) as { service?: string };
+      if (body.service !== undefined && !writer.current().services.some((s) => serviceKey(s) === body.service)) {
+        throw notFound(`service ${body.service}`);
+      }
+      if (!appliance.zero) throw new HttpError(501, 'zeroing counters is not implemented');
+      const f = appliance.zero.bind(appliance);
+      dataplane(() => f(body.service));
+      return { status: 'zeroed' };
     });
 
     api.get('/workers', { schema: { response: { 200: { type: 'array', items: S.workerCounters }, ...errs(503) } } },

@@ -9,6 +9,13 @@ export class IdRegistry {
 
   constructor(private readonly max: number, private readonly what: string) {}
 
+  private readonly keys = new Map<number, string>();
+
+  /** The key an id was given for, if any. */
+  keyOf(id: number): string | undefined {
+    return this.keys.get(id);
+  }
+
   idFor(key: string): number {
     const known = this.ids.get(key);
     if (known !== undefined) return known;
@@ -17,6 +24,7 @@ export class IdRegistry {
     }
     const id = this.next++;
     this.ids.set(key, id);
+    this.keys.set(id, key);
     return id;
   }
 }

@@ -37,6 +37,7 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
       schedFlags: svc.schedFlags,
       expireNodest: svc.expireNodestConn,
       mssClamp: svc.mssClamp ?? 0,
+      persistence: svc.persistence,
       lips: serviceLips(cfg, svc),
       servers: svc.servers.map((rs) => ({
         id: ids.servers.idFor(`${key}/${rs.address}:${rs.port}`),

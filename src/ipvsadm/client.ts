@@ -90,9 +90,15 @@ export class FulcrumApiClient {
     return res.json();
   }
 
+  /** ipvsadm -Z: restart the counters of one service, or all. */
+  async zero(service?: string): Promise<void> {
+    const res = await this.request('POST', '/api/v1/zero', service ? { service } : {});
+    if (!res.ok) return this.fail(res);
+  }
+
   /** Sessions, or null when the daemon does not list them (501). */
   async getSessions(): Promise<unknown | null> {
-    const res = await this.request('GET', '/api/v1/sessions');
+    const res = await this.request('GET', '/api/v1/sessions?limit=10000');
     if (res.status === 501 || res.status === 404) return null;
     if (!res.ok) return this.fail(res);
     return res.json();

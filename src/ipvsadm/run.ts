@@ -192,8 +192,8 @@ export async function runFulcrumadm(rawArgv: string[], io: RunIO): Promise<numbe
         io.stderr(`${r.message}\n`);
         return r.exitCode;
       }
-      io.stderr(`${PROGRAM}: zeroing counters (-Z) is not supported by the Fulcrum API yet\n`);
-      return 1;
+      await client.zero(pc.service ? `${pc.service.protocol}:${pc.service.vip}:${pc.service.port}` : undefined);
+      return 0;
     }
     if (pc.cmd === 'restore') {
       const text = await io.readStdin();

@@ -15,6 +15,23 @@ import {
   type CommandRunner, type HostCommand,
 } from '../dataplane/twin';
 
+export interface ServerCounters {
+  activeConns: number;
+  inactConns: number;
+  conns: number;
+  inPkts: number;
+  outPkts: number;
+  inBytes: number;
+  outBytes: number;
+  cps: number;
+  inPps: number;
+  outPps: number;
+  inBps: number;
+  outBps: number;
+}
+
+interface CounterBase { t: number; conns: number; inPkts: number; outPkts: number; inBytes: number; outBytes: number }
+
 export interface AppliancePlan {
   eal: string[];
   memory: { hugepages: boolean; note: string };
@@ -55,6 +72,8 @@ export class Appliance {
   /** Stable service/server ids for the life of this process. */
   private readonly ids: DataplaneIds = newDataplaneIds();
   private config_: FulcrumConfig;
+  private readonly zeroed = new Map<number, CounterBase>();
+  private readonly rateBase = new Map<number, CounterBase>();
 
   get config(): FulcrumConfig {
     return this.config_;
@@ -126,6 +145,104 @@ export class Appliance {
     addon.publish(forwarding);
     this.config_ = next;
     if (this.plan_) this.plan_ = { ...this.plan_, forwarding };
+  }
+
+  /**
+   * Per real server counters keyed "service/server" (e.g.
+   * "tcp:198.18.0.100:80/198.19.0.11:80"), with IPVS-style rates (per second,
+   * over the last >= 2 s) and the offsets of the last zero() subtracted.
+   */
+  serverCounters(): Map<string, ServerCounters> {
+    const raw = this.live().serverStats();
+    const now = Date.now();
+    const out = new Map<string, ServerCounters>();
+    for (const r of raw) {
+      const key = this.ids.servers.keyOf(r.id);
+      if (!key) continue;
+      const z = this.zeroed.get(r.id);
+      const c: ServerCounters = {
+        activeConns: r.active,
+        inactConns: r.inactive,
+        conns: r.conns - (z?.conns ?? 0),
+        inPkts: r.inPackets - (z?.inPkts ?? 0),
+        outPkts: r.outPackets - (z?.outPkts ?? 0),
+        inBytes: r.inBytes - (z?.inBytes ?? 0),
+        outBytes: r.outBytes - (z?.outBytes ?? 0),
+        cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0,
+      };
+      const prev = this.rateBase.get(r.id);
+      if (prev) {
+        const dt = (now - prev.t) / 1000;
+        const rate = (a: number, b: number) => (dt > 0 ? Math.max(0, Math.round((a - b) / dt)) : 0);
+        c.cps = rate(r.conns, prev.conns);
+        c.inPps = rate(r.inPackets, prev.inPkts);
+        c.outPps = rate(r.outPackets, prev.outPkts);
+        c.inBps = rate(r.inBytes, prev.inBytes);
+        c.outBps = rate(r.outBytes, prev.outBytes);
+        if (dt >= 2) this.rateBase.set(r.id, { t: now, conns: r.conns, inPkts: r.inPackets, outPkts: r.outPackets, inBytes: r.inBytes, outBytes: r.outBytes });
+      } else {
+        this.rateBase.set(r.id, { t: now, conns: r.conns, inPkts: r.inPackets, outPkts: r.outPackets, inBytes: r.inBytes, outBytes: r.outBytes });
+      }
+      out.set(key, c);
+    }
+    return out;
+  }
+
+  /** ipvsadm -Z: counters restart from zero (connections in progress stay). */
+  zero(serviceKey?: string): void {
+    for (const r of this.live().serverStats()) {
+      const key = this.ids.servers.keyOf(r.id);
+      if (!key || (serviceKey && !key.startsWith(`${serviceKey}/`))) continue;
+      this.zeroed.set(r.id, { t: Date.now(), conns: r.conns, inPkts: r.inPackets, outPkts: r.outPackets, inBytes: r.inBytes, outBytes: r.outBytes });
+    }
+  }
+
+  /** Sessions, read worker by worker between bursts; cursor "worker:position". */
+  sessions(q: { service?: string; server?: string; limit: number; cursor?: string }): { sessions: object[]; next: string | null } {
+    const addon = this.live();
+    const nWorkers = this.config_.dataplane.workers.length;
+    let [w, pos] = (q.cursor ?? '0:0').split(':').map((x) => Number.parseInt(x, 10)) as [number, number];
+    if (!Number.isInteger(w) || !Number.isInteger(pos) || w < 0 || pos < 0) throw new Error('bad cursor');
+    const out: object[] = [];
+    let guard = 0;
+    while (w < nWorkers && out.length < q.limit && guard++ < 100000) {
+      const page = addon.sessions(w, pos, Math.min(64, q.limit - out.length));
+      for (const s of page.sessions) {
+        const skey = this.ids.services.keyOf(s.serviceId) ?? null;
+        const rkey = this.ids.servers.keyOf(s.serverId)?.split('/')[1] ?? null;
+        if (q.service && skey !== q.service) continue;
+        if (q.server && rkey !== q.server) continue;
+        out.push({
+          protocol: s.proto,
+          client: `${s.client}:${s.clientPort}`,
+          virtual: `${s.vip}:${s.vport}`,
+          server: `${s.server}:${s.serverPort}`,
+          local: s.local === null ? null : `${s.local}:${s.localPort}`,
+          state: s.state,
+          expires: Math.ceil(s.expiresInMs / 1000),
+          method: s.method,
+          worker: s.worker,
+          service: skey,
+          realServer: rkey,
+          packets: s.packets,
+        });
+      }
+      pos = page.cursor;
+      if (page.done) {
+        w++;
+        pos = 0;
+      }
+    }
+    return { sessions: out, next: w < nWorkers ? `${w}:${pos}` : null };
+  }
+
+  neighbours(): object[] {
+    const names = this.live().ports().map((p) => p.name);
+    return this.live().neighbours().map((n) => ({ ...n, port: names[n.port] ?? n.port }));
+  }
+
+  lipStats() {
+    return this.live().lipStats();
   }
 
   stats(): NativeStats {

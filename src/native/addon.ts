@@ -75,6 +75,8 @@ export interface NativeService {
   mhTableSize?: number;
   expireNodest: boolean;
   mssClamp: number;
+  /** ipvsadm -p / -M: client (masked) sticks to its server. */
+  persistence?: { timeout: number; netmask: string } | null;
   /** LIP pool (role "lip" addresses) for FULLNAT servers. */
   lips: string[];
   servers: NativeServer[];
@@ -156,6 +158,59 @@ export interface RingFrame {
   queue: number;
 }
 
+/** Per real server (stable id), summed over workers. */
+export interface NativeServerStats {
+  id: number;
+  active: number;
+  inactive: number;
+  conns: number;
+  inPackets: number;
+  outPackets: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+export interface NativeLipStats {
+  ip: string;
+  worker: number;
+  free: number;
+  capacity: number;
+}
+
+export interface NativeSession {
+  proto: string;
+  client: string;
+  clientPort: number;
+  vip: string;
+  vport: number;
+  server: string;
+  serverPort: number;
+  local: string | null;
+  localPort: number | null;
+  state: string;
+  method: ForwardingMethod | 'unknown';
+  worker: number;
+  serverId: number;
+  serviceId: number;
+  expiresInMs: number;
+  /** Packets of the session, both directions. */
+  packets: number;
+}
+
+export interface NativeSessionPage {
+  sessions: NativeSession[];
+  cursor: number;
+  done: boolean;
+}
+
+export interface NativeNeighbour {
+  ip: string;
+  port: number;
+  mac: string;
+  valid: boolean;
+  expiresInMs: number;
+}
+
 export interface NativeAddon {
   /** rte_eal_init inside this process. Throws Error(message) on failure. */
   ealInit(args: string[]): void;
@@ -166,6 +221,12 @@ export interface NativeAddon {
   ports(): NativePortInfo[];
   stats(): NativeStats;
   dropReasons(): string[];
+  serverStats(): NativeServerStats[];
+  lipStats(): NativeLipStats[];
+  /** Copy up to `max` (<= 64) sessions of one worker from `cursor`, answered
+   * by the worker between bursts. */
+  sessions(worker: number, cursor: number, max?: number): NativeSessionPage;
+  neighbours(): NativeNeighbour[];
   ringInject(port: number, queue: number, frames: Buffer[]): number;
   ringDrain(port: number, max?: number): RingFrame[];
 }

@@ -33,6 +33,10 @@ function fakeAddon(calls: string[], failAt?: string): NativeAddon {
     dropReasons: () => [],
     ringInject: () => 0,
     ringDrain: () => [],
+    serverStats: () => [],
+    lipStats: () => [],
+    sessions: () => ({ sessions: [], cursor: 0, done: true }),
+    neighbours: () => [],
   };
 }
 

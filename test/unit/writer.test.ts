@@ -122,6 +122,7 @@ test('works with the real Appliance (fake addon): frozen config publishes', asyn
     ealInit: () => undefined, start: () => undefined, publish: (c) => { published.push(c); },
     stop: () => undefined, cleanup: () => undefined, ports: () => [],
     stats: () => ({ workers: [], ports: {}, drops: {} }), dropReasons: () => [], ringInject: () => 0, ringDrain: () => [],
+    serverStats: () => [], lipStats: () => [], sessions: () => ({ sessions: [], cursor: 0, done: true }), neighbours: () => [],
   };
   const app = new Appliance(validConfig(), {
     addon, skipHostConfig: true, host: { cpuCount: 2, hugepagesFree: 0, hugepageSizeKB: 2048, hugetlbfsMounted: false },
