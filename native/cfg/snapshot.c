@@ -8,6 +8,8 @@
 
 #include "snapshot.h"
 #include "../fastpath/lport.h"
+#include "../fastpath/dp.h"
+#include "../port/steer.h"
 
 struct fl_snapshot *fl_snap_current;
 struct rte_rcu_qsbr *fl_rcu;
@@ -258,6 +260,20 @@ int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
 	if (fl_rcu)
 		rte_rcu_qsbr_synchronize(fl_rcu, RTE_QSBR_THRID_INVALID);
 	snap_free(old);
+	/* LIPs on ports that can steer in hardware get rte_flow rules; the
+	 * others keep the software redirect. */
+	{
+		uint32_t lips[FL_MAX_ADDRS];
+		uint16_t ports[FL_MAX_ADDRS];
+		unsigned n = 0;
+		for (unsigned i = 0; i < s->n_addrs; i++)
+			if (s->addr_list[i].role == FL_ADDR_LIP) {
+				lips[n] = s->addr_list[i].ip;
+				ports[n++] = s->addr_list[i].port;
+			}
+		extern struct fl_dp_state fl_dp;
+		fl_steer_lips(lips, ports, n, fl_dp.conf.n_workers);
+	}
 	return 0;
 fail:
 	snap_free(s);

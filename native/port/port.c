@@ -12,6 +12,7 @@
 #include <rte_mbuf.h>
 
 #include "port.h"
+#include "steer.h"
 
 struct fl_port fl_ports[FL_MAX_PORTS];
 unsigned fl_nports;
@@ -280,6 +281,7 @@ int fl_ports_open(const struct fl_dp_conf *conf, char *err, size_t errlen)
 
 void fl_ports_close(void)
 {
+	fl_steer_flush();
 	for (unsigned i = 0; i < fl_nports; i++) {
 		struct fl_port *p = &fl_ports[i];
 		if (p->twin_id != FL_NO_PORT) {
@@ -331,6 +333,7 @@ int fl_port_info(unsigned idx, struct fl_port_info *out)
 	out->n_rxq = p->nb_rxq;
 	out->n_txq = p->nb_txq;
 	out->rss = p->rss;
+	out->steering = p->steering;
 	struct rte_eth_link link;
 	memset(&link, 0, sizeof(link));
 	if (rte_eth_link_get_nowait(p->id, &link) == 0)

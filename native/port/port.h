@@ -23,6 +23,7 @@ struct fl_port {
 	bool rss;
 	bool is_ring;
 	bool started, twin_started;
+	uint8_t steering;            /* enum fl_steering: how replies reach their owner */
 	struct rte_ring *rx_rings[FL_MAX_WORKERS];
 	struct rte_ring *tx_rings[FL_MAX_WORKERS + 1];
 };

@@ -241,6 +241,7 @@ export const portsResponse = {
       rxQueues: { type: 'integer' },
       txQueues: { type: 'integer' },
       rss: { type: 'boolean' },
+      steering: { type: 'string', enum: ['none', 'software', 'rte_flow'] },
       linkUp: { type: 'boolean' },
     },
   },
@@ -250,6 +251,26 @@ export const healthResponse = {
   type: 'object',
   required: ['status'],
   properties: { status: { type: 'string' } },
+} as const;
+
+/** GET /health/servers: one entry per checked real server. */
+export const healthServersResponse = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['service', 'server', 'state', 'since', 'lastError', 'checks', 'failures'],
+    properties: {
+      service: { type: 'string' },
+      server: { type: 'string' },
+      type: { type: 'string', enum: ['tcp', 'http', 'misc'] },
+      state: { type: 'string', enum: ['UP', 'DOWN'] },
+      since: { type: 'string' },
+      lastError: { type: ['string', 'null'] },
+      checks: { type: 'integer' },
+      failures: { type: 'integer' },
+      transitions: { type: 'integer' },
+    },
+  },
 } as const;
 
 /** Sessions and neighbours: shapes owned by the dataplane, passed through. */

@@ -108,6 +108,8 @@ export interface NativePortInfo {
   rxQueues: number;
   txQueues: number;
   rss: boolean;
+  /** How FULLNAT replies reach the worker that owns their port. */
+  steering: 'none' | 'software' | 'rte_flow';
   linkUp: boolean;
 }
 
