@@ -148,6 +148,8 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 			s->dest_ids[si - 1] = rc->id;
 			if (rc->u_threshold)
 				v->has_thresholds = 1;
+			if (rc->method == FL_FWD_NAT || rc->method == FL_FWD_FULLNAT)
+				v->has_rewrite = 1;
 			if (rc->method == FL_FWD_NAT) {
 				v->has_nat = 1;
 				s->has_nat = true;

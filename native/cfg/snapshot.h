@@ -49,6 +49,7 @@ struct fl_snap_service {
 	uint32_t first_lip, n_lips;         /* into lip_slots[] */
 	uint8_t has_nat;                    /* a NAT server: pin flows to owner(CIP:cport) */
 	uint8_t has_thresholds;             /* some server has -x/-y */
+	uint8_t has_rewrite;                /* a FULLNAT/NAT server (they decrement TTL) */
 	uint32_t persist_ms;                /* 0 = not persistent */
 	uint32_t persist_mask;              /* network order */
 	struct fl_sched_table *sched;       /* built on the control thread */

@@ -544,7 +544,14 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 {
 	if (!se)
 		se = fl_sess_lookup(w->sess, &p->key, &dir);   /* created earlier in this burst? */
-	if (p->ip->time_to_live <= 1 && !(se && (se->method == FL_FWD_DR || se->method == FL_FWD_TUN))) {
+	/* FULLNAT and NAT route the packet and decrement the TTL; DR and TUN
+	 * pass it on untouched, as IPVS does. */
+	bool rewrites = se ? (se->method == FL_FWD_FULLNAT || se->method == FL_FWD_NAT) : true;
+	if (!se && p->ip->time_to_live <= 1 && p->role == FL_ADDR_VIP) {
+		const struct fl_snap_service *svc = fl_svc_lookup(s, p->key.daddr, p->key.dport, p->key.proto);
+		rewrites = !svc || svc->has_rewrite;
+	}
+	if (p->ip->time_to_live <= 1 && rewrites) {
 		fl_icmp_error(w, s, p->rx_port, p->m, 11 /* time exceeded */, 0, 0);
 		return fl_drop_pkt(w, p->m, FL_DROP_TTL);
 	}
