@@ -15,6 +15,8 @@ import type { NativePortInfo, NativeStats } from '../native/addon';
 import { serviceKey } from '../dataplane/services';
 import { ApplyFailed, ConfigRejected, PersistFailed, type ConfigWriter } from '../lb/writer';
 import * as S from './schemas';
+import type { HealthSource } from '../health/manager';
+import type { Registry } from 'prom-client';
 
 export const API_PREFIX = '/api/v1';
 export const DEFAULT_API_LISTEN = '127.0.0.1';
@@ -49,6 +51,14 @@ export interface ApiOptions {
   listen?: string;
   /** fastify logger option (off by default; the daemon logs one line per change). */
   logger?: boolean;
+  /** Real-server health checks (src/health); without it GET /health/servers lists nothing. */
+  health?: HealthSource;
+  /**
+   * Prometheus registry (src/metrics/registry.ts) served as GET /metrics,
+   * outside /api/v1; the token rule applies to it as to every route, so
+   * Prometheus needs `authorization: { credentials: <token> }` when a token is set.
+   */
+  metrics?: Registry;
 }
 
 // ------------------------------------------------------------------ errors
@@ -207,6 +217,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   // OpenAPI: collect every route as it is added.
   const routes: CollectedRoute[] = [];
   app.addHook('onRoute', (r: RouteOptions) => {
+    if ((r.schema as { hide?: boolean } | undefined)?.hide) return;
     for (const m of Array.isArray(r.method) ? r.method : [r.method]) {
       if (m === 'HEAD') continue;
       routes.push({ method: m, url: r.url, schema: r.schema as Record<string, unknown> | undefined });
@@ -530,9 +541,21 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     api.get('/health/ready', { schema: { response: { 200: S.healthResponse, 503: S.healthResponse, 401: E } } }, async (_req, reply) =>
       appliance.running ? { status: 'ready' } : reply.code(503).send({ status: 'dataplane not running' }));
 
+    api.get('/health/servers', { schema: { summary: 'real-server health-check states', response: { 200: S.healthServersResponse, ...errs() } } },
+      async () => opts.health?.snapshot() ?? []);
+
     api.get('/openapi.json', { schema: { response: { 200: S.openapiResponse, ...errs() } } },
       async () => toOpenApi(routes, Boolean(opts.token)));
   }, { prefix: API_PREFIX });
+
+  // Prometheus text exposition (not part of the JSON API, so not in OpenAPI).
+  const metrics = opts.metrics;
+  if (metrics) {
+    app.get('/metrics', { schema: { hide: true } as Record<string, unknown> }, async (_req, reply) => {
+      const text = await metrics.metrics();
+      return reply.header('content-type', metrics.contentType).send(text);
+    });
+  }
 
   return app;
 }
@@ -540,7 +563,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
 /** Build and listen; resolves once bound. Throws on refusal or bind errors. */
 export async function startApi(opts: Omit<ApiOptions, 'token' | 'listen'> & { config: FulcrumConfig; env?: NodeJS.ProcessEnv }): Promise<{ app: FastifyInstance; url: string }> {
   const bind = resolveApiBind(opts.config, opts.env);
-  const app = buildApi({ writer: opts.writer, appliance: opts.appliance, listen: bind.host, logger: opts.logger ?? false, ...(bind.token ? { token: bind.token } : {}) });
+  const app = buildApi({ writer: opts.writer, appliance: opts.appliance, listen: bind.host, logger: opts.logger ?? false, ...(bind.token ? { token: bind.token } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.health ? { health: opts.health } : {}) });
   try {
     await app.listen({ host: bind.host, port: bind.port });
   } catch (e) {

@@ -133,6 +133,65 @@ const gateway = {
   },
 } as const;
 
+// ---- health checks (keepalived's TCP_CHECK / HTTP_GET / SSL_GET / MISC_CHECK)
+/** "200" or "200-299" */
+export const STATUS_CODE_PATTERN = '^[1-5][0-9]{2}(-[1-5][0-9]{2})?$';
+export const MD5_PATTERN = '^[0-9a-fA-F]{32}$';
+PATTERN_DESCRIPTIONS[STATUS_CODE_PATTERN] = 'must be an HTTP status code "200" or a range "200-299"';
+PATTERN_DESCRIPTIONS[MD5_PATTERN] = 'must be an md5 digest of 32 hex digits';
+export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'misc'] as const;
+/** Fractional seconds, as keepalived accepts them (up to one day). */
+const checkSeconds = { type: 'number', minimum: 0, maximum: 86400 } as const;
+const command = { type: 'string', minLength: 1, maxLength: 4096 } as const;
+
+const healthCheck = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { type: 'string', enum: HEALTH_CHECK_TYPES },
+    // keepalived: delay_loop, connect_timeout, retry (nb_get_retry), delay_before_retry.
+    delayLoop: { type: 'number', minimum: 0.1, maximum: 86400, default: 6, $comment: 'seconds between check rounds' },
+    connectTimeout: { type: 'number', minimum: 0.1, maximum: 86400, default: 5, $comment: 'seconds' },
+    retry: { type: 'integer', minimum: 0, maximum: 100, default: 1 },
+    delayBeforeRetry: { ...checkSeconds, default: 1 },
+    rise: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
+    fall: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
+    /** keepalived `alpha`: the server starts DOWN until a check succeeds. */
+    alpha: { type: 'boolean', default: false },
+    connectIp: ipv4,
+    connectPort: { type: 'integer', minimum: 1, maximum: 65535 },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        path: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^/\\S*$', default: '/' },
+        statusCodes: {
+          type: 'array', minItems: 1, maxItems: 32,
+          items: { type: 'string', pattern: STATUS_CODE_PATTERN },
+          default: ['200-299'],
+        },
+        digest: { type: 'string', pattern: MD5_PATTERN },
+        host: { type: 'string', minLength: 1, maxLength: 255, pattern: '^\\S+$' },
+        /** SSL_GET: HTTPS without certificate verification, as keepalived. */
+        tls: { type: 'boolean', default: false },
+      },
+    },
+    misc: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['command'],
+      properties: {
+        command,
+        /** Seconds; default: delayLoop (keepalived's misc_timeout default). */
+        timeout: { type: 'number', minimum: 0.1, maximum: 86400 },
+        /** keepalived misc_dynamic: exit 1 = down, 2-255 = up with weight code-2. */
+        dynamic: { type: 'boolean', default: false },
+      },
+    },
+  },
+} as const;
+
 const server = {
   type: 'object',
   additionalProperties: false,
@@ -145,6 +204,7 @@ const server = {
     // IPVS u_threshold / l_threshold: connection counts, 0 = no limit.
     upperThreshold: { type: 'integer', minimum: 0, maximum: 4294967295 },
     lowerThreshold: { type: 'integer', minimum: 0, maximum: 4294967295 },
+    healthCheck,
   },
 } as const;
 
@@ -176,6 +236,41 @@ const service = {
     mssClamp: { type: 'integer', minimum: 88, maximum: 65495 },
     expireNodestConn: { type: 'boolean', default: false },
     servers: { type: 'array', items: server, default: [] },
+    // keepalived inhibit_on_failure: a DOWN server keeps weight 0 instead of being removed.
+    inhibitOnFailure: { type: 'boolean', default: false },
+    // keepalived sorry_server: published alone while the service has lost quorum.
+    sorryServer: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['address', 'port'],
+      properties: {
+        address: ipv4,
+        port: l4port,
+        /** Default: the method of the service's first server, else fullnat. */
+        method: { type: 'string', enum: METHODS },
+        weight: { type: 'integer', minimum: 1, maximum: 65535, default: 1 },
+      },
+    },
+    // keepalived quorum / hysteresis / quorum_up / quorum_down: the summed
+    // weight of the UP servers needed for the service to be "up".
+    quorum: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['count'],
+      properties: {
+        count: { type: 'integer', minimum: 1, maximum: 4294967295 },
+        hysteresis: { type: 'integer', minimum: 0, maximum: 4294967295, default: 0 },
+        up: command,
+        down: command,
+      },
+    },
+    // keepalived notify_up / notify_down, for every checked server of the service:
+    // run as `sh -c <command> fulcrum-notify <service> <server> <UP|DOWN>`.
+    notify: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { up: command, down: command },
+    },
   },
 } as const;
 

@@ -78,6 +78,69 @@ export interface PersistenceConfig {
   netmask: string;
 }
 
+export type HealthCheckType = 'tcp' | 'http' | 'misc';
+
+export interface HttpCheckConfig {
+  /** Request path, "/" by default. */
+  path: string;
+  /** "200" or "200-299"; default ["200-299"] (keepalived: any 2xx). */
+  statusCodes: string[];
+  /** md5 hex of the response body (keepalived HTTP_GET digest). */
+  digest?: string;
+  /** Host header (keepalived virtualhost); default the connect address. */
+  host?: string;
+  /** HTTPS without certificate verification (keepalived SSL_GET). */
+  tls: boolean;
+}
+
+export interface MiscCheckConfig {
+  /** Run by /bin/sh -c; exit 0 = up. */
+  command: string;
+  /** Seconds; default delayLoop. */
+  timeout?: number;
+  /** keepalived misc_dynamic: exit 1 = down, 2-255 = up with weight code-2. */
+  dynamic: boolean;
+}
+
+/** One real server's health check, keepalived's checker semantics. Seconds may be fractional. */
+export interface HealthCheckConfig {
+  type: HealthCheckType;
+  delayLoop: number;
+  connectTimeout: number;
+  retry: number;
+  delayBeforeRetry: number;
+  rise: number;
+  fall: number;
+  /** Start DOWN (keepalived alpha). */
+  alpha: boolean;
+  connectIp?: string;
+  connectPort?: number;
+  http?: HttpCheckConfig;
+  misc?: MiscCheckConfig;
+}
+
+export interface SorryServerConfig {
+  address: string;
+  port: number;
+  /** Default: the method of the service's first server, else fullnat. */
+  method?: ForwardingMethod;
+  weight: number;
+}
+
+export interface QuorumConfig {
+  /** Summed weight of the UP servers needed for the service to be up. */
+  count: number;
+  hysteresis: number;
+  /** Commands run (sh -c) when quorum is gained / lost. */
+  up?: string;
+  down?: string;
+}
+
+export interface NotifyConfig {
+  up?: string;
+  down?: string;
+}
+
 export interface ServerConfig {
   address: string;
   port: number;
@@ -85,6 +148,7 @@ export interface ServerConfig {
   method: ForwardingMethod;
   upperThreshold?: number;
   lowerThreshold?: number;
+  healthCheck?: HealthCheckConfig;
 }
 
 export interface ServiceConfig {
@@ -99,6 +163,11 @@ export interface ServiceConfig {
   mssClamp?: number;
   expireNodestConn: boolean;
   servers: ServerConfig[];
+  /** A DOWN server keeps weight 0 instead of being removed. */
+  inhibitOnFailure: boolean;
+  sorryServer?: SorryServerConfig;
+  quorum?: QuorumConfig;
+  notify?: NotifyConfig;
 }
 
 export interface FulcrumConfig {

@@ -4,7 +4,9 @@
 // error per restart.
 import Ajv, { type ErrorObject } from 'ajv';
 import { configSchema, PATTERN_DESCRIPTIONS } from './schema';
-import type { ConfigError, ConfigResult, FulcrumConfig } from './types';
+import type {
+  ConfigError, ConfigResult, ForwardingMethod, FulcrumConfig, HealthCheckConfig, ServiceConfig,
+} from './types';
 
 // ---------------------------------------------------------------- IPv4 helpers
 
@@ -196,6 +198,33 @@ export function schemaErrors(errors: ErrorObject[]): ConfigError[] {
 }
 
 // ---------------------------------------------------------------- semantic step
+
+/** The forwarding method of a service's sorry server: its own, else the first server's, else fullnat. */
+export function sorryMethod(s: ServiceConfig): ForwardingMethod {
+  return s.sorryServer?.method ?? s.servers[0]?.method ?? 'fullnat';
+}
+
+/** "200" -> [200, 200]; "200-299" -> [200, 299]; null when malformed. */
+export function parseStatusRange(s: string): [number, number] | null {
+  const m = /^(\d{3})(?:-(\d{3}))?$/.exec(s);
+  if (!m) return null;
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  return [lo, hi];
+}
+
+function checkHealth(base: string, hc: HealthCheckConfig, err: (path: string, message: string) => void): void {
+  if (hc.type !== 'http' && hc.http !== undefined) err(`${base}.http`, `only applies to type "http" (type is "${hc.type}")`);
+  if (hc.type !== 'misc' && hc.misc !== undefined) err(`${base}.misc`, `only applies to type "misc" (type is "${hc.type}")`);
+  if (hc.type === 'misc' && hc.misc === undefined) err(`${base}.misc`, 'is required for type "misc" (misc.command)');
+  if (hc.type === 'misc' && (hc.connectIp !== undefined || hc.connectPort !== undefined)) {
+    err(`${base}.${hc.connectIp !== undefined ? 'connectIp' : 'connectPort'}`, 'does not apply to type "misc" (the command decides what to check)');
+  }
+  hc.http?.statusCodes.forEach((c, k) => {
+    const r = parseStatusRange(c);
+    if (r && r[0] > r[1]) err(`${base}.http.statusCodes[${k}]`, `range ${c} is empty: ${r[0]} > ${r[1]}`);
+  });
+}
 
 export interface ValidateOptions {
   /** CPUs this process may run on; enables the lcore-vs-CPU check. */
@@ -411,7 +440,7 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
     });
     if (s.lipPool !== undefined && !(s.lipPool in cfg.lipPools)) {
       err(`${base}.lipPool`, `unknown LIP pool "${s.lipPool}"`);
-    } else if (s.servers.some((r) => r.method === 'fullnat')) {
+    } else if (s.servers.some((r) => r.method === 'fullnat') || (s.sorryServer && sorryMethod(s) === 'fullnat')) {
       // FULLNAT rewrites the source to a LIP; without one there is nothing to SNAT to.
       const poolName = s.lipPool ?? 'default';
       const pool = cfg.lipPools[poolName];
@@ -422,6 +451,25 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
       }
     }
 
+    const checkDest = (rb: string, address: string, port: number, method: string, what: string): void => {
+      const rip = parseIPv4(address);
+      if (rip !== null && ipSeen.has(rip)) err(`${rb}.address`, `${address} is one of our own addresses`);
+      if (method === 'dr' || method === 'tun') {
+        // LVS forwards DR/TUN packets unmodified at L4: the RS sees the VIP
+        // port, so a different server port cannot be honoured.
+        if (port !== s.port) {
+          err(`${rb}.port`, `${method} cannot map ports: ${what} port must equal the service port ${s.port}`);
+        }
+      } else if (s.port === 0 && port !== 0) {
+        err(`${rb}.port`, 'an all-ports service (port 0) cannot map to one server port; use 0');
+      } else if (s.port !== 0 && port === 0) {
+        err(`${rb}.port`, `${method} ${what} port must be from 1 to 65535`);
+      }
+      if (method === 'dr' && rip !== null && !onLink(rip)) {
+        // DR only rewrites the MAC: the RS must share an L2 segment.
+        err(`${rb}.address`, `dr ${what} ${address} is off-link: no port address prefix contains it`);
+      }
+    };
     const rsSeen = new Map<string, number>();
     s.servers.forEach((r, k) => {
       const rb = `${base}.servers[${k}]`;
@@ -429,28 +477,20 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
       const rp = rsSeen.get(rkey);
       if (rp !== undefined) err(rb, `duplicate server ${rkey} (also servers[${rp}])`);
       else rsSeen.set(rkey, k);
-      const rip = parseIPv4(r.address);
-      if (rip !== null && ipSeen.has(rip)) err(`${rb}.address`, `${r.address} is one of our own addresses`);
-      if (r.method === 'dr' || r.method === 'tun') {
-        // LVS forwards DR/TUN packets unmodified at L4: the RS sees the VIP
-        // port, so a different server port cannot be honoured.
-        if (r.port !== s.port) {
-          err(`${rb}.port`, `${r.method} cannot map ports: server port must equal the service port ${s.port}`);
-        }
-      } else if (s.port === 0 && r.port !== 0) {
-        err(`${rb}.port`, 'an all-ports service (port 0) cannot map to one server port; use 0');
-      } else if (s.port !== 0 && r.port === 0) {
-        err(`${rb}.port`, `${r.method} server port must be from 1 to 65535`);
-      }
-      if (r.method === 'dr' && rip !== null && !onLink(rip)) {
-        // DR only rewrites the MAC: the RS must share an L2 segment.
-        err(`${rb}.address`, `dr server ${r.address} is off-link: no port address prefix contains it`);
-      }
+      checkDest(rb, r.address, r.port, r.method, 'server');
       if (r.upperThreshold !== undefined && r.lowerThreshold !== undefined &&
           r.upperThreshold > 0 && r.lowerThreshold > r.upperThreshold) {
         err(`${rb}.lowerThreshold`, 'must not exceed upperThreshold');
       }
+      if (r.healthCheck) checkHealth(`${rb}.healthCheck`, r.healthCheck, err);
     });
+    if (s.sorryServer) {
+      const sb = `${base}.sorryServer`;
+      const ss = s.sorryServer;
+      const dup = rsSeen.get(`${ss.address}:${ss.port}`);
+      if (dup !== undefined) err(sb, `sorry server ${ss.address}:${ss.port} is also servers[${dup}]`);
+      checkDest(sb, ss.address, ss.port, sorryMethod(s), 'sorry server');
+    }
   });
 
   // --- API: anything beyond loopback needs a token (DESIGN.md).
@@ -475,6 +515,14 @@ export function validateConfig(raw: unknown, opts: ValidateOptions = {}): Config
   for (const p of cfg.ports) {
     // Not a static schema default: it depends on the port name.
     if (p.twin === undefined) p.twin = `fl-${p.name}`;
+  }
+  for (const s of cfg.services) {
+    for (const r of s.servers) {
+      // type "http" without an http block: GET / expecting any 2xx.
+      if (r.healthCheck?.type === 'http' && r.healthCheck.http === undefined) {
+        r.healthCheck.http = { path: '/', statusCodes: ['200-299'], tls: false };
+      }
+    }
   }
   const errors = semanticChecks(cfg, opts);
   return errors.length ? { ok: false, errors } : { ok: true, config: cfg };

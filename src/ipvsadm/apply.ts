@@ -79,6 +79,7 @@ export function applyIpvsadm<C extends IpvsConfig>(config: C, pc: ParsedCommand)
           persistence,
           expireNodestConn: false,
           servers: [],
+          inhibitOnFailure: false,
         });
       } else {
         existing!.scheduler = sched as Scheduler;
@@ -120,6 +121,9 @@ export function applyIpvsadm<C extends IpvsConfig>(config: C, pc: ParsedCommand)
       // 0 means "no limit" in IPVS; the config leaves such a field out.
       if (pc.uThreshold > 0) rs.upperThreshold = pc.uThreshold;
       if (pc.lThreshold > 0) rs.lowerThreshold = pc.lThreshold;
+      // ipvsadm knows nothing of health checks: -e keeps the server's check.
+      const hc = idx >= 0 ? s.servers[idx]!.healthCheck : undefined;
+      if (hc !== undefined) rs.healthCheck = hc;
       if (idx >= 0) s.servers[idx] = rs;
       else s.servers.push(rs);
       return { ok: true, config: cfg, changed: true };

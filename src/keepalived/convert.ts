@@ -6,12 +6,16 @@
 // port = virtual-server port where keepalived would reset it. Everything not
 // converted is reported with its line; nothing is dropped silently.
 //
-// Health checks are not in the config schema yet, so they come out as a
-// separate list (`checks`) for the health-check work to consume.
+// Checkers become each real server's `healthCheck` (TCP_CHECK -> tcp,
+// HTTP_GET -> http, SSL_GET -> http with tls, MISC_CHECK -> misc) with their
+// timing resolved through keepalived's inheritance (checker, real_server,
+// virtual_server, then keepalived's checker defaults); inhibit_on_failure,
+// sorry_server, quorum/hysteresis/quorum_up/quorum_down and alpha become the
+// matching service / check fields.
 
 import type {
-  ForwardingMethod, FulcrumConfig, PersistenceConfig, Protocol, SchedFlag, Scheduler,
-  ServerConfig, ServiceConfig,
+  ForwardingMethod, FulcrumConfig, HealthCheckConfig, PersistenceConfig, Protocol, QuorumConfig,
+  SchedFlag, Scheduler, ServerConfig, ServiceConfig,
 } from '../config/types';
 import { SCHEDULERS } from '../config/schema';
 import { formatIPv4, isContiguousMask, maskOf, parseIPv4 } from '../config/validate';
@@ -28,6 +32,8 @@ export interface ImportWarning {
 export type StatusCode = number | [number, number];
 
 export interface CheckUrl {
+  /** keepalived.conf line of the url block. */
+  line?: number;
   path: string;
   /** Accepted HTTP status codes; [lo, hi] is a range. keepalived's default is 200-299. */
   statusCodes: StatusCode[];
@@ -66,13 +72,6 @@ export interface ConvertedCheck {
   misc?: { command: string; timeout: number | null; dynamic: boolean; user?: string };
 }
 
-export interface SorryServer {
-  service: string;
-  address: string;
-  port: number;
-  line: number;
-}
-
 export interface ImportFragment {
   services: ServiceConfig[];
   lipPools?: Record<string, string[]>;
@@ -80,8 +79,6 @@ export interface ImportFragment {
 
 export interface ImportResult {
   config: ImportFragment;
-  checks: ConvertedCheck[];
-  sorryServers: SorryServer[];
   warnings: ImportWarning[];
 }
 
@@ -98,12 +95,24 @@ const IGNORED_TOP = new Set([
 
 // virtual_server keywords that are understood but have no Fulcrum equivalent.
 const VS_NOT_CONVERTED = new Set([
-  'ha_suspend', 'alpha', 'omega', 'quorum', 'hysteresis', 'quorum_up', 'quorum_down',
+  'ha_suspend', 'omega',
   'virtualhost', 'ops', 'smtp_alert', 'ip_family', 'sorry_server_inhibit',
-  'sorry_server_lvs_method', 'syn_proxy', 'establish_timeout', 'notify_up', 'notify_down',
+  'syn_proxy', 'establish_timeout', 'notify_up', 'notify_down',
   'flag-3', 'lvs_tunnel_type', 'lb_tunnel_type',
 ]);
-const RS_NOT_CONVERTED = new Set(['notify_up', 'notify_down', 'alpha', 'smtp_alert', 'virtualhost']);
+const RS_NOT_CONVERTED = new Set(['notify_up', 'notify_down', 'smtp_alert', 'virtualhost']);
+
+/**
+ * keepalived 2.x checker defaults where the file is silent: retry and
+ * delay_before_retry (TCP_CHECK 1 / 1 s, HTTP_GET and SSL_GET 1 / 3 s,
+ * MISC_CHECK 0 / 0 s).
+ */
+const CHECKER_DEFAULTS: Record<CheckType, { retry: number; delayBeforeRetry: number }> = {
+  tcp: { retry: 1, delayBeforeRetry: 1 },
+  http: { retry: 1, delayBeforeRetry: 3 },
+  https: { retry: 1, delayBeforeRetry: 3 },
+  misc: { retry: 0, delayBeforeRetry: 0 },
+};
 const CHECKERS: Record<string, CheckType> = { TCP_CHECK: 'tcp', HTTP_GET: 'http', SSL_GET: 'https', MISC_CHECK: 'misc' };
 const OTHER_CHECKERS = new Set(['SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
 
@@ -112,6 +121,7 @@ const METHODS: Record<string, ForwardingMethod> = {
 };
 
 interface Inherited {
+  alpha?: boolean;
   delayLoop?: number;
   connectTimeout?: number;
   retry?: number;
@@ -220,7 +230,7 @@ function convertChecker(ctx: Ctx, st: Statement): PendingCheck {
           ctx.warn(k.line, `url is not valid in ${st.keyword} - ignored`);
           break;
         }
-        const url: CheckUrl = { path: '/', statusCodes: [] };
+        const url: CheckUrl = { line: k.line, path: '/', statusCodes: [] };
         let hasPath = false;
         for (const u of k.block ?? []) {
           if (u.keyword === 'path') {
@@ -302,6 +312,7 @@ function convertRealServer(ctx: Ctx, st: Statement): PendingServer | null {
         break;
       }
       case 'inhibit_on_failure': rs.own.inhibit = true; break;
+      case 'alpha': rs.own.alpha = true; break;
       case 'uthreshold': rs.upperThreshold = num(ctx, k); break;
       case 'lthreshold': rs.lowerThreshold = num(ctx, k); break;
       case 'lb_kind':
@@ -342,8 +353,6 @@ export function convertKeepalived(text: string): ImportResult {
   const lipGroups = new Map<string, string[]>();
   const lipGroupLines = new Map<string, number>();
   const services: ServiceConfig[] = [];
-  const checks: ConvertedCheck[] = [];
-  const sorryServers: SorryServer[] = [];
   const seen = new Map<string, number>();
 
   // Pass 1: groups (keepalived resolves them after parsing the whole file).
@@ -402,7 +411,7 @@ export function convertKeepalived(text: string): ImportResult {
         ctx.warn(st.line, `include ${st.args.join(' ')} is not supported - the included file was not read; import it separately`);
         break;
       case 'virtual_server':
-        convertVirtualServer(ctx, st, groups, lipGroups, services, checks, sorryServers, seen);
+        convertVirtualServer(ctx, st, groups, lipGroups, services, seen);
         break;
       default:
         if (IGNORED_TOP.has(st.keyword)) ctx.note(st.line, `${st.keyword} ignored (not part of the load-balancer config)`);
@@ -419,7 +428,7 @@ export function convertKeepalived(text: string): ImportResult {
   const config: ImportFragment = { services };
   if (Object.keys(lipPools).length) config.lipPools = lipPools;
   ctx.warnings.sort((a, b) => a.line - b.line);
-  return { config, checks, sorryServers, warnings: ctx.warnings };
+  return { config, warnings: ctx.warnings };
 }
 
 function convertVirtualServer(
@@ -428,8 +437,6 @@ function convertVirtualServer(
   groups: Map<string, Endpoint[]>,
   lipGroups: Map<string, string[]>,
   services: ServiceConfig[],
-  checks: ConvertedCheck[],
-  sorryServers: SorryServer[],
   seen: Map<string, number>,
 ): void {
   // --- which endpoints
@@ -472,6 +479,9 @@ function convertVirtualServer(
   const vsOwn: Inherited = {};
   const servers: PendingServer[] = [];
   let sorry: { address: string; port: number; line: number } | undefined;
+  let sorryMethod: ForwardingMethod | undefined;
+  const quorum: Partial<QuorumConfig> = {};
+  let quorumLine: number | undefined;
   let skip = false;
 
   for (const k of st.block ?? []) {
@@ -482,6 +492,17 @@ function convertVirtualServer(
       case 'delay_before_retry': vsOwn.delayBeforeRetry = num(ctx, k, { int: false }); break;
       case 'warmup': vsOwn.warmup = num(ctx, k, { int: false }); break;
       case 'inhibit_on_failure': vsOwn.inhibit = true; break;
+      case 'alpha': vsOwn.alpha = true; break;
+      case 'quorum': quorum.count = num(ctx, k, { min: 1 }); quorumLine ??= k.line; break;
+      case 'hysteresis': quorum.hysteresis = num(ctx, k); quorumLine ??= k.line; break;
+      case 'quorum_up': quorum.up = k.args.join(' '); quorumLine ??= k.line; break;
+      case 'quorum_down': quorum.down = k.args.join(' '); quorumLine ??= k.line; break;
+      case 'sorry_server_lvs_method': {
+        const m = METHODS[(k.args[0] ?? '').toUpperCase()];
+        if (!m) ctx.warn(k.line, `sorry_server_lvs_method: unknown forwarding method "${k.args[0] ?? ''}" - ignored`);
+        else sorryMethod = m;
+        break;
+      }
       case 'lb_algo':
       case 'lvs_sched': {
         const s = (k.args[0] ?? '').toLowerCase();
@@ -617,6 +638,7 @@ function convertVirtualServer(
     seen.set(id, st.line);
 
     const out: ServerConfig[] = [];
+    const inhibits: boolean[] = [];
     for (const rs of servers) {
       const m = rs.method ?? method!;
       let p = rs.port;
@@ -634,26 +656,15 @@ function convertVirtualServer(
       if (rs.lowerThreshold !== undefined) sc.lowerThreshold = rs.lowerThreshold;
       out.push(sc);
 
-      for (const c of rs.checks) {
-        const pick = <K extends keyof Inherited>(key: K): Inherited[K] => c.own[key] ?? rs.own[key] ?? vsOwn[key];
-        const conv: ConvertedCheck = {
-          service: id,
-          server: `${rs.address}:${p}`,
-          type: c.type,
-          keepalived: c.keepalived,
-          line: c.line,
-          delayLoop: pick('delayLoop') ?? DEFAULT_DELAY_LOOP,
-          connectTimeout: c.type === 'misc' ? null : pick('connectTimeout') ?? DEFAULT_CONNECT_TIMEOUT,
-          retry: pick('retry') ?? null,
-          delayBeforeRetry: pick('delayBeforeRetry') ?? null,
-          warmup: pick('warmup') ?? null,
-          inhibitOnFailure: pick('inhibit') ?? false,
-        };
-        for (const key of ['connectIp', 'connectPort', 'bindTo', 'bindPort', 'virtualhost', 'urls', 'misc'] as const) {
-          if (c[key] !== undefined) (conv as unknown as Record<string, unknown>)[key] = structuredClone(c[key]);
-        }
-        checks.push(conv);
+      const [c, ...more] = rs.checks;
+      for (const x of more) {
+        if (ep === endpoints[0]) ctx.warn(x.line, `${x.keepalived}: Fulcrum runs one checker per real server - only the first (line ${c!.line}) is converted`);
       }
+      if (c) {
+        const hc = toHealthCheck(ctx, c, rs, vsOwn, ep === endpoints[0]);
+        if (hc) sc.healthCheck = hc;
+      }
+      inhibits.push(Boolean(rs.own.inhibit ?? vsOwn.inhibit));
     }
     const svc: ServiceConfig = {
       protocol,
@@ -664,18 +675,80 @@ function convertVirtualServer(
       persistence,
       expireNodestConn: false,
       servers: out,
+      inhibitOnFailure: inhibits.some((x) => x),
     };
-    if (lipPool !== undefined) svc.lipPool = lipPool;
-    services.push(svc);
-    if (sorry) {
-      sorryServers.push({ service: id, address: sorry.address, port: sorry.port, line: sorry.line });
+    if (inhibits.some((x) => x) && !inhibits.every((x) => x) && ep === endpoints[0]) {
+      ctx.warn(st.line, `virtual_server ${label}: inhibit_on_failure is set for some real servers only - Fulcrum sets it per service, so it applies to all of them`);
     }
-  }
-  if (sorry) {
-    ctx.warn(sorry.line, `sorry_server ${sorry.address}:${sorry.port}: Fulcrum has no sorry server yet - listed in the checks sidecar (sorryServers), not in the config`);
+    if (lipPool !== undefined) svc.lipPool = lipPool;
+    if (sorry) {
+      let sp = sorry.port === 0 ? ep.port : sorry.port;
+      const sm = sorryMethod ?? method ?? out[0]?.method;
+      if ((sm === 'dr' || sm === 'tun') && sp !== ep.port) {
+        ctx.warn(sorry.line, `sorry_server ${sorry.address}:${sorry.port}: ${sm.toUpperCase()} cannot map ports - using ${ep.port}`);
+        sp = ep.port;
+      }
+      svc.sorryServer = { address: sorry.address, port: sp, weight: 1, ...(sm ? { method: sm } : {}) };
+    }
+    if (quorumLine !== undefined) {
+      const q: QuorumConfig = { count: quorum.count ?? 1, hysteresis: quorum.hysteresis ?? 0 };
+      if (quorum.up) q.up = quorum.up;
+      if (quorum.down) q.down = quorum.down;
+      svc.quorum = q;
+    }
+    services.push(svc);
   }
   const fullnatNoPool = lipPool === undefined && (method === 'fullnat' || servers.some((r) => r.method === 'fullnat'));
   if (fullnatNoPool) ctx.note(st.line, `virtual_server ${label}: FULLNAT without laddr_group_name uses lipPools.default`);
+}
+
+/** One keepalived checker -> a Fulcrum healthCheck; `report` limits warnings to the first endpoint of a group. */
+function toHealthCheck(ctx: Ctx, c: PendingCheck, rs: PendingServer, vsOwn: Inherited, report: boolean): HealthCheckConfig | null {
+  const warn = (line: number, m: string): void => {
+    if (report) ctx.warn(line, m);
+  };
+  const pick = <K extends keyof Inherited>(key: K): Inherited[K] => c.own[key] ?? rs.own[key] ?? vsOwn[key];
+  const d = CHECKER_DEFAULTS[c.type];
+  const hc: HealthCheckConfig = {
+    type: c.type === 'https' ? 'http' : c.type,
+    delayLoop: pick('delayLoop') ?? DEFAULT_DELAY_LOOP,
+    connectTimeout: pick('connectTimeout') ?? DEFAULT_CONNECT_TIMEOUT,
+    retry: pick('retry') ?? d.retry,
+    delayBeforeRetry: pick('delayBeforeRetry') ?? d.delayBeforeRetry,
+    rise: 1,
+    fall: 1,
+    alpha: pick('alpha') ?? false,
+  };
+  if (pick('warmup') !== undefined) warn(c.line, `${c.keepalived}: warmup not converted (Fulcrum checks at once)`);
+  if (c.bindTo !== undefined || c.bindPort !== undefined) {
+    warn(c.line, `${c.keepalived}: bindto/bind_port not converted (Fulcrum binds probes to the on-link DIP)`);
+  }
+  if (c.type === 'misc') {
+    const m = c.misc!;
+    if (!m.command) return null;
+    hc.misc = { command: m.command, dynamic: m.dynamic, ...(m.timeout !== null ? { timeout: m.timeout } : {}) };
+    if (m.user) warn(c.line, `MISC_CHECK: user "${m.user}" not converted (the command runs as the daemon's user)`);
+    return hc;
+  }
+  if (c.connectIp !== undefined) hc.connectIp = c.connectIp;
+  if (c.connectPort !== undefined) hc.connectPort = c.connectPort;
+  if (c.type === 'http' || c.type === 'https') {
+    const [u, ...more] = c.urls ?? [];
+    if (more.length) warn(more[0]!.line ?? c.line, `${c.keepalived}: Fulcrum checks one url - only the first (${u!.path}) is converted`);
+    const url = u ?? { path: '/', statusCodes: [[200, 299]] as StatusCode[] };
+    hc.http = {
+      path: url.path.replace(/\s/g, (ch) => encodeURIComponent(ch)),
+      statusCodes: url.statusCodes.map((x) => (Array.isArray(x) ? `${x[0]}-${x[1]}` : String(x))),
+      tls: c.type === 'https',
+    };
+    if (url.digest !== undefined) {
+      if (/^[0-9a-fA-F]{32}$/.test(url.digest)) hc.http.digest = url.digest.toLowerCase();
+      else warn(c.line, `${c.keepalived}: digest "${url.digest}" is not an md5 hex digest - not converted`);
+    }
+    const host = url.virtualhost ?? c.virtualhost;
+    if (host !== undefined) hc.http.host = host;
+  }
+  return hc;
 }
 
 /**

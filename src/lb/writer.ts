@@ -45,7 +45,16 @@ export interface ConfigWriterOptions {
   validate?: ValidateOptions;
   /** Called once per successful change (logging). */
   onApplied?: (cfg: FulcrumConfig, reason: string) => void;
+  /**
+   * Desired -> published: applied just before every appliance.apply (health
+   * checks drop DOWN servers, publish sorry servers). Only the desired config
+   * is persisted and returned by current(). Default: identity.
+   */
+  effective?: EffectiveTransform;
 }
+
+/** Turns the operator's desired config into what the dataplane runs. Must not mutate its input. */
+export type EffectiveTransform = (desired: FulcrumConfig) => FulcrumConfig;
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {
@@ -63,6 +72,8 @@ export class ConfigWriter {
   private readonly validateOpts: ValidateOptions;
   private readonly onApplied: ((cfg: FulcrumConfig, reason: string) => void) | undefined;
   private seq = 0;
+  private transform: EffectiveTransform | undefined;
+  private published_: FulcrumConfig;
 
   constructor(opts: ConfigWriterOptions) {
     this.appliance = opts.appliance;
@@ -70,6 +81,43 @@ export class ConfigWriter {
     this.validateOpts = opts.validate ?? {};
     this.onApplied = opts.onApplied;
     this.cur = deepFreeze(structuredClone(opts.initial));
+    this.transform = opts.effective;
+    // What the appliance was started with is assumed to be effective(initial).
+    this.published_ = this.publishOf(this.cur);
+  }
+
+  /** Install or replace the desired -> published transform; call republish() to apply it. */
+  setEffective(fn: EffectiveTransform | undefined): void {
+    this.transform = fn;
+  }
+
+  /** The config last published to the appliance (effective, not persisted). */
+  published(): FulcrumConfig {
+    return this.published_;
+  }
+
+  /**
+   * Re-publish the current desired config through the transform (a health
+   * state changed). Queued behind other changes; nothing is persisted.
+   * Resolves true when the appliance got a new config, false when the
+   * effective config did not change. Throws ApplyFailed when the appliance refused.
+   */
+  republish(reason: string): Promise<boolean> {
+    return this.enqueue(() => {
+      const eff = this.publishOf(this.cur);
+      if (JSON.stringify(eff) === JSON.stringify(this.published_)) return false;
+      try {
+        this.appliance.apply(eff);
+      } catch (e) {
+        throw new ApplyFailed(`${reason}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      this.published_ = eff;
+      return true;
+    });
+  }
+
+  private publishOf(desired: FulcrumConfig): FulcrumConfig {
+    return this.transform ? deepFreeze(this.transform(desired)) : desired;
   }
 
   /** The applied config. Frozen: change it only through apply()/mutate(). */
@@ -121,9 +169,11 @@ export class ConfigWriter {
     const res = validateConfig(next, this.validateOpts);
     if (!res.ok) throw new ConfigRejected(res.errors);
     const cfg = deepFreeze(res.config);
-    const prev = this.cur;
+    const prevPublished = this.published_;
+    let eff: FulcrumConfig;
     try {
-      this.appliance.apply(cfg);
+      eff = this.publishOf(cfg);
+      this.appliance.apply(eff);
     } catch (e) {
       throw new ApplyFailed(e instanceof Error ? e.message : String(e));
     }
@@ -133,11 +183,12 @@ export class ConfigWriter {
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
         try {
-          this.appliance.apply(prev);
+          this.appliance.apply(prevPublished);
         } catch (e2) {
           // The dataplane runs `cfg` but it is not persisted: keep reporting
           // what actually runs.
           this.cur = cfg;
+          this.published_ = eff;
           this.seq++;
           throw new PersistFailed(
             `cannot persist state file ${this.stateFile}: ${why}; re-applying the previous config failed too: ${e2 instanceof Error ? e2.message : String(e2)}`,
@@ -148,6 +199,7 @@ export class ConfigWriter {
       }
     }
     this.cur = cfg;
+    this.published_ = eff;
     this.seq++;
     this.onApplied?.(cfg, reason);
     return cfg;

@@ -146,7 +146,7 @@ describe('applyIpvsadm', () => {
     c = apply(c, '-a -t 198.18.0.100:80 -r 198.19.0.12 -w 0 -x 100 -y 10');
     assert.deepEqual(c.services[0], {
       protocol: 'tcp', vip: '198.18.0.100', port: 80, scheduler: 'rr', schedFlags: [], persistence: null,
-      expireNodestConn: false,
+      expireNodestConn: false, inhibitOnFailure: false,
       servers: [
         { address: '198.19.0.11', port: 8080, weight: 3, method: 'nat' },
         { address: '198.19.0.12', port: 80, weight: 0, method: 'dr', upperThreshold: 100, lowerThreshold: 10 },
@@ -277,7 +277,7 @@ describe('ipvsadm output, byte for byte', () => {
 describe('-S | -R round trip', () => {
   const norm = (svcs: ServiceConfig[]): unknown =>
     svcs
-      .map((s) => ({ ...s, lipPool: undefined, servers: [...s.servers].sort((a, b) => a.address.localeCompare(b.address) || a.port - b.port).map((r) => ({ ...r, upperThreshold: undefined, lowerThreshold: undefined })) }))
+      .map((s) => ({ ...s, lipPool: undefined, inhibitOnFailure: undefined, servers: [...s.servers].sort((a, b) => a.address.localeCompare(b.address) || a.port - b.port).map((r) => ({ ...r, upperThreshold: undefined, lowerThreshold: undefined })) }))
       .sort((a, b) => `${a.protocol}${a.vip}${a.port}`.localeCompare(`${b.protocol}${b.vip}${b.port}`));
 
   it('restoring -S output on an empty config reproduces the services', () => {

@@ -61,51 +61,73 @@ describe('keepalived conversion: basic.conf', () => {
   const r = convertKeepalived(conf('basic.conf'));
 
   it('virtual servers become services with keepalived semantics', () => {
-    assert.deepEqual(r.config, {
-      services: [
-        {
-          protocol: 'tcp', vip: '198.18.0.100', port: 80, scheduler: 'wrr', schedFlags: [],
-          persistence: { timeout: 50, netmask: '255.255.255.0' }, expireNodestConn: false,
-          servers: [
-            { address: '198.19.0.11', port: 80, weight: 3, method: 'dr' },
-            { address: '198.19.0.12', port: 80, weight: 1, method: 'dr' },
-          ],
-        },
-        {
-          protocol: 'tcp', vip: '198.18.0.100', port: 443, scheduler: 'rr', schedFlags: [],
-          persistence: null, expireNodestConn: false,
-          servers: [
-            { address: '198.19.0.21', port: 8443, weight: 2, method: 'nat' },
-            { address: '198.19.0.22', port: 8443, weight: 1, method: 'nat' },
-          ],
-        },
-      ],
-    });
+    const strip = r.config.services.map((svc) => ({ ...svc, servers: svc.servers.map(({ healthCheck: _h, ...rs }) => rs) }));
+    assert.deepEqual(strip, [
+      {
+        protocol: 'tcp', vip: '198.18.0.100', port: 80, scheduler: 'wrr', schedFlags: [],
+        persistence: { timeout: 50, netmask: '255.255.255.0' }, expireNodestConn: false,
+        inhibitOnFailure: true,
+        sorryServer: { address: '198.19.0.99', port: 80, weight: 1, method: 'dr' },
+        servers: [
+          { address: '198.19.0.11', port: 80, weight: 3, method: 'dr' },
+          { address: '198.19.0.12', port: 80, weight: 1, method: 'dr' },
+        ],
+      },
+      {
+        protocol: 'tcp', vip: '198.18.0.100', port: 443, scheduler: 'rr', schedFlags: [],
+        persistence: null, expireNodestConn: false, inhibitOnFailure: false,
+        servers: [
+          { address: '198.19.0.21', port: 8443, weight: 2, method: 'nat' },
+          { address: '198.19.0.22', port: 8443, weight: 1, method: 'nat' },
+        ],
+      },
+    ]);
   });
 
-  it('health checks carry timing, urls, status codes, digest and misc commands', () => {
-    assert.equal(r.checks.length, 4);
-    const [http, tcp, ssl, misc] = r.checks;
+  it('checkers become healthCheck with inherited timing, url, status codes, digest and misc commands', () => {
+    const [web, tls] = r.config.services;
+    const [http, tcp] = web!.servers.map((x) => x.healthCheck);
+    const [ssl, misc] = tls!.servers.map((x) => x.healthCheck);
     assert.deepEqual(http, {
-      service: 'tcp:198.18.0.100:80', server: '198.19.0.11:80', type: 'http', keepalived: 'HTTP_GET', line: 34,
-      delayLoop: 6, connectTimeout: 3, retry: 3, delayBeforeRetry: 3, warmup: null, inhibitOnFailure: true,
-      urls: [
-        { path: '/healthz', statusCodes: [200] },
-        { path: '/index.html', statusCodes: [[200, 299]], digest: '640205b7b0fc66c1ea91c463fac6334d' },
-      ],
+      type: 'http', delayLoop: 6, connectTimeout: 3, retry: 3, delayBeforeRetry: 3, rise: 1, fall: 1, alpha: false,
+      http: { path: '/healthz', statusCodes: ['200'], tls: false },
     });
-    assert.deepEqual([tcp!.type, tcp!.connectPort, tcp!.connectTimeout, tcp!.delayLoop, tcp!.retry], ['tcp', 80, 4, 6, null]);
-    assert.deepEqual([ssl!.type, ssl!.urls, ssl!.retry, ssl!.delayLoop], ['https', [{ path: '/status page', statusCodes: [[200, 299], 301] }], 2, 10]);
+    // keepalived's TCP_CHECK defaults: retry 1, delay_before_retry 1.
+    assert.deepEqual(tcp, {
+      type: 'tcp', delayLoop: 6, connectTimeout: 4, retry: 1, delayBeforeRetry: 1, rise: 1, fall: 1, alpha: false, connectPort: 80,
+    });
+    assert.deepEqual(ssl, {
+      type: 'http', delayLoop: 10, connectTimeout: 2, retry: 2, delayBeforeRetry: 3, rise: 1, fall: 1, alpha: false,
+      http: { path: '/status%20page', statusCodes: ['200-299', '301'], tls: true },
+    });
     assert.deepEqual(misc!.misc, { command: '/usr/local/bin/check_app --port 8443', timeout: 5, dynamic: true });
-    assert.equal(misc!.connectTimeout, null);
+    assert.equal(misc!.type, 'misc');
+    assert.equal(misc!.retry, 0);
   });
 
-  it('sorry_server and non-LVS blocks are reported with their lines', () => {
-    assert.deepEqual(r.sorryServers, [{ service: 'tcp:198.18.0.100:80', address: '198.19.0.99', port: 80, line: 29 }]);
-    assert.match(warningsAt(r, 29)[0]!, /sorry_server 198\.19\.0\.99:80: Fulcrum has no sorry server/);
+  it('a second url, per-server inhibit_on_failure and non-LVS blocks are reported with their lines', () => {
+    assert.match(warningsAt(r, 39)[0]!, /checks one url - only the first \(\/healthz\) is converted/);
+    assert.match(warningsAt(r, 21)[0]!, /inhibit_on_failure is set for some real servers only/);
     assert.match(warningsAt(r, 2)[0]!, /global_defs ignored/);
     assert.match(warningsAt(r, 9)[0]!, /vrrp_instance ignored/);
-    assert.equal(r.warnings.length, 3);
+    assert.equal(r.warnings.length, 4, JSON.stringify(r.warnings));
+  });
+
+  it('quorum, hysteresis, quorum_up/down, alpha, sorry_server_lvs_method and a digest url', () => {
+    const k = convertKeepalived([
+      'virtual_server 198.18.0.100 80 {', ' protocol TCP', ' lb_kind NAT', ' quorum 3', ' hysteresis 1',
+      ' quorum_up "/bin/echo up"', ' quorum_down /bin/echo down', ' alpha', ' sorry_server 198.19.0.99 8080',
+      ' sorry_server_lvs_method FNAT', ' real_server 198.19.0.11 80 {', '  HTTP_GET {',
+      '   url {', '    path /index.html', '    digest 640205B7B0FC66C1EA91C463FAC6334D', '    virtualhost www.example.net', '   }', '  }',
+      '  TCP_CHECK {', '  }', ' }', '}', '',
+    ].join('\n'));
+    const svc = k.config.services[0]!;
+    assert.deepEqual(svc.quorum, { count: 3, hysteresis: 1, up: '/bin/echo up', down: '/bin/echo down' });
+    assert.deepEqual(svc.sorryServer, { address: '198.19.0.99', port: 8080, weight: 1, method: 'fullnat' });
+    const hc = svc.servers[0]!.healthCheck!;
+    assert.equal(hc.alpha, true);
+    assert.deepEqual(hc.http, { path: '/index.html', statusCodes: ['200-299'], tls: false, digest: '640205b7b0fc66c1ea91c463fac6334d', host: 'www.example.net' });
+    assert.match(warningsAt(k, 19)[0]!, /one checker per real server - only the first \(line 12\)/);
   });
 
   it('passes validateConfig merged into a base config', () => {
@@ -125,11 +147,15 @@ describe('keepalived conversion: groups.conf', () => {
       assert.deepEqual([s.scheduler, s.schedFlags, s.lipPool], ['mh', ['mh-port'], 'laddr_g1']);
       assert.deepEqual(s.servers, [
         { address: '198.19.0.31', port: 80, weight: 5, method: 'fullnat' },
-        { address: '198.19.0.32', port: 80, weight: 1, method: 'fullnat' },
+        {
+          address: '198.19.0.32', port: 80, weight: 1, method: 'fullnat',
+          healthCheck: { type: 'tcp', delayLoop: 5, connectTimeout: 1, retry: 1, delayBeforeRetry: 1, rise: 1, fall: 1, alpha: false },
+        },
       ]);
     }
     assert.deepEqual(r.config.lipPools, { laddr_g1: ['198.19.0.2', '198.19.0.3'] });
-    assert.deepEqual(r.checks.map((c) => c.service), ['tcp:198.18.0.101:80', 'tcp:198.18.0.102:80', 'tcp:198.18.0.103:8080']);
+    assert.deepEqual(r.config.services.filter((s) => s.servers.some((x) => x.healthCheck)).map((s) => `${s.protocol}:${s.vip}:${s.port}`),
+      ['tcp:198.18.0.101:80', 'tcp:198.18.0.102:80', 'tcp:198.18.0.103:8080']);
   });
 
   it("keepalived's defaults: UDP with a warning, NAT with a note", () => {
@@ -201,7 +227,7 @@ describe('keepalived conversion: edge cases', () => {
 });
 
 describe('fulcrum import-keepalived', () => {
-  it('writes the config and the checks sidecar; warnings carry file:line', async () => {
+  it('writes the config with its health checks; warnings carry file:line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fulcrum-ka-'));
     const basePath = join(dir, 'base.json');
     writeFileSync(basePath, JSON.stringify(BASE));
@@ -210,12 +236,12 @@ describe('fulcrum import-keepalived', () => {
     const file = join(FIX, 'groups.conf');
     const { stderr } = await promisify(execFile)(process.execPath, [bin, 'import-keepalived', file, '-o', out, '--base', basePath]);
     assert.ok(stderr.includes(`${file}:29: warning: virtual_server 198.18.0.104 53: no protocol set - defaulting to UDP`), stderr);
-    const cfg = JSON.parse(readFileSync(out, 'utf8')) as { services: unknown[]; dataplane: unknown };
+    const cfg = JSON.parse(readFileSync(out, 'utf8')) as { services: { servers: { healthCheck?: unknown }[] }[]; dataplane: unknown };
     assert.equal(cfg.services.length, 5);
     assert.ok(cfg.dataplane, 'merged into the base');
-    assert.ok(existsSync(join(dir, 'out.checks.json')));
-    const side = JSON.parse(readFileSync(join(dir, 'out.checks.json'), 'utf8')) as { checks: unknown[] };
-    assert.equal(side.checks.length, 3);
+    assert.equal(existsSync(join(dir, 'out.checks.json')), false, 'no sidecar any more');
+    assert.equal(cfg.services.flatMap((s) => s.servers).filter((x) => x.healthCheck).length, 3);
+    assert.ok(stderr.includes('with 3 health check(s)'), stderr);
   });
 
   it('refuses to write a merged config that does not validate', async () => {

@@ -8,6 +8,8 @@ import { probeHost } from '../../dataplane/eal';
 import { Appliance, planAppliance } from '../../lb/appliance';
 import { ConfigRejected, ConfigWriter } from '../../lb/writer';
 import { startApi } from '../../api/server';
+import { HealthManager } from '../../health/manager';
+import { buildMetrics } from '../../metrics/registry';
 
 interface DaemonArgs {
   config: string;
@@ -47,8 +49,11 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
     process.exit(0);
   }
 
-  const app = new Appliance(cfg, { host });
+  // Health checks: the dataplane runs health.effective(desired); the writer
+  // persists desired state only. Checks start once the API listens.
   let writer: ConfigWriter;
+  const health = new HealthManager({ republish: (why) => writer.republish(why) });
+  const app = new Appliance(health.effective(cfg), { host });
   let api: FastifyInstance | undefined;
   try {
     const plan = app.start();
@@ -64,16 +69,27 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
       initial: cfg,
       stateFile: res.stateFile,
       validate: vopts,
-      onApplied: (_c, reason) => process.stdout.write(`fulcrum: applied: ${reason}\n`),
+      onApplied: (c, reason) => {
+        process.stdout.write(`fulcrum: applied: ${reason}\n`);
+        health.update(c);
+      },
+      effective: health.effective,
     });
     // From --config: make it the last applied config right away.
     if (res.source === 'config') await writer.persist();
-    const started = await startApi({ writer, appliance: app, config: cfg });
+    // Prometheus: GET /metrics on the API listener; the health manager is
+    // attached with metrics.setHealth() (anything with snapshot()).
+    const metrics = buildMetrics({ appliance: app, writer });
+    const started = await startApi({ writer, appliance: app, config: cfg, metrics, health });
     api = started.app;
     process.stdout.write(`fulcrum: api listening on ${started.url}\n`);
+    metrics.setHealth(health);
+    health.update(writer.current());
+    process.stdout.write(`fulcrum: health: checking ${health.snapshot().length} real server(s)\n`);
   } catch (e) {
     process.stderr.write(`fulcrum: ${oneLine(e)}\n`);
     try {
+      health.stop();
       await api?.close();
       app.stop();
     } catch {
@@ -95,6 +111,7 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
     } catch (e) {
       process.stderr.write(`fulcrum: api close after ${sig}: ${oneLine(e)}\n`);
     }
+    health.stop(); // no probe result may republish to a stopping dataplane
     try {
       app.stop();
     } catch (e) {

@@ -1,7 +1,7 @@
 // `fulcrum import-keepalived <keepalived.conf> [-o out.json] [--base config]`:
 // converts keepalived's virtual_server definitions into Fulcrum services.
-// Health checks go to a sidecar `<out>.checks.json` (the config schema has no
-// health checks yet). Warnings name their keepalived.conf line.
+// Checkers become the servers' healthCheck fields, sorry_server and quorum
+// the services' own fields. Warnings name their keepalived.conf line.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { formatConfigErrors, validateConfig } from '../../config/validate';
@@ -14,18 +14,13 @@ interface ImportArgs {
   base?: string;
 }
 
-/** "out.json" -> "out.checks.json"; anything else gets ".checks.json" appended. */
-export function checksPath(out: string): string {
-  return out.replace(/\.(json|ya?ml)$/i, '') + '.checks.json';
-}
-
 export const importKeepalivedCommand: CommandModule<object, ImportArgs> = {
   command: 'import-keepalived <file>',
   describe: 'convert a keepalived.conf (virtual_server sections) into Fulcrum services',
   builder: (y: Argv<object>) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'keepalived.conf to read' })
-      .option('out', { alias: 'o', type: 'string', describe: 'write the config here (and health checks to <out>.checks.json)' })
+      .option('out', { alias: 'o', type: 'string', describe: 'write the config here' })
       .option('base', { type: 'string', describe: 'merge into this Fulcrum config and validate the result' }) as Argv<ImportArgs>,
   handler: (argv) => {
     let text: string;
@@ -60,14 +55,12 @@ export const importKeepalivedCommand: CommandModule<object, ImportArgs> = {
         return;
       }
     }
-    const sidecar = { checks: res.checks, sorryServers: res.sorryServers };
+    const nChecks = res.config.services.reduce((n, s) => n + s.servers.filter((r) => r.healthCheck).length, 0);
     if (argv.out) {
       writeFileSync(argv.out, JSON.stringify(config, null, 2) + '\n');
-      const cp = checksPath(argv.out);
-      writeFileSync(cp, JSON.stringify(sidecar, null, 2) + '\n');
-      process.stderr.write(`fulcrum: wrote ${res.config.services.length} service(s) to ${argv.out}, ${res.checks.length} health check(s) to ${cp}\n`);
+      process.stderr.write(`fulcrum: wrote ${res.config.services.length} service(s) with ${nChecks} health check(s) to ${argv.out}\n`);
     } else {
-      process.stdout.write(JSON.stringify({ config, ...sidecar, warnings: res.warnings }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ config, warnings: res.warnings }, null, 2) + '\n');
     }
   },
 };
