@@ -1,120 +1,13 @@
-/*
- * Runs the C unit tests of native/session (test/native/session_test.c).
- *
- * The C program is compiled here with the system cc and DPDK's pkg-config
- * flags (headers only are needed at run time: no EAL, no privileges), run,
- * and each of its `ok N - name` / `not ok N - name: reason` lines becomes a
- * node:test subtest. A compile error, a crash or a missing result line fails
- * the test; nothing is skipped.
- *
- * It is built twice: as shipped, and with a dense index (two slots per
- * session) so that filling the table drives the cuckoo displacement hard.
- */
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// The C unit tests of native/session (test/native/session_test.c), built
+// twice: as shipped, and with a dense index (two slots per session) so that
+// filling the table drives the cuckoo displacement hard.
+import { cTest } from '../lib/ctest';
 
-// dist/test/native -> repo root
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const sources = [
-  'test/native/session_test.c',
-  'native/session/session.c',
-  'native/session/tcp_state.c',
-].map((p) => path.join(repoRoot, p));
-
-const variants: { name: string; defines: string[] }[] = [
-  { name: 'default', defines: [] },
-  { name: 'dense index', defines: ['-DFL_SESS_BUCKET_DIV=4'] },
-];
-
-function pkgConfig(flag: '--cflags' | '--libs'): string[] {
-  const out = execFileSync('pkg-config', [flag, 'libdpdk'], { encoding: 'utf8' });
-  return out.split(/\s+/).filter((s) => s.length > 0);
-}
-
-interface CaseResult {
-  ok: boolean;
-  num: number;
-  name: string;
-  reason: string;
-}
-
-function parseTap(stdout: string): { plan: number; cases: CaseResult[]; notes: string[] } {
-  let plan = -1;
-  const cases: CaseResult[] = [];
-  const notes: string[] = [];
-  for (const line of stdout.split('\n')) {
-    const planMatch = /^1\.\.(\d+)$/.exec(line);
-    if (planMatch) {
-      plan = Number(planMatch[1]);
-      continue;
-    }
-    if (line.startsWith('#')) {
-      notes.push(line.slice(1).trim());
-      continue;
-    }
-    const m = /^(not )?ok (\d+) - (.*)$/.exec(line);
-    if (!m) continue;
-    const ok = m[1] === undefined;
-    let name = m[3];
-    let reason = '';
-    if (!ok) {
-      // "name: reason" -- names contain no ": ", reasons may
-      const sep = name.indexOf(': ');
-      if (sep >= 0) {
-        reason = name.slice(sep + 2);
-        name = name.slice(0, sep);
-      }
-    }
-    cases.push({ ok, num: Number(m[2]), name, reason });
-  }
-  return { plan, cases, notes };
-}
-
-for (const variant of variants) {
-  test(`native session table (C, ${variant.name})`, async (t) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fulcrum-session-test-'));
-    try {
-      const bin = path.join(dir, 'session_test');
-      const cc = spawnSync(
-        'cc',
-        [
-          '-std=c11', '-O2', '-g', '-Wall', '-Wextra', '-Werror',
-          ...pkgConfig('--cflags'),
-          ...variant.defines,
-          '-o', bin,
-          ...sources,
-          ...pkgConfig('--libs'),
-        ],
-        { encoding: 'utf8' },
-      );
-      assert.equal(cc.error, undefined, `cannot run cc: ${String(cc.error)}`);
-      assert.equal(cc.status, 0, `compilation failed:\n${cc.stderr}`);
-
-      const run = spawnSync(bin, [], { encoding: 'utf8', timeout: 120_000 });
-      assert.equal(run.error, undefined, `cannot run test binary: ${String(run.error)}`);
-      const { plan, cases, notes } = parseTap(run.stdout);
-      for (const note of notes) t.diagnostic(note);
-
-      for (const c of cases) {
-        await t.test(`${c.num} ${c.name}`, () => {
-          assert.ok(c.ok, c.reason || 'failed');
-        });
-      }
-      assert.ok(plan > 0, `no TAP plan in output:\n${run.stdout}\n${run.stderr}`);
-      assert.equal(
-        cases.length,
-        plan,
-        `expected ${plan} results, got ${cases.length} (crash?) signal=${run.signal}\n${run.stderr}`,
-      );
-      const allOk = cases.every((c) => c.ok);
-      assert.equal(run.signal, null, `test binary killed by ${run.signal}`);
-      assert.equal(run.status, allOk ? 0 : 1, `exit status ${run.status}\n${run.stderr}`);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-}
+cTest({
+  title: 'native session table',
+  sources: ['test/native/session_test.c', 'native/session/session.c', 'native/session/tcp_state.c'],
+  variants: [
+    { name: 'default', defines: [] },
+    { name: 'dense index', defines: ['-DFL_SESS_BUCKET_DIV=4'] },
+  ],
+});

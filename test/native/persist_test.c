@@ -1,0 +1,175 @@
+/*
+ * Unit tests for native/session/persist.c: persistence templates shared by
+ * workers. Standalone (no EAL); TAP-style lines; run via persist.test.ts.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../native/session/persist.h"
+
+static char msg[256];
+#define CHECK(cond, ...)                                                     \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			int o_ = snprintf(msg, sizeof(msg), "line %d: ", __LINE__); \
+			snprintf(msg + o_, sizeof(msg) - (size_t)o_, __VA_ARGS__); \
+			return msg;                                          \
+		}                                                            \
+	} while (0)
+
+static struct fl_tpl_table *fresh(uint32_t cap)
+{
+	void *mem = aligned_alloc(64, (fl_tpl_memsize(cap) + 63) & ~(size_t)63);
+	return fl_tpl_init(mem, cap);
+}
+
+/* A template made by put is found by get, per service and client. */
+static const char *t_put_get(void)
+{
+	struct fl_tpl_table *t = fresh(1024);
+	uint32_t sid = 7, got = 0;
+	CHECK(fl_tpl_get(t, 1, 0x0a000001, 0, 1000, &got) == 0, "empty table found something");
+	uint32_t ref = fl_tpl_put(t, 1, 0x0a000001, 0, 1000, &sid);
+	CHECK(ref != 0 && sid == 7, "put failed");
+	CHECK(fl_tpl_get(t, 1, 0x0a000001, 10, 1000, &got) != 0 && got == 7, "get: %u", got);
+	CHECK(fl_tpl_get(t, 2, 0x0a000001, 10, 1000, &got) == 0, "other service shares the template");
+	CHECK(fl_tpl_get(t, 1, 0x0a000002, 10, 1000, &got) == 0, "other client shares the template");
+	free(t);
+	return NULL;
+}
+
+/* Expires after its timeout, unless a connection it controls is alive. */
+static const char *t_expiry_and_refs(void)
+{
+	struct fl_tpl_table *t = fresh(1024);
+	uint32_t sid = 3, got;
+	uint32_t ref = fl_tpl_put(t, 1, 42, 0, 1000, &sid);   /* one ref: a live session */
+	CHECK(fl_tpl_get(t, 1, 42, 5000, 1000, &got) != 0 && got == 3, "expired while a session lives");
+	fl_tpl_release(t, ref, 5000, 1000);
+	fl_tpl_release(t, ref, 5000, 1000);   /* both sessions ended */
+	CHECK(fl_tpl_get(t, 1, 42, 5500, 1000, &got) != 0, "lookup at 5000 extended it to 6000");
+	fl_tpl_release(t, ref, 5500, 1000);
+	CHECK(fl_tpl_get(t, 1, 42, 6600, 1000, &got) == 0, "still there after its timeout with no session");
+	/* Revived in place with a new server. */
+	sid = 9;
+	CHECK(fl_tpl_put(t, 1, 42, 6600, 1000, &sid) == ref && sid == 9, "revive");
+	CHECK(fl_tpl_get(t, 1, 42, 6700, 1000, &got) != 0 && got == 9, "revived server: %u", got);
+	free(t);
+	return NULL;
+}
+
+/* A live template wins over a later put: the second put follows it. */
+static const char *t_put_follows_live(void)
+{
+	struct fl_tpl_table *t = fresh(1024);
+	uint32_t a = 1, b = 2;
+	fl_tpl_put(t, 5, 77, 0, 1000, &a);
+	fl_tpl_put(t, 5, 77, 10, 1000, &b);
+	CHECK(b == 1, "second put chose %u, the live template says 1", b);
+	free(t);
+	return NULL;
+}
+
+/* Invalidation makes the next lookup miss (server removed). */
+static const char *t_invalidate(void)
+{
+	struct fl_tpl_table *t = fresh(1024);
+	uint32_t s = 4, got;
+	uint32_t ref = fl_tpl_put(t, 1, 9, 0, 1000, &s);
+	fl_tpl_release(t, ref, 0, 1000);
+	fl_tpl_invalidate(t, ref);
+	CHECK(fl_tpl_get(t, 1, 9, 1, 1000, &got) == 0, "found an invalidated template");
+	free(t);
+	return NULL;
+}
+
+/* A full probe window refuses (no persistence) instead of overwriting. */
+static const char *t_full(void)
+{
+	struct fl_tpl_table *t = fresh(64);
+	unsigned ok = 0, refused = 0;
+	for (uint32_t c = 1; c <= 200; c++) {
+		uint32_t s = c;
+		if (fl_tpl_put(t, 1, c, 0, 1000, &s))
+			ok++;
+		else
+			refused++;
+	}
+	CHECK(ok == 64 && refused == 136, "ok %u refused %u", ok, refused);
+	CHECK(t->full_drops == 136, "full_drops %u", t->full_drops);
+	for (uint32_t c = 1; c <= 200; c++) {
+		uint32_t got;
+		if (fl_tpl_get(t, 1, c, 1, 1000, &got))
+			CHECK(got == c, "client %u maps to %u", c, got);
+	}
+	free(t);
+	return NULL;
+}
+
+/* Racing workers: many threads create templates for the same clients at the
+ * same time, each proposing its own server; all must agree per client. */
+struct race { struct fl_tpl_table *t; uint32_t proposal; uint32_t chosen[512]; pthread_barrier_t *b; };
+
+static void *racer(void *arg)
+{
+	struct race *r = arg;
+	pthread_barrier_wait(r->b);
+	for (uint32_t c = 0; c < 512; c++) {
+		uint32_t got, s = r->proposal;
+		if (fl_tpl_get(r->t, 1, c + 1, 0, 100000, &got))
+			s = got;
+		else
+			fl_tpl_put(r->t, 1, c + 1, 0, 100000, &s);
+		r->chosen[c] = s;
+	}
+	return NULL;
+}
+
+static const char *t_race(void)
+{
+	enum { N = 4 };
+	struct fl_tpl_table *t = fresh(4096);
+	pthread_barrier_t b;
+	pthread_barrier_init(&b, NULL, N);
+	static struct race rs[N];
+	pthread_t th[N];
+	for (unsigned i = 0; i < N; i++) {
+		rs[i] = (struct race){ .t = t, .proposal = 100 + i, .b = &b };
+		pthread_create(&th[i], NULL, racer, &rs[i]);
+	}
+	for (unsigned i = 0; i < N; i++)
+		pthread_join(th[i], NULL);
+	for (uint32_t c = 0; c < 512; c++)
+		for (unsigned i = 1; i < N; i++)
+			CHECK(rs[i].chosen[c] == rs[0].chosen[c], "client %u: thread %u chose %u, thread 0 chose %u",
+			      c, i, rs[i].chosen[c], rs[0].chosen[c]);
+	free(t);
+	return NULL;
+}
+
+int main(void)
+{
+	struct { const char *name; const char *(*fn)(void); } cases[] = {
+		{ "put then get, per service and client", t_put_get },
+		{ "expiry, kept alive by controlled sessions, revival", t_expiry_and_refs },
+		{ "a live template wins over a later put", t_put_follows_live },
+		{ "invalidated template is not found", t_invalidate },
+		{ "full probe window refuses instead of overwriting", t_full },
+		{ "racing threads agree on one server per client", t_race },
+	};
+	unsigned n = sizeof(cases) / sizeof(cases[0]), failed = 0;
+	printf("1..%u\n", n);
+	for (unsigned i = 0; i < n; i++) {
+		const char *err = cases[i].fn();
+		if (err) {
+			failed++;
+			printf("not ok %u - %s: %s\n", i + 1, cases[i].name, err);
+		} else {
+			printf("ok %u - %s\n", i + 1, cases[i].name);
+		}
+	}
+	return failed ? 1 : 0;
+}
