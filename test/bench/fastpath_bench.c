@@ -32,7 +32,7 @@ static uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d)
 }
 
 /* Client i: 198.19.x.y, source port 1024 + i % 60000, behind the gateway. */
-static void build(uint8_t *f, unsigned flow, unsigned set, uint8_t flags)
+static void build_to(uint8_t *f, unsigned flow, unsigned set, uint8_t flags, uint8_t vip_last)
 {
 	memset(f, 0, FRAME_LEN);
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)f;
@@ -44,8 +44,8 @@ static void build(uint8_t *f, unsigned flow, unsigned set, uint8_t flags)
 	ip->total_length = rte_cpu_to_be_16(40);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = rte_cpu_to_be_32(ip4(198, 19, (uint8_t)(set * 64 + flow / 60000 / 256), (uint8_t)(flow / 60000)));
-	ip->dst_addr = rte_cpu_to_be_32(ip4(198, 18, 0, 100));
+	ip->src_addr = rte_cpu_to_be_32(ip4(198, 19, (uint8_t)(set * 40 + flow / 60000 / 256), (uint8_t)(flow / 60000)));
+	ip->dst_addr = rte_cpu_to_be_32(ip4(198, 18, 0, vip_last));
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
 	th->src_port = rte_cpu_to_be_16((uint16_t)(1024 + flow % 60000));
@@ -56,6 +56,11 @@ static void build(uint8_t *f, unsigned flow, unsigned set, uint8_t flags)
 	th->tcp_flags = flags;
 	th->rx_win = rte_cpu_to_be_16(65535);
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+}
+
+static void build(uint8_t *f, unsigned flow, unsigned set, uint8_t flags)
+{
+	build_to(f, flow, set, flags, 100);
 }
 
 typedef void (*process_fn)(struct fl_worker *, unsigned, struct rte_mbuf **, uint16_t);
@@ -137,7 +142,7 @@ int main(int argc, char **argv)
 	c.mbufs_per_socket = 65535;
 	c.burst = BURST;
 	c.tx_drain_us = 100;
-	c.sessions_per_worker = big + big / 4 + 4096;
+	c.sessions_per_worker = 4 * big + big / 4 + 4096;
 	c.no_launch = 1;
 	if (fl_dp_start(&c, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
@@ -160,11 +165,23 @@ int main(int argc, char **argv)
 	net.routes[net.n_routes++] = (struct fl_route){ 0, 0, 0, ip4(198, 18, 0, 254) };
 	for (unsigned i = 0; i < 10; i++)
 		rs[i] = (struct fl_server_conf){ .id = i, .ip = ip4(198, 18, 2, 11 + i), .port = 8080, .method = FL_FWD_FULLNAT, .weight = 1 };
-	static struct fl_service_conf svc;
-	svc = (struct fl_service_conf){ .id = 1, .proto = IPPROTO_TCP, .vip = ip4(198, 18, 0, 100), .port = 80,
-					.n_servers = 10, .servers = rs, .n_lips = n_lips, .lips = lips };
-	net.n_services = 1;
-	net.services = &svc;
+	/* FULLNAT on .100; DR, NAT and TUN on .101-.103, ten servers each. */
+	static struct fl_server_conf rs_m[3][10];
+	static struct fl_service_conf svc[4];
+	svc[0] = (struct fl_service_conf){ .id = 1, .proto = IPPROTO_TCP, .vip = ip4(198, 18, 0, 100), .port = 80,
+					   .n_servers = 10, .servers = rs, .n_lips = n_lips, .lips = lips };
+	const uint8_t methods[3] = { FL_FWD_DR, FL_FWD_NAT, FL_FWD_TUN };
+	for (unsigned m = 0; m < 3; m++) {
+		for (unsigned i = 0; i < 10; i++)
+			rs_m[m][i] = (struct fl_server_conf){ .id = 10 + m * 10 + i, .ip = ip4(198, 18, 2, 11 + i),
+							       .port = methods[m] == FL_FWD_NAT ? 8080 : 80,
+							       .method = methods[m], .weight = 1 };
+		svc[m + 1] = (struct fl_service_conf){ .id = 2 + m, .proto = IPPROTO_TCP, .vip = ip4(198, 18, 0, 101 + m),
+						       .port = 80, .n_servers = 10, .servers = rs_m[m] };
+		net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 101 + m), 32, FL_ADDR_VIP, 0 };
+	}
+	net.n_services = 4;
+	net.services = svc;
 	if (fl_net_publish(&net, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;
@@ -222,6 +239,19 @@ int main(int argc, char **argv)
 	tx0 = tx_total();
 	secs = run(fl_bench_rx, ack_small, order_small, small, count);
 	report("fullnat established", small, count, secs, base, tx_total() - tx0);
+
+	/* DR, NAT and TUN on established flows: their own 1M flows each. */
+	const char *names[3] = { "dr established", "nat established", "tun established" };
+	for (unsigned m = 0; m < 3; m++) {
+		for (unsigned i = 0; i < big; i++) {
+			build_to(syn_big[i], i, 2 + m, RTE_TCP_SYN_FLAG, (uint8_t)(101 + m));
+			build_to(ack_big[i], i, 2 + m, RTE_TCP_ACK_FLAG, (uint8_t)(101 + m));
+		}
+		run(fl_bench_rx, syn_big, order_big, big, big - big % BURST);
+		tx0 = tx_total();
+		secs = run(fl_bench_rx, ack_big, order_big, big, count);
+		report(names[m], big, count, secs, base, tx_total() - tx0);
+	}
 
 	printf("new sessions: %.2f M/s per core (%lu created)\n", new_rate, (unsigned long)created);
 	printf("session memory: %.1f bytes per session, both keys included (capacity %u)\n",
