@@ -61,7 +61,7 @@ uint32_t fl_tpl_get(struct fl_tpl_table *t, uint32_t service_id, uint32_t client
 		if (k != key)
 			continue;
 		uint64_t v = wait_val(e);
-		if (!(v & FL_TPL_USED))
+		if (!(v & FL_TPL_USED) || (v & FL_TPL_DEAD))
 			return 0;
 		uint64_t exp = __atomic_load_n(&e->expires_ms, __ATOMIC_RELAXED);
 		if (now_ms >= exp && __atomic_load_n(&e->refcnt, __ATOMIC_ACQUIRE) == 0)
@@ -101,13 +101,16 @@ uint32_t fl_tpl_put(struct fl_tpl_table *t, uint32_t service_id, uint32_t client
 		 * follow whoever (re)created it just now. */
 		uint64_t v = wait_val(e);
 		uint64_t exp = __atomic_load_n(&e->expires_ms, __ATOMIC_RELAXED);
-		bool live = (v & FL_TPL_USED) && (now_ms < exp || __atomic_load_n(&e->refcnt, __ATOMIC_ACQUIRE) > 0);
+		bool live = (v & FL_TPL_USED) && !(v & FL_TPL_DEAD) &&
+			    (now_ms < exp || __atomic_load_n(&e->refcnt, __ATOMIC_ACQUIRE) > 0);
 		if (!live && __atomic_compare_exchange_n(&e->val, &v, want, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			__atomic_store_n(&e->expires_ms, now_ms + timeout_ms, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&e->refcnt, 1, __ATOMIC_ACQ_REL);
 			return slot + 1;
 		}
 		v = wait_val(e);
+		if (v & FL_TPL_DEAD)
+			continue;   /* lost a race with an invalidation: try the next slot */
 		__atomic_fetch_add(&e->refcnt, 1, __ATOMIC_ACQ_REL);
 		if (__atomic_load_n(&e->expires_ms, __ATOMIC_RELAXED) < now_ms + timeout_ms)
 			__atomic_store_n(&e->expires_ms, now_ms + timeout_ms, __ATOMIC_RELAXED);
@@ -135,5 +138,12 @@ void fl_tpl_invalidate(struct fl_tpl_table *t, uint32_t ref)
 	if (!ref)
 		return;
 	struct fl_tpl *e = &t->slots[(ref - 1) & t->mask];
+	/* Dead whatever its references: the sessions of the removed server may
+	 * live on, but new connections must be scheduled afresh (and revive the
+	 * template with their new server). */
+	uint64_t v = __atomic_load_n(&e->val, __ATOMIC_ACQUIRE);
+	while (!(v & FL_TPL_DEAD) &&
+	       !__atomic_compare_exchange_n(&e->val, &v, v | FL_TPL_DEAD, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
 	__atomic_store_n(&e->expires_ms, 0, __ATOMIC_RELAXED);
 }

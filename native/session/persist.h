@@ -26,6 +26,7 @@ struct fl_tpl {
 };
 
 #define FL_TPL_USED (1ull << 63)
+#define FL_TPL_DEAD (1ull << 62)   /* val: its server is gone; reschedule */
 
 struct fl_tpl_table {
 	uint32_t mask;         /* capacity - 1 (power of two) */

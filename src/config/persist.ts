@@ -44,9 +44,23 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
   }
 }
 
+/** JSON with object keys sorted at every level: equal configs, equal text,
+ * whatever order a file or the API's serializer put their keys in. */
+export function canonicalJson(v: unknown): string {
+  const sort = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(sort);
+    if (x && typeof x === 'object') {
+      const o = x as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sort(o[k])]));
+    }
+    return x;
+  };
+  return JSON.stringify(sort(v));
+}
+
 /** The fields Appliance.apply cannot change live: they take a restart. */
 export function fixedPart(cfg: FulcrumConfig): string {
-  return JSON.stringify({ dataplane: cfg.dataplane, ports: cfg.ports });
+  return canonicalJson({ dataplane: cfg.dataplane, ports: cfg.ports });
 }
 
 export type StartConfig =

@@ -2,6 +2,7 @@
 // kernel twins. Shared by the CLI, the API and tests. The addon is loaded
 // lazily (only in start()) so config validation and dry runs work on hosts
 // without DPDK or an addon build.
+import { isDeepStrictEqual } from 'node:util';
 import type { FulcrumConfig } from '../config/types';
 import type {
   NativeAddon, NativeDataplaneConf, NativeForwardingConf, NativePortInfo, NativeStats,
@@ -137,8 +138,9 @@ export class Appliance {
    */
   apply(next: FulcrumConfig): void {
     const addon = this.live();
-    const fixed = (c: FulcrumConfig) => JSON.stringify({ d: c.dataplane, p: c.ports });
-    if (fixed(next) !== fixed(this.config_)) {
+    // Structural comparison: key order differs between a config file and
+    // what the API serialises, and must not count as a change.
+    if (!isDeepStrictEqual({ d: next.dataplane, p: next.ports }, { d: this.config_.dataplane, p: this.config_.ports })) {
       throw new Error('ports and dataplane settings change only with a restart');
     }
     const forwarding = planForwarding(next, this.ids);

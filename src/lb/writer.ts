@@ -2,6 +2,7 @@
 // change (API, SIGHUP reload, CLI later) goes through apply()/mutate(), which
 // run one at a time in arrival order. A change is validated in full, published
 // to the dataplane, then persisted; if any step fails nothing changes.
+import { isDeepStrictEqual } from 'node:util';
 import type { ConfigError, FulcrumConfig } from '../config/types';
 import { validateConfig, type ValidateOptions } from '../config/validate';
 import { serializeConfig, writeFileAtomic } from '../config/persist';
@@ -105,7 +106,7 @@ export class ConfigWriter {
   republish(reason: string): Promise<boolean> {
     return this.enqueue(() => {
       const eff = this.publishOf(this.cur);
-      if (JSON.stringify(eff) === JSON.stringify(this.published_)) return false;
+      if (isDeepStrictEqual(eff, this.published_)) return false;
       try {
         this.appliance.apply(eff);
       } catch (e) {

@@ -610,9 +610,11 @@ export async function startDirector(cfgPath: string, opts: StartDirectorOpts = {
     exited = true;
   });
   const deadline = Date.now() + timeoutMs;
-  while (!s.stdout().includes('fulcrum: up')) {
+  // "up" is the dataplane; the management API listens right after it.
+  const ready = (): boolean => s.stdout().includes('fulcrum: up') && s.stdout().includes('fulcrum: api listening');
+  while (!ready()) {
     if (exited) {
-      throw new Error(`director exited (code ${child.exitCode}, signal ${child.signalCode}) before "fulcrum: up"\n${handle.logs()}`);
+      throw new Error(`director exited (code ${child.exitCode}, signal ${child.signalCode}) before "fulcrum: up" and the API\n${handle.logs()}`);
     }
     if (Date.now() > deadline) {
       await s.stop('SIGTERM', 5000);

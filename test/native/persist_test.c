@@ -86,6 +86,22 @@ static const char *t_invalidate(void)
 	return NULL;
 }
 
+/* A template whose server is gone is dead even while sessions of that server
+ * still hold references: the next put revives it with the new server. */
+static const char *t_invalidate_with_refs(void)
+{
+	struct fl_tpl_table *t = fresh(1024);
+	uint32_t s = 4, got;
+	uint32_t ref = fl_tpl_put(t, 1, 9, 0, 100000, &s);   /* a live session holds it */
+	fl_tpl_invalidate(t, ref);
+	CHECK(fl_tpl_get(t, 1, 9, 1, 100000, &got) == 0, "a dead template was found");
+	s = 5;
+	CHECK(fl_tpl_put(t, 1, 9, 2, 100000, &s) == ref && s == 5, "revive gave %u", s);
+	CHECK(fl_tpl_get(t, 1, 9, 3, 100000, &got) != 0 && got == 5, "after revival: %u", got);
+	free(t);
+	return NULL;
+}
+
 /* A full probe window refuses (no persistence) instead of overwriting. */
 static const char *t_full(void)
 {
@@ -157,6 +173,7 @@ int main(void)
 		{ "expiry, kept alive by controlled sessions, revival", t_expiry_and_refs },
 		{ "a live template wins over a later put", t_put_follows_live },
 		{ "invalidated template is not found", t_invalidate },
+		{ "invalidated while sessions hold it: rescheduled, then pinned again", t_invalidate_with_refs },
 		{ "full probe window refuses instead of overwriting", t_full },
 		{ "racing threads agree on one server per client", t_race },
 	};
