@@ -2,6 +2,7 @@
  * worker's processing routine on one lcore; output goes to a net_null port.
  * Every case pays the same mbuf allocation and frame copy, so the ratio to
  * the baseline (receive, swap MACs, transmit) is the figure to read. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,9 +126,13 @@ int main(int argc, char **argv)
 {
 	unsigned big = argc > 1 ? (unsigned)atoi(argv[1]) : 1000000;
 	uint64_t count = argc > 2 ? strtoull(argv[2], NULL, 10) : 8000000;
-	char *eal[] = { "fastpath_bench", "--no-huge", "-m", "3072", "--no-shconf", "--no-pci", "--no-telemetry",
+	/* Hugepages when the host has them (as the appliance runs): 2 MB pages
+	 * keep a 1M-session table within TLB reach. BENCH_NO_HUGE=1 forces 4 KB. */
+	bool huge = !getenv("BENCH_NO_HUGE") && getenv("BENCH_HUGE_MB");
+	char *mem = huge ? getenv("BENCH_HUGE_MB") : "3072";
+	char *eal[] = { "fastpath_bench", huge ? "--in-memory" : "--no-huge", "-m", mem, "--no-pci", "--no-telemetry",
 			"--lcores", "0@0,1@0", "--vdev", "net_null0,copy=0", "--log-level", "lib.eal:error",
-			"--log-level", "pmd.net.null:error" };
+			"--log-level", "pmd.net.null:error", huge ? "--no-shconf" : "--no-shconf" };
 	char err[FL_ERR_LEN];
 	if (fl_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
@@ -214,8 +219,8 @@ int main(int argc, char **argv)
 	}
 	uint32_t *order_big = shuffled(big), *order_small = shuffled(small);
 
-	printf("fulcrum fast-path benchmark: one lcore, %d-byte frames, %lu packets per case\n", FRAME_LEN + 4,
-	       (unsigned long)count);
+	printf("fulcrum fast-path benchmark: one lcore, %d-byte frames, %lu packets per case, %s\n", FRAME_LEN + 4,
+	       (unsigned long)count, huge ? "2 MB hugepages" : "4 KB pages (--no-huge)");
 	printf("%-28s %9s %9s %9s %9s\n", "case", "flows", "Mpps", "ns/pkt", "vs base");
 	uint64_t tx0 = tx_total();
 	double secs = run(fl_bench_macswap, ack_big, order_big, big, count);
