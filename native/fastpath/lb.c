@@ -1,5 +1,6 @@
-/* FULLNAT load balancing on the worker: classify, look sessions up in bulk,
- * schedule new flows (IPVS rr/wrr), translate, and keep IPVS's TCP states. */
+/* Load balancing on the worker: classify, look sessions up in bulk,
+ * schedule new flows (native/sched), forward by method (FULLNAT, NAT, DR,
+ * TUN), keep IPVS's TCP states, and translate ICMP errors about sessions. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,106 +10,13 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "csum.h"
 #include "lb.h"
 #include "lport.h"
 #include "../session/persist.h"
 
-/* ---------- checksum helpers (RFC 1624; words as stored in the packet) ---------- */
-
-static inline uint16_t cs_fold(uint32_t s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static inline uint16_t cs_replace2(uint16_t ck, uint16_t old, uint16_t new)
-{
-	return (uint16_t)~cs_fold((uint16_t)~ck + (uint32_t)(uint16_t)~old + new);
-}
-
-static inline uint16_t cs_replace4(uint16_t ck, uint32_t old, uint32_t new)
-{
-	uint32_t s = (uint16_t)~ck;
-	s += (uint16_t)~(old & 0xffff) + (uint16_t)~(old >> 16);
-	s += (new & 0xffff) + (new >> 16);
-	return (uint16_t)~cs_fold(s);
-}
-
-static inline uint16_t *l4_csum_ptr(uint8_t proto, uint8_t *l4)
-{
-	/* TCP checksum at offset 16, UDP at 6; both 2-byte aligned here. */
-	return (uint16_t *)(l4 + (proto == IPPROTO_TCP ? 16 : 6));
-}
-
-/* Rewrite addresses and ports of a TCP/UDP packet, updating both checksums
- * incrementally, and decrement the TTL. */
-static inline void rewrite(struct rte_ipv4_hdr *ip, uint8_t *l4, uint8_t proto, uint32_t saddr, uint32_t daddr,
-			   uint16_t sport, uint16_t dport)
-{
-	uint16_t *ports = (uint16_t *)l4;
-	uint16_t *ck = l4_csum_ptr(proto, l4);
-	bool udp_nocsum = proto == IPPROTO_UDP && *ck == 0;
-	if (!udp_nocsum) {
-		uint16_t c = *ck;
-		c = cs_replace4(c, ip->src_addr, saddr);
-		c = cs_replace4(c, ip->dst_addr, daddr);
-		c = cs_replace2(c, ports[0], sport);
-		c = cs_replace2(c, ports[1], dport);
-		if (proto == IPPROTO_UDP && c == 0)
-			c = 0xffff;
-		*ck = c;
-	}
-	ports[0] = sport;
-	ports[1] = dport;
-	uint16_t ic = ip->hdr_checksum;
-	ic = cs_replace4(ic, ip->src_addr, saddr);
-	ic = cs_replace4(ic, ip->dst_addr, daddr);
-	uint16_t old_ttl = *(uint16_t *)&ip->time_to_live;
-	ip->time_to_live--;
-	ic = cs_replace2(ic, old_ttl, *(uint16_t *)&ip->time_to_live);
-	ip->hdr_checksum = ic;
-	ip->src_addr = saddr;
-	ip->dst_addr = daddr;
-}
-
-/* Clamp the MSS option of a SYN to `mss`. */
-static void clamp_mss(struct rte_tcp_hdr *th, unsigned avail, uint16_t mss)
-{
-	unsigned hl = (th->data_off >> 4) * 4u;
-	if (hl > avail)
-		return;
-	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + hl;
-	while (o < end) {
-		if (*o == 0)
-			break;
-		if (*o == 1) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			break;
-		if (o[0] == 2 && o[1] == 4) {
-			uint16_t old = *(uint16_t *)(o + 2);
-			if (rte_be_to_cpu_16(old) > mss) {
-				uint16_t nw = rte_cpu_to_be_16(mss);
-				memcpy(o + 2, &nw, 2);
-				th->cksum = cs_replace2(th->cksum, old, nw);
-			}
-			return;
-		}
-		o += o[1];
-	}
-}
-
 /* Connection counts per worker, indexed by stable server id: each worker
  * writes its own row; schedulers read the sum over rows (docs/schedulers.md). */
-static struct fl_sched_conns *conns_all;
-/* Persistence templates, shared by all workers (native/session/persist.h). */
-static struct fl_tpl_table *tpl_table;
-#define FL_TPL_CAPACITY 65536
-static struct fl_server_traffic *traffic_all;
-
 static inline void conn_count(struct fl_worker *w, uint32_t server_id, int active, int inactive)
 {
 	w->conns[server_id].active += (uint32_t)active;
@@ -138,7 +46,7 @@ static void release(struct fl_worker *w, struct fl_session *se)
 static void expire_cb(struct fl_session *se, void *arg)
 {
 	struct fl_worker *w = arg;
-	fl_tpl_release(tpl_table, se->tpl, w->now_ms, 0);
+	fl_tpl_release(fl_tpl_tbl, se->tpl, w->now_ms, 0);
 	conn_uncount(w, se);
 	release(w, se);
 	w->ctr->sessions_expired++;
@@ -146,7 +54,7 @@ static void expire_cb(struct fl_session *se, void *arg)
 
 static void kill_session(struct fl_worker *w, struct fl_session *se)
 {
-	fl_tpl_release(tpl_table, se->tpl, w->now_ms, 0);
+	fl_tpl_release(fl_tpl_tbl, se->tpl, w->now_ms, 0);
 	conn_uncount(w, se);
 	release(w, se);
 	fl_sess_del(w->sess, se);
@@ -209,7 +117,7 @@ static const struct fl_snap_server *schedule(struct fl_worker *w, const struct f
 	if (!mk)
 		return NULL;
 	struct fl_sched_conns_view view = {
-		.base = conns_all, .n_workers = fl_dp.conf.n_workers, .stride = FL_MAX_SERVER_IDS, .ids = svc->dest_ids,
+		.base = fl_conns_all, .n_workers = fl_dp.conf.n_workers, .stride = FL_MAX_SERVER_IDS, .ids = svc->dest_ids,
 	};
 	if (svc->has_thresholds)
 		for (unsigned i = 0; i < svc->n_servers; i++)
@@ -387,15 +295,15 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 	if (svc->persist_ms) {
 		/* ipvsadm -p: the client's template picks the server, if any. */
 		uint32_t client = p->key.saddr & svc->persist_mask, sid;
-		tref = fl_tpl_get(tpl_table, svc->id, client, w->now_ms, svc->persist_ms, &sid);
+		tref = fl_tpl_get(fl_tpl_tbl, svc->id, client, w->now_ms, svc->persist_ms, &sid);
 		if (tref && !(rs = server_by_id(s, svc, sid))) {
-			fl_tpl_release(tpl_table, tref, w->now_ms, svc->persist_ms);
-			fl_tpl_invalidate(tpl_table, tref);
+			fl_tpl_release(fl_tpl_tbl, tref, w->now_ms, svc->persist_ms);
+			fl_tpl_invalidate(fl_tpl_tbl, tref);
 			tref = 0;
 		}
 		if (!rs && (rs = schedule(w, s, svc, &p->key))) {
 			sid = rs->id;
-			tref = fl_tpl_put(tpl_table, svc->id, client, w->now_ms, svc->persist_ms, &sid);
+			tref = fl_tpl_put(fl_tpl_tbl, svc->id, client, w->now_ms, svc->persist_ms, &sid);
 			if (sid != rs->id) {   /* another worker created it first */
 				const struct fl_snap_server *won = server_by_id(s, svc, sid);
 				if (won)
@@ -427,7 +335,7 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 			}
 		}
 		if (!got) {
-			fl_tpl_release(tpl_table, tref, w->now_ms, svc->persist_ms);
+			fl_tpl_release(fl_tpl_tbl, tref, w->now_ms, svc->persist_ms);
 			fl_drop_pkt(w, p->m, FL_DROP_NO_LPORT);
 			return NULL;
 		}
@@ -451,7 +359,7 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 		}
 	}
 	if (!se) {
-		fl_tpl_release(tpl_table, tref, w->now_ms, svc->persist_ms);
+		fl_tpl_release(fl_tpl_tbl, tref, w->now_ms, svc->persist_ms);
 		fl_drop_pkt(w, p->m, FL_DROP_SESSION_FULL);
 		return NULL;
 	}
@@ -730,222 +638,3 @@ static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot
 	return true;
 }
 
-/* ---------- redirect rings ---------- */
-
-static struct rte_ring *redir[FL_MAX_WORKERS][FL_MAX_WORKERS];
-
-int fl_redirect_init(unsigned n_workers, char *err, size_t errlen)
-{
-	conns_all = rte_zmalloc("fl_conns", sizeof(*conns_all) * FL_MAX_SERVER_IDS * n_workers, RTE_CACHE_LINE_SIZE);
-	traffic_all = rte_zmalloc("fl_traffic", sizeof(*traffic_all) * FL_MAX_SERVER_IDS * n_workers, RTE_CACHE_LINE_SIZE);
-	void *tmem = rte_zmalloc("fl_templates", fl_tpl_memsize(FL_TPL_CAPACITY), RTE_CACHE_LINE_SIZE);
-	tpl_table = fl_tpl_init(tmem, FL_TPL_CAPACITY);
-	if (!conns_all || !traffic_all || !tpl_table) {
-		snprintf(err, errlen, "cannot allocate connection counters");
-		return -1;
-	}
-	for (unsigned a = 0; a < n_workers; a++)
-		for (unsigned b = 0; b < n_workers; b++) {
-			if (a == b)
-				continue;
-			char name[RTE_RING_NAMESIZE];
-			snprintf(name, sizeof(name), "fl_redir_%u_%u", a, b);
-			redir[a][b] = rte_ring_create(name, 2048, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (!redir[a][b]) {
-				snprintf(err, errlen, "cannot create redirect ring %u->%u", a, b);
-				return -1;
-			}
-		}
-	return 0;
-}
-
-void fl_redirect_free(void)
-{
-	rte_free(conns_all);
-	conns_all = NULL;
-	rte_free(traffic_all);
-	traffic_all = NULL;
-	rte_free(tpl_table);
-	tpl_table = NULL;
-	for (unsigned a = 0; a < FL_MAX_WORKERS; a++)
-		for (unsigned b = 0; b < FL_MAX_WORKERS; b++)
-			if (redir[a][b]) {
-				void *m;
-				while (rte_ring_dequeue(redir[a][b], &m) == 0)
-					rte_pktmbuf_free(m);
-				rte_ring_free(redir[a][b]);
-				redir[a][b] = NULL;
-			}
-}
-
-unsigned fl_lb_redirect_poll(struct fl_worker *w, const struct fl_snapshot *s)
-{
-	struct rte_mbuf *pkts[FL_MAX_BURST];
-	struct fl_lb_pkt lb[FL_MAX_BURST];
-	unsigned total = 0;
-	for (unsigned j = 0; j < fl_dp.conf.n_workers; j++) {
-		if (!w->redir_in[j])
-			continue;
-		unsigned n = rte_ring_sc_dequeue_burst(w->redir_in[j], (void **)pkts, FL_MAX_BURST, NULL);
-		if (!n)
-			continue;
-		w->ctr->redirect_in += n;
-		unsigned nlb = 0;
-		for (unsigned i = 0; i < n; i++)
-			if (fl_ipv4_pre(w, s, pkts[i]->port, pkts[i], &lb[nlb], true) == FL_PRE_LB)
-				nlb++;
-		if (nlb)
-			fl_lb_burst(w, s, lb, nlb);
-		total += n;
-	}
-	return total;
-}
-
-/* ---------- per-worker state ---------- */
-
-int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen)
-{
-	uint32_t cap = fl_dp.conf.sessions_per_worker ? fl_dp.conf.sessions_per_worker : 65536;
-	size_t sz = fl_sess_table_memsize(cap);
-	if (!sz) {
-		snprintf(err, errlen, "sessionsPerWorker %u out of range", cap);
-		return -1;
-	}
-	int sock = (int)rte_lcore_to_socket_id(w->lcore);
-	void *mem = rte_malloc_socket("fl_sessions", sz, 64, sock);
-	w->marks = rte_zmalloc_socket("fl_marks", sizeof(*w->marks) * FL_MAX_SERVICE_IDS, 64, sock);
-	if (!mem || !w->marks) {
-		rte_free(mem);
-		snprintf(err, errlen, "cannot reserve %zu MB for %u sessions on worker %u: add hugepages or lower dataplane.sessionsPerWorker",
-			 sz >> 20, cap, w->idx);
-		return -1;
-	}
-	w->sess = fl_sess_table_init(mem, cap, (uint32_t)rte_rdtsc(), fl_now_ms());
-	w->conns = conns_all + (size_t)w->idx * FL_MAX_SERVER_IDS;
-	w->traffic = traffic_all + (size_t)w->idx * FL_MAX_SERVER_IDS;
-	w->ctr->sessions_capacity = cap;
-	for (unsigned j = 0; j < fl_dp.conf.n_workers; j++) {
-		w->redir_out[j] = j == w->idx ? NULL : redir[w->idx][j];
-		w->redir_in[j] = j == w->idx ? NULL : redir[j][w->idx];
-	}
-	return 0;
-}
-
-void fl_lb_worker_free(struct fl_worker *w)
-{
-	for (unsigned i = 0; w->marks && i < FL_MAX_SERVICE_IDS; i++) {
-		rte_free(w->marks[i].st);
-		rte_free(w->marks[i].dests);
-	}
-	rte_free(w->sess);
-	w->sess = NULL;
-	rte_free(w->marks);
-	w->marks = NULL;
-}
-
-/* ---------- API readers (control thread) ---------- */
-
-unsigned fl_server_stats_read(struct fl_server_stats *out, unsigned max)
-{
-	const struct fl_snapshot *s = fl_snap_current;   /* the control thread is its writer */
-	if (!s || !conns_all)
-		return 0;
-	unsigned n = 0, nw = fl_dp.conf.n_workers;
-	for (unsigned i = 0; i < s->n_services; i++) {
-		const struct fl_snap_service *v = &s->services[i];
-		for (unsigned j = 0; j < v->n_servers && n < max; j++) {
-			uint32_t id = s->servers[v->first_server + j].id;
-			struct fl_server_stats *o = &out[n++];
-			memset(o, 0, sizeof(*o));
-			o->id = id;
-			for (unsigned k = 0; k < nw; k++) {
-				const struct fl_sched_conns *c = &conns_all[(size_t)k * FL_MAX_SERVER_IDS + id];
-				const struct fl_server_traffic *t = &traffic_all[(size_t)k * FL_MAX_SERVER_IDS + id];
-				o->active += __atomic_load_n(&c->active, __ATOMIC_RELAXED);
-				o->inactive += __atomic_load_n(&c->inactive, __ATOMIC_RELAXED);
-				o->conns += __atomic_load_n(&t->conns, __ATOMIC_RELAXED);
-				o->pkts_in += __atomic_load_n(&t->pkts_in, __ATOMIC_RELAXED);
-				o->pkts_out += __atomic_load_n(&t->pkts_out, __ATOMIC_RELAXED);
-				o->bytes_in += __atomic_load_n(&t->bytes_in, __ATOMIC_RELAXED);
-				o->bytes_out += __atomic_load_n(&t->bytes_out, __ATOMIC_RELAXED);
-			}
-		}
-	}
-	return n;
-}
-
-unsigned fl_lip_stats_read(struct fl_lip_stats *out, unsigned max)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < fl_n_lips; i++)
-		for (unsigned w = 0; w < fl_dp.conf.n_workers && n < max; w++) {
-			const struct fl_lport_pool *p = fl_lip_pool[i][w];
-			if (!p)
-				continue;
-			out[n].ip = fl_lip_ip[i];
-			out[n].worker = (uint16_t)w;
-			out[n].free = __atomic_load_n(&p->count, __ATOMIC_RELAXED);
-			unsigned cap = 0;
-			for (uint32_t port = FL_LPORT_MIN; port <= FL_LPORT_MAX; port++)
-				cap += port % fl_dp.conf.n_workers == w;
-			out[n].capacity = cap;
-			n++;
-		}
-	return n;
-}
-
-/* Worker side: answer a pending listing request, bounded by its max. */
-void fl_lb_mailbox(struct fl_worker *w)
-{
-	struct fl_sess_mailbox *mb = &w->mbox;
-	uint32_t req = __atomic_load_n(&mb->req, __ATOMIC_ACQUIRE);
-	if (likely(req == mb->ack))
-		return;
-	struct fl_sess_view v[64];
-	uint32_t cursor = mb->cursor;
-	unsigned got = 0, want = mb->max < 64 ? mb->max : 64;
-	uint32_t cap = fl_sess_capacity(w->sess);
-	while (got < want && cursor < cap) {
-		unsigned k = fl_sess_copy_range(w->sess, &cursor, v, want - got);
-		for (unsigned i = 0; i < k; i++) {
-			struct fl_session_info *o = &mb->out[got + i];
-			o->caddr = v[i].caddr, o->vaddr = v[i].vaddr, o->raddr = v[i].raddr, o->laddr = v[i].laddr;
-			o->cport = v[i].cport, o->vport = v[i].vport, o->rport = v[i].rport, o->lport = v[i].lport;
-			o->proto = v[i].proto, o->state = v[i].state, o->method = v[i].method;
-			o->worker = (uint8_t)w->idx;
-			o->server_id = v[i].server_id, o->service_id = v[i].service_id;
-			o->expires_in_ms = v[i].deadline_ms > w->now_ms ? (uint32_t)(v[i].deadline_ms - w->now_ms) : 0;
-			o->pkts = v[i].pkts;
-		}
-		got += k;
-	}
-	mb->count = got;
-	mb->cursor = cursor;
-	mb->done = cursor >= cap;
-	__atomic_store_n(&mb->ack, req, __ATOMIC_RELEASE);
-}
-
-int fl_sessions_read(unsigned worker, uint32_t *cursor, struct fl_session_info *out, unsigned max, int *done,
-		     unsigned timeout_ms)
-{
-	if (worker >= fl_dp.conf.n_workers || !fl_dp.workers || !fl_dp.running)
-		return -1;
-	struct fl_sess_mailbox *mb = &fl_dp.workers[worker].mbox;
-	mb->cursor = *cursor;
-	mb->max = max > 64 ? 64 : max;
-	mb->out = out;
-	uint32_t req = mb->req + 1;
-	__atomic_store_n(&mb->req, req, __ATOMIC_RELEASE);
-	uint64_t deadline = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000 * timeout_ms;
-	while (__atomic_load_n(&mb->ack, __ATOMIC_ACQUIRE) != req) {
-		if (rte_get_tsc_cycles() > deadline) {
-			/* Withdraw: the worker may still answer later into out, so
-			 * the caller's buffer must stay valid (it is static). */
-			return -1;
-		}
-		rte_pause();
-	}
-	*cursor = mb->cursor;
-	*done = mb->done;
-	return (int)mb->count;
-}

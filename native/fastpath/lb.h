@@ -36,6 +36,11 @@ unsigned fl_lb_redirect_poll(struct fl_worker *w, const struct fl_snapshot *s);
 /* Answer the API's session-listing request, if any (worker loop). */
 void fl_lb_mailbox(struct fl_worker *w);
 
+/* Shared by all workers; allocated by fl_redirect_init (lb_state.c). */
+extern struct fl_sched_conns *fl_conns_all;        /* [worker][server id] */
+extern struct fl_server_traffic *fl_traffic_all;   /* [worker][server id] */
+extern struct fl_tpl_table *fl_tpl_tbl;            /* persistence templates */
+
 int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen);
 void fl_lb_worker_free(struct fl_worker *w);
 int fl_redirect_init(unsigned n_workers, char *err, size_t errlen);
