@@ -28,6 +28,7 @@ struct fl_txbuf {
 struct fl_pending {
 	struct rte_mbuf *m;
 	uint64_t deadline_ms;
+	uint64_t next_ask_ms;        /* ask the service thread again (ARP retry) */
 	uint32_t nexthop;            /* network order */
 	uint16_t port;
 };

@@ -53,7 +53,8 @@ void fl_ipv4_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, 
 	if (w->n_pending == FL_PENDING_MAX)
 		return fl_drop_pkt(w, m, FL_DROP_NO_NEIGH);
 	w->pending[w->n_pending++] = (struct fl_pending){
-		.m = m, .deadline_ms = w->now_ms + FL_PENDING_MS, .nexthop = hop, .port = port,
+		.m = m, .deadline_ms = w->now_ms + FL_PENDING_MS, .next_ask_ms = w->now_ms + 1000,
+		.nexthop = hop, .port = port,
 	};
 	w->ctr->neigh_queued++;
 }
@@ -73,6 +74,13 @@ void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s)
 		} else if (w->now_ms >= p->deadline_ms) {
 			fl_drop_pkt(w, p->m, FL_DROP_NO_NEIGH);
 		} else {
+			/* Still unresolved: ask again once a second, so a lost
+			 * request is retried as Linux does (the service thread
+			 * rate-limits per neighbour anyway). */
+			if (w->now_ms >= p->next_ask_ms) {
+				fl_neigh_resolve(p->port, p->nexthop);
+				p->next_ask_ms = w->now_ms + 1000;
+			}
 			w->pending[keep++] = *p;
 		}
 	}

@@ -158,6 +158,10 @@ static void age(const struct fl_snapshot *s, uint64_t now)
 			continue;
 		if (now >= n->expires_ms) {
 			__atomic_store_n(&n->macw, n->macw & ~FL_NEIGH_VALID, __ATOMIC_RELEASE);
+			/* The refresh probes' rate limit must not hold back the
+			 * first broadcast request after expiry. */
+			n->next_probe_ms = 0;
+			n->probes = 0;
 			continue;
 		}
 		if (s && now + quarter >= n->expires_ms && now >= n->next_probe_ms) {
