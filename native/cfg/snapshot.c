@@ -10,6 +10,7 @@
 #include "../fastpath/lport.h"
 #include "../fastpath/dp.h"
 #include "../port/steer.h"
+#include "../port/port.h"
 
 struct fl_snapshot *fl_snap_current;
 struct rte_rcu_qsbr *fl_rcu;
@@ -192,7 +193,6 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 
 int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
 {
-	extern unsigned fl_nports;
 	if (net->n_addrs > FL_MAX_ADDRS || net->n_routes > FL_MAX_ROUTES) {
 		snprintf(err, errlen, "too many addresses or routes");
 		return -1;
@@ -204,6 +204,10 @@ int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
 	}
 	s->gen = next_gen++;
 	s->default_nh = -1;
+	s->min_mtu = 65535;
+	for (unsigned i = 0; i < fl_nports; i++)
+		if (fl_ports[i].mtu && fl_ports[i].mtu < s->min_mtu)
+			s->min_mtu = fl_ports[i].mtu;
 	for (unsigned i = 0; i < net->n_addrs; i++) {
 		if (net->addrs[i].port >= fl_nports) {
 			snprintf(err, errlen, "address on unknown port index %u", net->addrs[i].port);

@@ -85,6 +85,7 @@ struct fl_snapshot {
 	uint8_t svc_expire_nodest[FL_MAX_SERVICE_IDS];
 	struct fl_timeouts timeouts;
 	bool has_nat;               /* any NAT server: transit replies need lookups */
+	unsigned min_mtu;           /* smallest port MTU: packets up to it fit anywhere */
 };
 
 static inline uint32_t fl_svc_hash(uint32_t vip, uint16_t port, uint8_t proto)

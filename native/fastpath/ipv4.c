@@ -9,16 +9,6 @@
 #include "dp.h"
 #include "neigh.h"
 
-/* RFC 1624 incremental update of a ones'-complement checksum for one 16-bit
- * word changing from old to new (both as stored in the packet). */
-static inline uint16_t csum_adjust16(uint16_t ck, uint16_t old, uint16_t new)
-{
-	uint32_t sum = (uint16_t)~ck + (uint16_t)~old + (uint32_t)new;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static void set_ip_csum(struct rte_ipv4_hdr *ip)
 {
 	ip->hdr_checksum = 0;
@@ -91,9 +81,15 @@ static void echo_reply(struct fl_worker *w, const struct fl_snapshot *s, struct 
 		       struct rte_ipv4_hdr *ip, unsigned ihl)
 {
 	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
-	uint16_t old = *(uint16_t *)ic;
+	unsigned len = rte_be_to_cpu_16(ip->total_length) - ihl;
+	/* A request with a bad checksum is dropped, as Linux does; the reply's
+	 * checksum is computed in full (an incremental update could leave the
+	 * negative zero 0x0000 where 0xffff is due). */
+	if (rte_raw_cksum(ic, len) != 0xffff)
+		return fl_drop_pkt(w, m, FL_DROP_BAD_CSUM);
 	ic->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
-	ic->icmp_cksum = csum_adjust16(ic->icmp_cksum, old, *(uint16_t *)ic);
+	ic->icmp_cksum = 0;
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, len);
 	uint32_t from = ip->dst_addr;
 	ip->dst_addr = ip->src_addr;
 	ip->src_addr = from;

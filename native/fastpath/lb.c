@@ -416,9 +416,32 @@ static void tun_xmit(struct fl_worker *w, const struct fl_snapshot *s, struct rt
 }
 
 /* Send a packet of session se on, per its forwarding method. */
+/* The egress MTU for dst: a packet that does not fit is refused, with
+ * fragmentation-needed to its sender when DF is set (IPVS ip_vs_*_xmit).
+ * Cheap in the common case: only packets larger than the smallest port MTU
+ * look their route up. */
+static bool too_big(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		    uint32_t dst, unsigned rx_port)
+{
+	unsigned tot = rte_be_to_cpu_16(ip->total_length);
+	if (likely(tot <= s->min_mtu))
+		return false;
+	const struct fl_nexthop *nh = fl_route_lookup(s, dst);
+	unsigned mtu = nh && fl_ports[nh->port].mtu ? fl_ports[nh->port].mtu : 1500;
+	if (tot <= mtu)
+		return false;
+	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG))
+		fl_icmp_error(w, s, rx_port, m, 3, 4 /* fragmentation needed */, (uint16_t)mtu);
+	fl_drop_pkt(w, m, FL_DROP_TOO_BIG);
+	return true;
+}
+
 static void forward(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		    uint8_t *l4, uint8_t proto, struct fl_session *se, uint8_t dir, unsigned rx_port)
 {
+	if (se->method != FL_FWD_TUN &&
+	    too_big(w, s, m, ip, dir == FL_DIR_IN ? se->raddr : se->caddr, rx_port))
+		return;
 	switch (se->method) {
 	case FL_FWD_FULLNAT:
 		if (dir == FL_DIR_IN) {
@@ -452,6 +475,11 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 {
 	if (!se)
 		se = fl_sess_lookup(w->sess, &p->key, &dir);   /* created earlier in this burst? */
+	if (!se && p->role != FL_ADDR_VIP) {
+		/* Only a VIP opens sessions: anything else without one is
+		 * dropped before it could draw an ICMP error to a forged source. */
+		return fl_drop_pkt(w, p->m, p->role == FL_ROLE_TRANSIT ? FL_DROP_NOT_FOR_US : FL_DROP_NO_SESSION);
+	}
 	/* FULLNAT and NAT route the packet and decrement the TTL; DR and TUN
 	 * pass it on untouched, as IPVS does. */
 	bool rewrites = se ? (se->method == FL_FWD_FULLNAT || se->method == FL_FWD_NAT) : true;
