@@ -25,7 +25,7 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
     }
     svc.servers.forEach((rs, j) => {
       if (!DATAPLANE_METHODS.has(rs.method)) {
-        throw new Error(`services[${i}].servers[${j}] ${key}: method "${rs.method}" is not implemented by the dataplane yet`);
+        throw new Error(`services[${i}].servers[${j}] ${key}: method "${rs.method}" is not implemented by the dataplane`);
       }
     });
     return {
