@@ -84,6 +84,7 @@ static uint32_t gcd(uint32_t a, uint32_t b)
 static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, char *err, size_t errlen)
 {
 	memset(s->svc_tbl, 0xff, sizeof(s->svc_tbl));   /* -1: empty */
+	memset(s->svc_by_id, 0xff, sizeof(s->svc_by_id));
 	fl_timeouts_default(&s->timeouts);
 	fl_timeouts_set_ipvsadm(&s->timeouts, net->timeout_tcp, net->timeout_tcpfin, net->timeout_udp);
 	if (net->n_services > FL_MAX_SERVICES) {
@@ -123,7 +124,7 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 		v->persist_mask = rte_cpu_to_be_32(c->persist_mask ? c->persist_mask : 0xffffffffu);
 		v->first_server = si;
 		v->n_servers = c->n_servers;
-		s->svc_expire_nodest[c->id] = c->expire_nodest;
+		s->svc_by_id[c->id] = (int16_t)i;
 		for (unsigned j = 0; j < c->n_servers; j++) {
 			const struct fl_server_conf *rc = &c->servers[j];
 			if (rc->id >= FL_MAX_SERVER_IDS) {
@@ -277,7 +278,6 @@ int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
 				lips[n] = s->addr_list[i].ip;
 				ports[n++] = s->addr_list[i].port;
 			}
-		extern struct fl_dp_state fl_dp;
 		fl_steer_lips(lips, ports, n, fl_dp.conf.n_workers);
 	}
 	return 0;

@@ -79,14 +79,22 @@ struct fl_snapshot {
 	struct fl_sched_dest *dests;        /* parallel to servers[] */
 	uint32_t *dest_ids;
 	uint16_t *lip_slots;        /* slots in the global LIP registry */
-	/* Indexed by stable id: is the real server configured, and should the
-	 * sessions of a removed server expire (IPVS expire_nodest_conn)? */
+	/* Indexed by stable id: is the real server configured, and where is the
+	 * service (index into services[], -1 if gone) a session belongs to? */
 	uint8_t server_present[FL_MAX_SERVER_IDS];
-	uint8_t svc_expire_nodest[FL_MAX_SERVICE_IDS];
+	int16_t svc_by_id[FL_MAX_SERVICE_IDS];
 	struct fl_timeouts timeouts;
 	bool has_nat;               /* any NAT server: transit replies need lookups */
 	unsigned min_mtu;           /* smallest port MTU: packets up to it fit anywhere */
 };
+
+/* The service a session belongs to, by its stable id; NULL once removed. */
+static inline const struct fl_snap_service *fl_svc_by_id(const struct fl_snapshot *s, uint32_t id)
+{
+	if (id >= FL_MAX_SERVICE_IDS || s->svc_by_id[id] < 0)
+		return NULL;
+	return &s->services[s->svc_by_id[id]];
+}
 
 static inline uint32_t fl_svc_hash(uint32_t vip, uint16_t port, uint8_t proto)
 {

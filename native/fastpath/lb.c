@@ -513,7 +513,8 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 	if (unlikely(!s->server_present[se->server_id])) {
 		/* Its real server was removed: drop, and with expire_nodest_conn
 		 * end the session now (IPVS semantics). */
-		if (se->service_id < FL_MAX_SERVICE_IDS && s->svc_expire_nodest[se->service_id])
+		const struct fl_snap_service *svc = fl_svc_by_id(s, se->service_id);
+		if (svc && svc->expire_nodest)
 			kill_session(w, se);
 		return fl_drop_pkt(w, p->m, FL_DROP_NO_SERVER);
 	}
@@ -528,13 +529,11 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 			conn_count(w, se->server_id, d, -d);
 		}
 		if (dir == FL_DIR_OUT && (fl & (FL_TCPF_SYN | FL_TCPF_ACK)) == (FL_TCPF_SYN | FL_TCPF_ACK)) {
-			for (unsigned i = 0; i < s->n_services; i++)
-				if (s->services[i].id == se->service_id && s->services[i].mss_clamp) {
-					clamp_mss((struct rte_tcp_hdr *)p->l4,
-						  rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),
-						  s->services[i].mss_clamp);
-					break;
-				}
+			const struct fl_snap_service *svc = fl_svc_by_id(s, se->service_id);
+			if (svc && svc->mss_clamp)
+				clamp_mss((struct rte_tcp_hdr *)p->l4,
+					  rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),
+					  svc->mss_clamp);
 		}
 	} else {
 		fl_sess_udp_update(w->sess, se, dir, w->now_ms, &s->timeouts);

@@ -171,10 +171,7 @@ unsigned fl_lip_stats_read(struct fl_lip_stats *out, unsigned max)
 			out[n].ip = fl_lip_ip[i];
 			out[n].worker = (uint16_t)w;
 			out[n].free = __atomic_load_n(&p->count, __ATOMIC_RELAXED);
-			unsigned cap = 0;
-			for (uint32_t port = FL_LPORT_MIN; port <= FL_LPORT_MAX; port++)
-				cap += port % fl_dp.conf.n_workers == w;
-			out[n].capacity = cap;
+			out[n].capacity = fl_lport_slice_size(w, fl_dp.conf.n_workers);
 			n++;
 		}
 	return n;

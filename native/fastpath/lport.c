@@ -21,20 +21,18 @@ int fl_lip_register(uint32_t ip_be, char *err, size_t errlen)
 		return -1;
 	}
 	unsigned nw = fl_dp.conf.n_workers ? fl_dp.conf.n_workers : 1;
-	unsigned per = (FL_LPORT_MAX - FL_LPORT_MIN + 1) / nw + 1;
-	uint32_t cap = 1;
-	while (cap < per)
-		cap <<= 1;
 	for (unsigned w = 0; w < nw; w++) {
+		uint32_t cap = 1;
+		while (cap < fl_lport_slice_size(w, nw))
+			cap <<= 1;
 		struct fl_lport_pool *p = rte_zmalloc("fl_lport", sizeof(*p) + sizeof(uint16_t) * cap, RTE_CACHE_LINE_SIZE);
 		if (!p) {
 			snprintf(err, errlen, "out of memory for LIP port pools");
 			return -1;
 		}
 		p->mask = cap - 1;
-		for (uint32_t port = FL_LPORT_MIN; port <= FL_LPORT_MAX; port++)
-			if (port % nw == w)
-				fl_lport_put(p, (uint16_t)port);
+		for (uint32_t port = fl_lport_slice_first(w, nw); port <= FL_LPORT_MAX; port += nw)
+			fl_lport_put(p, (uint16_t)port);
 		fl_lip_pool[fl_n_lips][w] = p;
 	}
 	fl_lip_ip[fl_n_lips] = ip_be;

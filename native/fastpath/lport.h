@@ -21,6 +21,19 @@ struct fl_lport_pool {
 	uint16_t ports[];
 };
 
+/* How many ports of [FL_LPORT_MIN, FL_LPORT_MAX] worker `w` of `nw` owns
+ * (those with port % nw == w). */
+static inline uint32_t fl_lport_slice_first(unsigned w, unsigned nw)
+{
+	return FL_LPORT_MIN + (w + nw - FL_LPORT_MIN % nw) % nw;
+}
+
+static inline uint32_t fl_lport_slice_size(unsigned w, unsigned nw)
+{
+	uint32_t first = fl_lport_slice_first(w, nw);
+	return first > FL_LPORT_MAX ? 0 : (FL_LPORT_MAX - first) / nw + 1;
+}
+
 extern uint32_t fl_lip_ip[FL_MAX_LIPS];          /* network order */
 extern unsigned fl_n_lips;
 extern struct fl_lport_pool *fl_lip_pool[FL_MAX_LIPS][FL_MAX_WORKERS];

@@ -29,9 +29,7 @@ void fl_neigh_learn(uint16_t port, uint32_t ip_be, const struct rte_ether_addr *
 	const struct fl_neigh *n = fl_neigh_find(port, ip_be);
 	if (n) {
 		uint64_t w = __atomic_load_n(&n->macw, __ATOMIC_RELAXED);
-		uint64_t mw = 0;
-		for (int i = 0; i < 6; i++)
-			mw |= (uint64_t)mac->addr_bytes[i] << (8 * i);
+		uint64_t mw = fl_mac_to_word(mac->addr_bytes);
 		uint64_t exp = __atomic_load_n(&n->expires_ms, __ATOMIC_RELAXED);
 		uint64_t half = (uint64_t)fl_dp.conf.neigh_timeout_s * 500;
 		if (w == (mw | FL_NEIGH_VALID) && exp > fl_now_ms() + half)
@@ -129,9 +127,7 @@ static void handle_msg(const struct fl_snapshot *s, const struct fl_neigh_msg *m
 		struct fl_neigh *n = slot_for(msg->port, msg->ip, msg->type == FL_NMSG_LEARN);
 		if (!n)
 			return;
-		uint64_t w = FL_NEIGH_VALID;
-		for (int i = 0; i < 6; i++)
-			w |= (uint64_t)msg->mac[i] << (8 * i);
+		uint64_t w = FL_NEIGH_VALID | fl_mac_to_word(msg->mac);
 		__atomic_store_n(&n->expires_ms, now + ttl, __ATOMIC_RELAXED);
 		__atomic_store_n(&n->macw, w, __ATOMIC_RELEASE);
 		n->probes = 0;
@@ -166,8 +162,7 @@ static void age(const struct fl_snapshot *s, uint64_t now)
 		}
 		if (s && now + quarter >= n->expires_ms && now >= n->next_probe_ms) {
 			struct rte_ether_addr mac;
-			for (int b = 0; b < 6; b++)
-				mac.addr_bytes[b] = (uint8_t)(n->macw >> (8 * b));
+			fl_word_to_mac(n->macw, mac.addr_bytes);
 			uint16_t port = (uint16_t)(n->key >> 32);
 			if (port < fl_nports)
 				send_request(s, port, (uint32_t)n->key, &mac);
@@ -283,8 +278,7 @@ unsigned fl_neigh_list(struct fl_neigh_view *out, unsigned max)
 		uint64_t exp = __atomic_load_n(&e->expires_ms, __ATOMIC_RELAXED);
 		out[n].ip = (uint32_t)k;
 		out[n].port = (uint16_t)(k >> 32);
-		for (int b = 0; b < 6; b++)
-			out[n].mac[b] = (uint8_t)(w >> (8 * b));
+		fl_word_to_mac(w, out[n].mac);
 		out[n].valid = !!(w & FL_NEIGH_VALID);
 		out[n].expires_in_ms = exp > now ? exp - now : 0;
 		n++;

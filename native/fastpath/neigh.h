@@ -22,6 +22,21 @@ struct fl_neigh {
 
 extern struct fl_neigh *fl_neigh_tbl;
 
+/* A MAC packed into the low 48 bits of a word, so readers load it in one go. */
+static inline uint64_t fl_mac_to_word(const uint8_t mac[6])
+{
+	uint64_t w = 0;
+	for (int i = 0; i < 6; i++)
+		w |= (uint64_t)mac[i] << (8 * i);
+	return w;
+}
+
+static inline void fl_word_to_mac(uint64_t w, uint8_t mac[6])
+{
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(w >> (8 * i));
+}
+
 static inline uint64_t fl_neigh_key(uint16_t port, uint32_t ip_be)
 {
 	return ((uint64_t)port << 32) | ip_be;
@@ -56,8 +71,7 @@ static inline bool fl_neigh_get(uint16_t port, uint32_t ip_be, struct rte_ether_
 	uint64_t w = __atomic_load_n(&n->macw, __ATOMIC_ACQUIRE);
 	if (!(w & FL_NEIGH_VALID))
 		return false;
-	for (int i = 0; i < 6; i++)
-		mac->addr_bytes[i] = (uint8_t)(w >> (8 * i));
+	fl_word_to_mac(w, mac->addr_bytes);
 	return true;
 }
 
