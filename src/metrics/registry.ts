@@ -33,17 +33,11 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FulcrumConfig } from '../config/types';
 import type { NativeLipStats, NativeStats } from '../native/addon';
+import type { ServerCounters } from '../lb/appliance';
 
-/** The counters of one real server (a subset of lb/appliance ServerCounters). */
-export interface MetricsServerCounters {
-  activeConns: number;
-  inactConns: number;
-  conns: number;
-  inPkts: number;
-  outPkts: number;
-  inBytes: number;
-  outBytes: number;
-}
+/** The counters of one real server that the metrics read. */
+export type MetricsServerCounters = Pick<ServerCounters,
+  'activeConns' | 'inactConns' | 'conns' | 'inPkts' | 'outPkts' | 'inBytes' | 'outBytes'>;
 
 /** What the metrics read from the appliance (the real Appliance or a fake). */
 export interface MetricsAppliance {
