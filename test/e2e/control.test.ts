@@ -33,6 +33,7 @@ import {
   type DirectorHandle,
   type StandardTopology,
 } from '../lib/netns';
+import { PY, NAMED_HTTP_SERVER_PY } from '../lib/scripts';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) process.stderr.write(`\n!!!!!!!! e2e/control SKIPPED: ${SKIP} !!!!!!!!\n\n`);
@@ -42,35 +43,12 @@ const LIP = '198.19.0.2';
 const RS = ['198.19.0.11', '198.19.0.12', '198.19.0.13'] as const;
 const API_BASE = 'http://127.0.0.1:9180';
 const API = `${API_BASE}/api/v1`;
-const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const ADM = path.join(repoRoot(), 'dist', 'src', 'cli', 'fulcrumadm.js');
 
 const log = (msg: string): void => {
   process.stderr.write(`[control] ${msg}\n`);
 };
 
-/** HTTP server naming itself in the body (HTTP/1.0, closes every connection). */
-const HTTP_SERVER_PY = String.raw`
-import sys, http.server, socketserver
-name = sys.argv[1]
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.0'
-    def do_GET(self):
-        body = name.encode()
-        self.send_response(200)
-        self.send_header('Content-Type', 'text/plain')
-        self.send_header('Content-Length', str(len(body)))
-        self.send_header('Connection', 'close')
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, fmt, *args):
-        pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-S(('0.0.0.0', 80), H).serve_forever()
-`;
 
 /** Sink on :5001: reads every connection to EOF, then closes. */
 const SINK_PY = String.raw`
@@ -144,7 +122,7 @@ async function setUp(): Promise<Fixture> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `${st.topo.prefix}-control-`));
   try {
     for (let i = 0; i < 3; i++) {
-      st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', HTTP_SERVER_PY, `rs${i + 1}`]);
+      st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, `rs${i + 1}`]);
       st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', SINK_PY]);
     }
     const cfgPath = path.join(work, 'fulcrum.json');

@@ -42,6 +42,7 @@ import {
   type Spawned,
   type StandardTopology,
 } from '../lib/netns';
+import { PY, PACED_SENDER_PY } from '../lib/scripts';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) {
@@ -55,7 +56,6 @@ const RS = ['198.19.0.11', '198.19.0.12', '198.19.0.13'] as const;
 const SORRY = '198.19.0.14';
 const NAMES = ['rs1', 'rs2', 'rs3'] as const;
 const API = 'http://127.0.0.1:9180';
-const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const SVC80 = `tcp:${VIP}:80`;
 const SVC5001 = `tcp:${VIP}:5001`;
 
@@ -119,32 +119,6 @@ class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
 S(('0.0.0.0', 80), H).serve_forever()
 `;
 
-/** Paced TCP sender: connect, send FILE at RATE bytes/s, half-close, wait for the peer's close. */
-const PACED_SENDER_PY = String.raw`
-import sys, socket, time
-host, port, fname, rate = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
-s = socket.create_connection((host, port), timeout=10)
-s.settimeout(30)
-sys.stdout.write('connected %s:%d\n' % s.getsockname()); sys.stdout.flush()
-chunk = 32768
-sent = 0
-t0 = time.monotonic()
-with open(fname, 'rb') as f:
-    while True:
-        b = f.read(chunk)
-        if not b:
-            break
-        s.sendall(b)
-        sent += len(b)
-        ahead = sent / rate - (time.monotonic() - t0)
-        if ahead > 0:
-            time.sleep(ahead)
-s.shutdown(socket.SHUT_WR)
-while s.recv(65536):
-    pass
-s.close()
-sys.stdout.write('done %d bytes in %.1f s\n' % (sent, time.monotonic() - t0)); sys.stdout.flush()
-`;
 
 // ---------------------------------------------------------------- config
 

@@ -29,6 +29,7 @@ import {
   type Spawned,
   type StandardTopology,
 } from '../lib/netns';
+import { PY, NAMED_HTTP_SERVER_PY } from '../lib/scripts';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) process.stderr.write(`\n!!!!!!!! e2e/metrics SKIPPED: ${SKIP} !!!!!!!!\n\n`);
@@ -36,7 +37,6 @@ if (SKIP) process.stderr.write(`\n!!!!!!!! e2e/metrics SKIPPED: ${SKIP} !!!!!!!!
 const VIP = '198.18.0.100';
 const LIP = '198.19.0.2';
 const RS = ['198.19.0.11', '198.19.0.12', '198.19.0.13'] as const;
-const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const PROM_PORT = 19090;
 const PROM = `http://127.0.0.1:${PROM_PORT}`;
 const CURLS = 200;
@@ -45,27 +45,6 @@ const log = (msg: string): void => {
   process.stderr.write(`[metrics] ${msg}\n`);
 };
 
-const HTTP_SERVER_PY = String.raw`
-import sys, http.server, socketserver
-name = sys.argv[1]
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.0'
-    def do_GET(self):
-        body = name.encode()
-        self.send_response(200)
-        self.send_header('Content-Type', 'text/plain')
-        self.send_header('Content-Length', str(len(body)))
-        self.send_header('Connection', 'close')
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, fmt, *args):
-        pass
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-S(('0.0.0.0', 80), H).serve_forever()
-`;
 
 function directorConfig(): Record<string, unknown> {
   return deepMerge(standardDirectorConfig(), {
@@ -146,7 +125,7 @@ describe('e2e metrics: Prometheus scrapes the appliance; every dashboard query h
     const st = await standardTopology({ realServers: 3 });
     const work = fs.mkdtempSync(path.join(os.tmpdir(), `${st.topo.prefix}-metrics-`));
     try {
-      for (let i = 0; i < 3; i++) st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', HTTP_SERVER_PY, `rs${i + 1}`]);
+      for (let i = 0; i < 3; i++) st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, `rs${i + 1}`]);
       const cfgPath = path.join(work, 'fulcrum.json');
       fs.writeFileSync(cfgPath, JSON.stringify(directorConfig(), null, 2) + '\n');
       const director = await st.startDirector(cfgPath, { timeoutMs: 45_000 });

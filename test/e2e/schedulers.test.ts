@@ -39,6 +39,7 @@ import {
   type Spawned,
 } from '../lib/netns';
 import { configSchema } from '../../src/config/schema';
+import { PY } from '../lib/scripts';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) process.stderr.write(`\n!!!!!!!! e2e/schedulers SKIPPED: ${SKIP} !!!!!!!!\n\n`);
@@ -53,7 +54,6 @@ const API_BASE = 'http://127.0.0.1:9180';
 const API = `${API_BASE}/api/v1`;
 const ADM = path.join(repoRoot(), 'dist', 'src', 'cli', 'fulcrumadm.js');
 const RS_DIR = path.join(repoRoot(), 'appliance', 'rs');
-const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const PORTS = [80, 81, 82, 83, 84, 85];
 
 const log = (msg: string): void => {
