@@ -9,16 +9,8 @@
 #include <string.h>
 
 #include "../../native/session/persist.h"
+#include "tap.h"
 
-static char msg[256];
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			int o_ = snprintf(msg, sizeof(msg), "line %d: ", __LINE__); \
-			snprintf(msg + o_, sizeof(msg) - (size_t)o_, __VA_ARGS__); \
-			return msg;                                          \
-		}                                                            \
-	} while (0)
 
 static struct fl_tpl_table *fresh(uint32_t cap)
 {
@@ -168,25 +160,14 @@ static const char *t_race(void)
 
 int main(void)
 {
-	struct { const char *name; const char *(*fn)(void); } cases[] = {
+	static const struct fl_tap_case cases[] = {
 		{ "put then get, per service and client", t_put_get },
 		{ "expiry, kept alive by controlled sessions, revival", t_expiry_and_refs },
 		{ "a live template wins over a later put", t_put_follows_live },
 		{ "invalidated template is not found", t_invalidate },
-		{ "invalidated while sessions hold it: rescheduled, then pinned again", t_invalidate_with_refs },
+		{ "invalidated while sessions hold it, rescheduled, then pinned again", t_invalidate_with_refs },
 		{ "full probe window refuses instead of overwriting", t_full },
 		{ "racing threads agree on one server per client", t_race },
 	};
-	unsigned n = sizeof(cases) / sizeof(cases[0]), failed = 0;
-	printf("1..%u\n", n);
-	for (unsigned i = 0; i < n; i++) {
-		const char *err = cases[i].fn();
-		if (err) {
-			failed++;
-			printf("not ok %u - %s: %s\n", i + 1, cases[i].name, err);
-		} else {
-			printf("ok %u - %s\n", i + 1, cases[i].name);
-		}
-	}
-	return failed ? 1 : 0;
+	return fl_tap_run(cases, sizeof(cases) / sizeof(cases[0]), "");
 }

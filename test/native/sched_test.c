@@ -16,19 +16,9 @@
 #include <string.h>
 
 #include "../../native/sched/sched.h"
+#include "tap.h"
 
-static char fail_msg[512];
 
-#define CHECK(cond, ...)                                                        \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			int off_ = snprintf(fail_msg, sizeof(fail_msg), "line %d: ", \
-					    __LINE__);                          \
-			snprintf(fail_msg + off_, sizeof(fail_msg) - (size_t)off_, \
-				 __VA_ARGS__);                                  \
-			return fail_msg;                                        \
-		}                                                               \
-	} while (0)
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXD 128
@@ -830,10 +820,7 @@ static const char *test_state_carry(void)
 	return NULL;
 }
 
-static const struct {
-	const char *name;
-	const char *(*fn)(void);
-} tests[] = {
+static const struct fl_tap_case tests[] = {
 	{ "scheduler names and default wlc", test_names },
 	{ "rr and wrr sequences match ip_vs_rr/ip_vs_wrr", test_rr_wrr_sequences },
 	{ "lc wlc sed nq fo ovf formulas and ties", test_count_based },
@@ -857,18 +844,5 @@ static const struct {
 
 int main(void)
 {
-	unsigned n = sizeof(tests) / sizeof(tests[0]), failed = 0;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("1..%u\n", n);
-	for (unsigned i = 0; i < n; i++) {
-		const char *err = tests[i].fn();
-		if (err == NULL) {
-			printf("ok %u - %s\n", i + 1, tests[i].name);
-		} else {
-			printf("not ok %u - %s: %s\n", i + 1, tests[i].name, err);
-			failed++;
-		}
-	}
-	return failed ? 1 : 0;
+	return fl_tap_run(tests, sizeof(tests) / sizeof(tests[0]), "");
 }

@@ -13,22 +13,11 @@
 #include <string.h>
 
 #include "../../native/session/session.h"
+#include "tap.h"
 
-static char fail_msg[512];
 /* detail for cases that clean up before failing (goto out) */
 static char why[256];
 
-/* Each case returns NULL on success or the failure reason. */
-#define CHECK(cond, ...)                                                        \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
-			int off_ = snprintf(fail_msg, sizeof(fail_msg), "line %d: ", \
-					    __LINE__);                          \
-			snprintf(fail_msg + off_, sizeof(fail_msg) - (size_t)off_, \
-				 __VA_ARGS__);                                  \
-			return fail_msg;                                        \
-		}                                                               \
-	} while (0)
 
 /* ---------- helpers ---------- */
 
@@ -668,10 +657,7 @@ out:
 /* ---------- runner ---------- */
 
 /* Names must not contain ": " (it separates the failure reason). */
-static const struct {
-	const char *name;
-	const char *(*fn)(void);
-} tests[] = {
+static const struct fl_tap_case tests[] = {
 	{ "key and record layout", test_key_layout },
 	{ "init rejects bad arguments", test_init_rejects_bad_args },
 	{ "add and lookup in both directions", test_add_lookup_both_directions },
@@ -700,18 +686,5 @@ static const struct {
 
 int main(void)
 {
-	unsigned n = sizeof(tests) / sizeof(tests[0]), failed = 0;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("1..%u\n", n);
-	for (unsigned i = 0; i < n; i++) {
-		const char *err = tests[i].fn();
-		if (err == NULL) {
-			printf("ok %u - " VARIANT "%s\n", i + 1, tests[i].name);
-		} else {
-			printf("not ok %u - " VARIANT "%s: %s\n", i + 1, tests[i].name, err);
-			failed++;
-		}
-	}
-	return failed ? 1 : 0;
+	return fl_tap_run(tests, sizeof(tests) / sizeof(tests[0]), VARIANT);
 }
