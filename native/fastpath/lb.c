@@ -473,8 +473,6 @@ static void forward(struct fl_worker *w, const struct fl_snapshot *s, struct rte
 static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p, struct fl_session *se,
 		   uint8_t dir)
 {
-	if (!se)
-		se = fl_sess_lookup(w->sess, &p->key, &dir);   /* created earlier in this burst? */
 	if (!se && p->role != FL_ADDR_VIP) {
 		/* Only a VIP opens sessions: anything else without one is
 		 * dropped before it could draw an ICMP error to a forged source. */
@@ -558,8 +556,15 @@ void fl_lb_burst(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_
 	for (unsigned i = 0; i < n; i++)
 		keys[i] = &pk[i].key;
 	fl_sess_lookup_bulk(w->sess, keys, n, se, dir);
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		/* The lookups ran before any packet of the burst: an earlier one
+		 * may have created this packet's session (a SYN and its
+		 * retransmission) or ended it (expire_nodest, port reuse), and
+		 * an ended record must not be used, or released twice. */
+		if (!se[i] || unlikely(!fl_sess_still(se[i], dir[i], keys[i])))
+			se[i] = fl_sess_lookup(w->sess, keys[i], &dir[i]);
 		lb_one(w, s, &pk[i], se[i], se[i] ? dir[i] : FL_DIR_IN);
+	}
 }
 
 /* ---------- ICMP errors about a session (IPVS ip_vs_in_icmp/ip_vs_out_icmp) ---------- */

@@ -144,6 +144,18 @@ void fl_sess_lookup_bulk(const struct fl_sess_table *t,
 			 const struct fl_flow_key *const keys[], unsigned n,
 			 struct fl_session *out[], uint8_t dir[]);
 
+/* Whether s is still the live session indexed by k in direction dir: for a
+ * caller that looked a burst up and has added or deleted sessions since. */
+static inline int fl_sess_still(const struct fl_session *s, uint8_t dir, const struct fl_flow_key *k)
+{
+	if (!(s->flags & FL_SESS_F_USED) || s->proto != k->proto)
+		return 0;
+	if (dir == FL_DIR_IN)
+		return s->caddr == k->saddr && s->vaddr == k->daddr && s->cport == k->sport && s->vport == k->dport;
+	return !(s->flags & FL_SESS_F_INPUT_ONLY) && s->raddr == k->saddr && s->laddr == k->daddr &&
+	       s->rport == k->sport && s->lport == k->dport;
+}
+
 /* Create a session indexed by `in` and, unless `out` is NULL (DR/TUN),
  * by `out` (whose proto must equal in->proto). Neither key may already be
  * in the table (callers add after a lookup miss). The record comes back with
