@@ -320,6 +320,13 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 	}
 	/* An all-ports service (port 0) keeps the client's destination port. */
 	uint16_t rport = rs->port ? rs->port : p->key.dport;
+	/* File the session under the timeout of the state its first packet
+	 * puts it in (lb_one applies that packet next), not NONE's: else the
+	 * timer wheel would visit every new session again 2 s later. */
+	bool input_only = rs->method == FL_FWD_DR || rs->method == FL_FWD_TUN;
+	uint32_t first_ms = p->key.proto != IPPROTO_TCP ? s->timeouts.udp_ms
+		: s->timeouts.tcp_ms[fl_tcp_next_state(FL_TCP_S_NONE, input_only ? FL_TCP_DIR_INPUT_ONLY : FL_TCP_DIR_INPUT,
+						       tcp_flags_of(p))];
 	struct fl_session *se;
 	if (rs->method == FL_FWD_FULLNAT) {
 		struct fl_sched_mark *mk = sched_mark(w, s, svc);
@@ -340,7 +347,7 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 			return NULL;
 		}
 		struct fl_flow_key outk = fl_flow_key_make(rs->ip, lip, rport, rte_cpu_to_be_16(lport), p->key.proto);
-		se = fl_sess_add(w->sess, &p->key, &outk, w->now_ms, s->timeouts.tcp_ms[FL_TCP_S_NONE]);
+		se = fl_sess_add(w->sess, &p->key, &outk, w->now_ms, first_ms);
 		if (!se) {
 			struct fl_session tmp = { .laddr = lip, .lport = rte_cpu_to_be_16(lport), .method = FL_FWD_FULLNAT };
 			release(w, &tmp);
@@ -348,11 +355,11 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 	} else if (rs->method == FL_FWD_NAT) {
 		/* The reply comes back RIP:rport -> CIP:cport. */
 		struct fl_flow_key outk = fl_flow_key_make(rs->ip, p->key.saddr, rport, p->key.sport, p->key.proto);
-		se = fl_sess_add(w->sess, &p->key, &outk, w->now_ms, s->timeouts.tcp_ms[FL_TCP_S_NONE]);
+		se = fl_sess_add(w->sess, &p->key, &outk, w->now_ms, first_ms);
 	} else {
 		/* DR and TUN: replies bypass the director (IPVS INPUT_ONLY). The
 		 * service port is forced: the packet keeps VIP:vport. */
-		se = fl_sess_add(w->sess, &p->key, NULL, w->now_ms, s->timeouts.tcp_ms[FL_TCP_S_NONE]);
+		se = fl_sess_add(w->sess, &p->key, NULL, w->now_ms, first_ms);
 		if (se) {
 			se->raddr = rs->ip;
 			se->rport = p->key.dport;
