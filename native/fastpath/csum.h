@@ -30,6 +30,25 @@ static inline uint16_t cs_replace4(uint16_t ck, uint32_t old, uint32_t new)
 	return (uint16_t)~cs_fold(s);
 }
 
+/* Whether an IPv4 header sums to 0xffff, i.e. its checksum is right. The
+ * usual 20-byte header is added up as five 32-bit words; headers with
+ * options take the generic way. */
+static inline bool ip_hdr_csum_ok(const struct rte_ipv4_hdr *ip, unsigned ihl)
+{
+	if (ihl != sizeof(*ip))
+		return rte_raw_cksum(ip, ihl) == 0xffff;
+	const uint8_t *p = (const uint8_t *)ip;
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < sizeof(*ip); i += 4) {
+		uint32_t v;
+		memcpy(&v, p + i, 4);
+		sum += v;
+	}
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	return cs_fold((uint32_t)sum) == 0xffff;
+}
+
 static inline uint16_t *l4_csum_ptr(uint8_t proto, uint8_t *l4)
 {
 	/* TCP checksum at offset 16, UDP at 6; both 2-byte aligned here. */
@@ -38,31 +57,44 @@ static inline uint16_t *l4_csum_ptr(uint8_t proto, uint8_t *l4)
 
 /* Rewrite addresses and ports of a TCP/UDP packet, updating both checksums
  * incrementally, and decrement the TTL. */
+/* One's-complement difference of replacing a 32-bit (16-bit) field, to be
+ * added to ~checksum: summing the differences of several fields and
+ * folding once gives the same result as updating field by field. */
+static inline uint32_t cs_diff4(uint32_t old, uint32_t new)
+{
+	return (uint32_t)(uint16_t)~(old & 0xffff) + (uint16_t)~(old >> 16) + (new & 0xffff) + (new >> 16);
+}
+
+static inline uint32_t cs_diff2(uint16_t old, uint16_t new)
+{
+	return (uint32_t)(uint16_t)~old + new;
+}
+
+static inline uint16_t cs_apply(uint16_t ck, uint32_t diff)
+{
+	return (uint16_t)~cs_fold((uint32_t)(uint16_t)~ck + diff);
+}
+
+/* Rewrite addresses and ports of a TCP/UDP packet, updating both checksums
+ * incrementally, and decrement the TTL. The address change enters both
+ * checksums (the L4 one through the pseudo-header): computed once. */
 static inline void rewrite(struct rte_ipv4_hdr *ip, uint8_t *l4, uint8_t proto, uint32_t saddr, uint32_t daddr,
 			   uint16_t sport, uint16_t dport)
 {
 	uint16_t *ports = (uint16_t *)l4;
 	uint16_t *ck = l4_csum_ptr(proto, l4);
-	bool udp_nocsum = proto == IPPROTO_UDP && *ck == 0;
-	if (!udp_nocsum) {
-		uint16_t c = *ck;
-		c = cs_replace4(c, ip->src_addr, saddr);
-		c = cs_replace4(c, ip->dst_addr, daddr);
-		c = cs_replace2(c, ports[0], sport);
-		c = cs_replace2(c, ports[1], dport);
+	uint32_t d_addr = cs_diff4(ip->src_addr, saddr) + cs_diff4(ip->dst_addr, daddr);
+	if (!(proto == IPPROTO_UDP && *ck == 0)) {   /* UDP without checksum stays so */
+		uint16_t c = cs_apply(*ck, d_addr + cs_diff2(ports[0], sport) + cs_diff2(ports[1], dport));
 		if (proto == IPPROTO_UDP && c == 0)
 			c = 0xffff;
 		*ck = c;
 	}
 	ports[0] = sport;
 	ports[1] = dport;
-	uint16_t ic = ip->hdr_checksum;
-	ic = cs_replace4(ic, ip->src_addr, saddr);
-	ic = cs_replace4(ic, ip->dst_addr, daddr);
 	uint16_t old_ttl = *(uint16_t *)&ip->time_to_live;
 	ip->time_to_live--;
-	ic = cs_replace2(ic, old_ttl, *(uint16_t *)&ip->time_to_live);
-	ip->hdr_checksum = ic;
+	ip->hdr_checksum = cs_apply(ip->hdr_checksum, d_addr + cs_diff2(old_ttl, *(uint16_t *)&ip->time_to_live));
 	ip->src_addr = saddr;
 	ip->dst_addr = daddr;
 }

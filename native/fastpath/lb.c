@@ -183,7 +183,10 @@ enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s
 		return FL_PRE_DONE;
 	}
 	if (!redirected) {
-		if (unlikely(rte_raw_cksum(ip, ihl) != 0xffff)) {
+		/* The port's verdict when it checked the header itself. */
+		uint64_t ck = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+		if (unlikely(ck == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+			     (ck != RTE_MBUF_F_RX_IP_CKSUM_GOOD && !ip_hdr_csum_ok(ip, ihl)))) {
 			fl_drop_pkt(w, m, FL_DROP_BAD_CSUM);
 			return FL_PRE_DONE;
 		}
@@ -260,7 +263,7 @@ enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s
 	out->l4 = l4;
 	out->rx_port = (uint16_t)port;
 	out->role = role;
-	out->key = fl_flow_key_make(ip->src_addr, ip->dst_addr, sport, dport, proto);
+	fl_flow_key_set(&out->key, ip->src_addr, ip->dst_addr, sport, dport, proto);
 	return FL_PRE_LB;
 }
 
@@ -557,7 +560,7 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 
 void fl_lb_burst(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *pk, unsigned n)
 {
-	const struct fl_flow_key *keys[FL_MAX_BURST] = { 0 };
+	const struct fl_flow_key *keys[FL_MAX_BURST];
 	struct fl_session *se[FL_MAX_BURST];
 	uint8_t dir[FL_MAX_BURST];
 	for (unsigned i = 0; i < n; i++)

@@ -61,6 +61,22 @@ static inline struct fl_flow_key fl_flow_key_make(uint32_t saddr_be, uint32_t da
 	return k;
 }
 
+/* Fill *k in place with two 8-byte stores, the width the hash and compare
+ * read it with: built field by field and copied, the key cost a
+ * store-forwarding stall per packet. */
+static inline void fl_flow_key_set(struct fl_flow_key *k, uint32_t saddr_be, uint32_t daddr_be,
+				   uint16_t sport_be, uint16_t dport_be, uint8_t proto)
+{
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	*k = fl_flow_key_make(saddr_be, daddr_be, sport_be, dport_be, proto);
+#else
+	uint64_t lo = (uint64_t)saddr_be | (uint64_t)daddr_be << 32;
+	uint64_t hi = (uint64_t)sport_be | (uint64_t)dport_be << 16 | (uint64_t)proto << 32;
+	__builtin_memcpy(k, &lo, 8);
+	__builtin_memcpy((uint8_t *)k + 8, &hi, 8);
+#endif
+}
+
 /* Direction a key matched in. */
 #define FL_DIR_IN  0   /* inbound key: client -> VIP */
 #define FL_DIR_OUT 1   /* outbound key: real server -> director */
