@@ -83,6 +83,7 @@ struct fl_worker {
 	uint16_t ip_id;                       /* IPIP outer header ids */
 	struct fl_sched_conns *conns;         /* by server id; written by this worker only */
 	struct fl_server_traffic *traffic;    /* by server id; written by this worker only */
+	struct fl_rs_hop *rs_hop;             /* by server id: next hop cache (ipv4.c) */
 	struct fl_sess_mailbox mbox;
 } __rte_cache_aligned;
 
@@ -145,6 +146,24 @@ void fl_arp_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned por
 void fl_ipv4_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t dst);
 /* Send to a given next hop on a given port (DR: the real server itself). */
 void fl_ipv4_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t hop);
+
+/* Next hop of a real server, as this worker last looked it up: valid while
+ * the snapshot generation and the server's address are the same. */
+struct fl_rs_hop {
+	uint32_t gen;                /* low bits of the snapshot generation */
+	uint32_t rip;
+	uint32_t neigh;              /* neighbour table slot (entries never move) */
+	uint16_t port;
+	uint8_t ok;                  /* the neighbour entry exists */
+	uint8_t pad;
+};
+
+/* Send toward real server `server_id` at `rip`: routed (FULLNAT, NAT) or,
+ * with `direct`, to the RIP's own MAC on the route's port (DR). Same as
+ * fl_ipv4_output(_via), but the route and neighbour lookups of every packet
+ * become a compare and one load of the neighbour's MAC word. */
+void fl_ipv4_output_rs(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t server_id,
+		       uint32_t rip, bool direct);
 void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s);
 
 /* Benchmark entry points (worker.c). */

@@ -31,6 +31,32 @@ void fl_ipv4_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte
 	fl_ipv4_output_via(w, m, nh->port, nh->gateway ? nh->gateway : dst);
 }
 
+void fl_ipv4_output_rs(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t server_id,
+		       uint32_t rip, bool direct)
+{
+	struct fl_rs_hop *h = &w->rs_hop[server_id];
+	if (likely(h->ok && h->gen == (uint32_t)s->gen && h->rip == rip)) {
+		uint64_t mw = __atomic_load_n(&fl_neigh_tbl[h->neigh].macw, __ATOMIC_ACQUIRE);
+		if (likely(mw & FL_NEIGH_VALID)) {
+			struct rte_ether_addr mac;
+			fl_word_to_mac(mw, mac.addr_bytes);
+			fill_eth(m, h->port, &mac);
+			fl_tx(w, h->port, m);
+			return;
+		}
+	}
+	/* Look it up and remember it; a neighbour not (yet) valid takes the
+	 * usual way (resolve, park the packet) every time until it is. */
+	const struct fl_nexthop *nh = fl_route_lookup(s, rip);
+	if (!nh)
+		return fl_drop_pkt(w, m, FL_DROP_NO_ROUTE);
+	uint32_t hop = direct || !nh->gateway ? rip : nh->gateway;
+	const struct fl_neigh *n = fl_neigh_find(nh->port, hop);
+	*h = (struct fl_rs_hop){ .gen = (uint32_t)s->gen, .rip = rip, .port = nh->port, .ok = n != NULL,
+				 .neigh = n ? (uint32_t)(n - fl_neigh_tbl) : 0 };
+	fl_ipv4_output_via(w, m, nh->port, hop);
+}
+
 void fl_ipv4_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t hop)
 {
 	struct rte_ether_addr mac;

@@ -456,24 +456,21 @@ static void forward(struct fl_worker *w, const struct fl_snapshot *s, struct rte
 	case FL_FWD_FULLNAT:
 		if (dir == FL_DIR_IN) {
 			rewrite(ip, l4, proto, se->laddr, se->raddr, se->lport, se->rport);
-			return fl_ipv4_output(w, s, m, se->raddr);
+			return fl_ipv4_output_rs(w, s, m, se->server_id, se->raddr, false);
 		}
 		rewrite(ip, l4, proto, se->vaddr, se->caddr, se->vport, se->cport);
 		return fl_ipv4_output(w, s, m, se->caddr);
 	case FL_FWD_NAT:
 		if (dir == FL_DIR_IN) {
 			rewrite(ip, l4, proto, ip->src_addr, se->raddr, ((uint16_t *)l4)[0], se->rport);
-			return fl_ipv4_output(w, s, m, se->raddr);
+			return fl_ipv4_output_rs(w, s, m, se->server_id, se->raddr, false);
 		}
 		rewrite(ip, l4, proto, se->vaddr, ip->dst_addr, se->vport, ((uint16_t *)l4)[1]);
 		return fl_ipv4_output(w, s, m, se->caddr);
 	case FL_FWD_DR: {
 		/* Only the Ethernet header changes: to the real server's MAC on
 		 * the director's own segment. The IP packet is untouched. */
-		const struct fl_nexthop *nh = fl_route_lookup(s, se->raddr);
-		if (!nh)
-			return fl_drop_pkt(w, m, FL_DROP_NO_ROUTE);
-		return fl_ipv4_output_via(w, m, nh->port, se->raddr);
+		return fl_ipv4_output_rs(w, s, m, se->server_id, se->raddr, true);
 	}
 	default:
 		return tun_xmit(w, s, m, ip, se->raddr, rx_port);

@@ -100,8 +100,11 @@ int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen)
 	int sock = (int)rte_lcore_to_socket_id(w->lcore);
 	void *mem = rte_malloc_socket("fl_sessions", sz, 64, sock);
 	w->marks = rte_zmalloc_socket("fl_marks", sizeof(*w->marks) * FL_MAX_SERVICE_IDS, 64, sock);
-	if (!mem || !w->marks) {
+	w->rs_hop = rte_zmalloc_socket("fl_rs_hop", sizeof(*w->rs_hop) * FL_MAX_SERVER_IDS, 64, sock);
+	if (!mem || !w->marks || !w->rs_hop) {
 		rte_free(mem);
+		rte_free(w->rs_hop);
+		w->rs_hop = NULL;
 		snprintf(err, errlen, "cannot reserve %zu MB for %u sessions on worker %u: add hugepages or lower dataplane.sessionsPerWorker",
 			 sz >> 20, cap, w->idx);
 		return -1;
@@ -127,6 +130,8 @@ void fl_lb_worker_free(struct fl_worker *w)
 	w->sess = NULL;
 	rte_free(w->marks);
 	w->marks = NULL;
+	rte_free(w->rs_hop);
+	w->rs_hop = NULL;
 }
 
 /* ---------- API readers (control thread) ---------- */
