@@ -77,6 +77,8 @@ struct fl_worker {
 	unsigned n_pending;
 	struct fl_pending pending[FL_PENDING_MAX];
 	struct fl_sess_table *sess;           /* written by this worker only */
+	void *sess_map;                       /* its mapping without hugepages (lb_state.c) */
+	size_t sess_map_len;
 	struct fl_sched_mark *marks;          /* FL_MAX_SERVICE_IDS entries */
 	struct rte_ring *redir_out[FL_MAX_WORKERS];   /* to worker j (SP/SC) */
 	struct rte_ring *redir_in[FL_MAX_WORKERS];    /* from worker j */

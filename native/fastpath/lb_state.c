@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/mman.h>
+
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
@@ -89,6 +91,41 @@ unsigned fl_lb_redirect_poll(struct fl_worker *w, const struct fl_snapshot *s)
 
 /* ---------- per-worker state ---------- */
 
+/* The session table is the one big structure the fast path reads at random
+ * (bucket, then record, per packet). On hugepages it comes from DPDK's
+ * heap like everything else. Without them (--no-huge), DPDK's memory is
+ * 4 KB pages of a memfd, where every lookup in a table of millions adds a
+ * page walk to its cache misses; the table needs no DMA, so it is then
+ * plain process memory with transparent huge pages asked for. The kernel
+ * may decline (THP "never"): that only costs speed. */
+static void *sess_mem_alloc(struct fl_worker *w, size_t sz, int sock)
+{
+	w->sess_map = NULL;
+	w->sess_map_len = 0;
+	if (rte_eal_has_hugepages())
+		return rte_malloc_socket("fl_sessions", sz, 64, sock);
+	const size_t huge = (size_t)2 << 20;
+	size_t len = ((sz + huge - 1) & ~(huge - 1)) + huge;   /* room to align */
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uint8_t *mem = (uint8_t *)(((uintptr_t)p + huge - 1) & ~(huge - 1));
+	(void)madvise(mem, len - (size_t)(mem - (uint8_t *)p), MADV_HUGEPAGE);
+	w->sess_map = p;
+	w->sess_map_len = len;
+	return mem;
+}
+
+static void sess_mem_free(struct fl_worker *w, void *mem)
+{
+	if (w->sess_map_len)
+		munmap(w->sess_map, w->sess_map_len);
+	else
+		rte_free(mem);
+	w->sess_map = NULL;
+	w->sess_map_len = 0;
+}
+
 int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen)
 {
 	uint32_t cap = fl_dp.conf.sessions_per_worker ? fl_dp.conf.sessions_per_worker : 65536;
@@ -98,11 +135,12 @@ int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen)
 		return -1;
 	}
 	int sock = (int)rte_lcore_to_socket_id(w->lcore);
-	void *mem = rte_malloc_socket("fl_sessions", sz, 64, sock);
+	void *mem = sess_mem_alloc(w, sz, sock);
 	w->marks = rte_zmalloc_socket("fl_marks", sizeof(*w->marks) * FL_MAX_SERVICE_IDS, 64, sock);
 	w->rs_hop = rte_zmalloc_socket("fl_rs_hop", sizeof(*w->rs_hop) * FL_MAX_SERVER_IDS, 64, sock);
 	if (!mem || !w->marks || !w->rs_hop) {
-		rte_free(mem);
+		if (mem)
+			sess_mem_free(w, mem);
 		rte_free(w->rs_hop);
 		w->rs_hop = NULL;
 		snprintf(err, errlen, "cannot reserve %zu MB for %u sessions on worker %u: add hugepages or lower dataplane.sessionsPerWorker",
@@ -126,7 +164,8 @@ void fl_lb_worker_free(struct fl_worker *w)
 		rte_free(w->marks[i].st);
 		rte_free(w->marks[i].dests);
 	}
-	rte_free(w->sess);
+	if (w->sess)
+		sess_mem_free(w, w->sess);
 	w->sess = NULL;
 	rte_free(w->marks);
 	w->marks = NULL;
