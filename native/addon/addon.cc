@@ -336,6 +336,7 @@ Napi::Value Stats(const Napi::CallbackInfo &info) {
     F("garpSent", garp_sent);
     F("icmpEchoReplies", icmp_echo_replies);
     F("icmpErrorsSent", icmp_errors_sent);
+    F("icmpErrorsLimited", icmp_errors_limited);
     F("neighQueued", neigh_queued);
     F("redirectOut", redirect_out);
     F("redirectIn", redirect_in);

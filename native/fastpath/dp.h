@@ -83,6 +83,8 @@ struct fl_worker {
 	struct rte_ring *redir_out[FL_MAX_WORKERS];   /* to worker j (SP/SC) */
 	struct rte_ring *redir_in[FL_MAX_WORKERS];    /* from worker j */
 	uint16_t ip_id;                       /* IPIP outer header ids */
+	uint64_t icmp_milli;                  /* ICMP error tokens, in thousandths (ipv4.c) */
+	uint64_t icmp_refill_ms;
 	struct fl_sched_conns *conns;         /* by server id; written by this worker only */
 	struct fl_server_traffic *traffic;    /* by server id; written by this worker only */
 	struct fl_rs_hop *rs_hop;             /* by server id: next hop cache (ipv4.c) */

@@ -143,6 +143,34 @@ void fl_ipv4_local(struct fl_worker *w, const struct fl_snapshot *s, unsigned po
 	fl_to_kernel(w, port, m);
 }
 
+/* ICMP errors the director originates are rate-limited as Linux limits its
+ * own (net.ipv4.icmp_msgs_per_sec = 1000, icmp_msgs_burst = 50), the rate
+ * shared out over the workers: a flood toward a VIP must not become a flood
+ * of errors toward forged sources. Fragmentation-needed is exempt, as in
+ * Linux: path MTU discovery depends on it. */
+#define FL_ICMP_PER_SEC 1000u
+#define FL_ICMP_BURST   50u
+
+static bool icmp_error_allowed(struct fl_worker *w, uint8_t type, uint8_t code)
+{
+	if (type == 3 && code == 4)
+		return true;
+	const uint64_t cap = (uint64_t)FL_ICMP_BURST * 1000;
+	unsigned nw = fl_dp.conf.n_workers ? fl_dp.conf.n_workers : 1;
+	uint64_t per_ms = (FL_ICMP_PER_SEC + nw - 1) / nw;   /* thousandths of a token per ms */
+	if (w->now_ms > w->icmp_refill_ms) {
+		uint64_t add = (w->now_ms - w->icmp_refill_ms) * per_ms;
+		w->icmp_milli = add >= cap - w->icmp_milli ? cap : w->icmp_milli + add;
+		w->icmp_refill_ms = w->now_ms;
+	}
+	if (w->icmp_milli < 1000) {
+		w->ctr->icmp_errors_limited++;
+		return false;
+	}
+	w->icmp_milli -= 1000;
+	return true;
+}
+
 void fl_icmp_error(struct fl_worker *w, const struct fl_snapshot *s, unsigned rx_port,
 		   struct rte_mbuf *orig, uint8_t type, uint8_t code, uint16_t mtu)
 {
@@ -160,6 +188,8 @@ void fl_icmp_error(struct fl_worker *w, const struct fl_snapshot *s, unsigned rx
 				return;
 		}
 	}
+	if (!icmp_error_allowed(w, type, code))
+		return;
 	/* Quote as much of the original as fits in 576 bytes, as Linux does. */
 	unsigned quote = otot;
 	if (quote > 576 - sizeof(struct rte_ipv4_hdr) - sizeof(struct rte_icmp_hdr))

@@ -194,6 +194,7 @@ struct fl_worker_counters {
 	uint64_t drops[FL_DROP__MAX];
 	uint64_t arp_replies, arp_requests_sent, garp_sent, icmp_echo_replies;
 	uint64_t icmp_errors_sent, neigh_queued;
+	uint64_t icmp_errors_limited;             /* not sent: over the rate limit */
 	uint64_t redirect_out, redirect_in;       /* software steering to the owner */
 	uint64_t sessions_created, sessions_expired, sessions_active;
 	uint64_t sessions_capacity;

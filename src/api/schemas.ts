@@ -171,6 +171,7 @@ export const workerCounters = {
     garpSent: counter,
     icmpEchoReplies: counter,
     icmpErrorsSent: counter,
+    icmpErrorsLimited: counter,
     neighQueued: counter,
     redirectOut: counter,
     redirectIn: counter,

@@ -482,6 +482,17 @@ export function buildMetrics(opts: MetricsOptions): FulcrumMetrics {
       });
     },
   });
+  new Counter({
+    name: 'fulcrum_icmp_errors_total', help: 'ICMP errors the director originated (sent), or held back by the rate limit (limited).',
+    labelNames: [...WL, 'outcome'], registers,
+    collect() {
+      this.reset();
+      workersOnly((w, l) => {
+        this.inc({ ...l, outcome: 'sent' }, w.icmpErrorsSent);
+        this.inc({ ...l, outcome: 'limited' }, w.icmpErrorsLimited);
+      });
+    },
+  });
   for (const [name, help, f] of [
     ['fulcrum_worker_loops_total', 'Poll loops run by the thread.', 'loops'],
     ['fulcrum_worker_busy_loops_total', 'Poll loops that found work.', 'busyLoops'],

@@ -136,6 +136,8 @@ export interface WorkerCounters {
   garpSent: number;
   icmpEchoReplies: number;
   icmpErrorsSent: number;
+  /** ICMP errors not sent: over the rate limit (1000/s, burst 50, shared by the workers). */
+  icmpErrorsLimited: number;
   neighQueued: number;
   redirectOut: number;
   redirectIn: number;

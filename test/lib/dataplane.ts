@@ -86,6 +86,7 @@ export type CounterName =
   | 'garpSent'
   | 'icmpEchoReplies'
   | 'icmpErrorsSent'
+  | 'icmpErrorsLimited'
   | 'neighQueued'
   | 'redirectOut'
   | 'redirectIn'

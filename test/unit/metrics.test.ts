@@ -45,7 +45,7 @@ class MetricsFake {
       role, index, lcore,
       ports: { client: port(10 * t + index), servers: port(20 * t + index) },
       drops: { malformed: 0, lport_exhausted: t, redirect_ring_full: 0, no_server: 1 },
-      arpReplies: 0, arpRequestsSent: 0, garpSent: 0, icmpEchoReplies: 0, icmpErrorsSent: 0, neighQueued: 0,
+      arpReplies: 0, arpRequestsSent: 0, garpSent: 0, icmpEchoReplies: 0, icmpErrorsSent: 3 * t, icmpErrorsLimited: 7 * t, neighQueued: 0,
       redirectOut: t, redirectIn: 2 * t, sessionsCreated: 5 * t, sessionsExpired: 4 * t,
       sessionsActive: t, sessionsCapacity: 65536,
       // Every tick: 1000 loops, 250 of them busy.
@@ -120,6 +120,9 @@ test('series use node_exporter ipvs names and labels; globals sum over servers',
   assert.equal(m.get('fulcrum_sessions_capacity{worker="1",lcore="2"}'), 65536);
   assert.equal(m.get('fulcrum_sessions_active{worker="service",lcore=""}'), undefined, 'no session table on the service thread');
   assert.equal(m.get('fulcrum_redirect_packets_total{worker="0",lcore="1",direction="in"}'), 2);
+  assert.equal(m.get('fulcrum_icmp_errors_total{worker="1",lcore="2",outcome="sent"}'), 3);
+  assert.equal(m.get('fulcrum_icmp_errors_total{worker="1",lcore="2",outcome="limited"}'), 7);
+  assert.equal(m.get('fulcrum_icmp_errors_total{worker="service",lcore="",outcome="sent"}'), undefined, 'workers only');
   assert.equal(m.get('fulcrum_sessions_created_total{worker="0",lcore="1"}'), 5);
   assert.equal(m.get('fulcrum_lip_ports_free{lip="198.19.0.2",worker="0"}'), 29999);
   assert.equal(m.get('fulcrum_lip_ports_capacity{lip="198.19.0.2",worker="1"}'), 32000);
