@@ -471,28 +471,24 @@ export function buildMetrics(opts: MetricsOptions): FulcrumMetrics {
       },
     });
   }
-  new Counter({
-    name: 'fulcrum_redirect_packets_total', help: 'Packets handed between workers over the redirect rings (out = sent to the owner, in = received).',
-    labelNames: [...WL, 'direction'], registers,
-    collect() {
-      this.reset();
-      workersOnly((w, l) => {
-        this.inc({ ...l, direction: 'in' }, w.redirectIn);
-        this.inc({ ...l, direction: 'out' }, w.redirectOut);
-      });
-    },
-  });
-  new Counter({
-    name: 'fulcrum_icmp_errors_total', help: 'ICMP errors the director originated (sent), or held back by the rate limit (limited).',
-    labelNames: [...WL, 'outcome'], registers,
-    collect() {
-      this.reset();
-      workersOnly((w, l) => {
-        this.inc({ ...l, outcome: 'sent' }, w.icmpErrorsSent);
-        this.inc({ ...l, outcome: 'limited' }, w.icmpErrorsLimited);
-      });
-    },
-  });
+  // Worker counters split by one label: each label value names a counter field.
+  const split: Array<[string, string, string, Record<string, 'redirectIn' | 'redirectOut' | 'icmpErrorsSent' | 'icmpErrorsLimited'>]> = [
+    ['fulcrum_redirect_packets_total', 'Packets handed between workers over the redirect rings (out = sent to the owner, in = received).',
+      'direction', { in: 'redirectIn', out: 'redirectOut' }],
+    ['fulcrum_icmp_errors_total', 'ICMP errors the director originated (sent), or held back by the rate limit (limited).',
+      'outcome', { sent: 'icmpErrorsSent', limited: 'icmpErrorsLimited' }],
+  ];
+  for (const [name, help, label, fields] of split) {
+    new Counter({
+      name, help, labelNames: [...WL, label], registers,
+      collect() {
+        this.reset();
+        workersOnly((w, l) => {
+          for (const [value, f] of Object.entries(fields)) this.inc({ ...l, [label]: value }, w[f]);
+        });
+      },
+    });
+  }
   for (const [name, help, f] of [
     ['fulcrum_worker_loops_total', 'Poll loops run by the thread.', 'loops'],
     ['fulcrum_worker_busy_loops_total', 'Poll loops that found work.', 'busyLoops'],
