@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 	uint32_t *order_big = shuffled(big), *order_small = shuffled(small);
 
 	printf("fulcrum fast-path benchmark: one lcore, %d-byte frames, %lu packets per case, %s\n", FRAME_LEN + 4,
-	       (unsigned long)count, huge ? "2 MB hugepages" : "4 KB pages (--no-huge)");
+	       (unsigned long)count, huge ? "2 MB hugepages" : "--no-huge: 4 KB pages, session table on transparent huge pages");
 	printf("%-28s %9s %9s %9s %9s\n", "case", "flows", "Mpps", "ns/pkt", "vs base");
 	/* One baseline per flow count: with 1M flows the harness's own frame
 	 * templates miss the cache too, so each case is compared with the
