@@ -300,8 +300,8 @@ static struct fl_session *new_session(struct fl_worker *w, const struct fl_snaps
 		uint32_t client = p->key.saddr & svc->persist_mask, sid;
 		tref = fl_tpl_get(fl_tpl_tbl, svc->id, client, w->now_ms, svc->persist_ms, &sid);
 		if (tref && !(rs = server_by_id(s, svc, sid))) {
-			fl_tpl_release(fl_tpl_tbl, tref, w->now_ms, svc->persist_ms);
 			fl_tpl_invalidate(fl_tpl_tbl, tref);
+			fl_tpl_release(fl_tpl_tbl, tref, w->now_ms, svc->persist_ms);
 			tref = 0;
 		}
 		if (!rs && (rs = schedule(w, s, svc, &p->key))) {

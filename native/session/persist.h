@@ -2,14 +2,17 @@
  * one service, shared by all workers so that a client sticks to its server
  * whichever worker receives its next connection.
  *
- * Lock-free: lookups are plain acquire loads; a new template claims an empty
- * slot with one compare-and-swap on its key and then publishes its value with
- * a release store; two workers racing for the same client agree on the CAS
- * winner's server. Atomics happen once per NEW connection (lookup refresh,
- * reference count), never per packet. Keys are never removed, so a reader can
- * never see a slot reused for another client; an expired template is revived
- * in place. A template does not expire while connections it controls are
- * alive: each session holds a reference until it ends (IPVS n_control). */
+ * Open addressing, 64-slot probe windows. Lookups are lock-free: acquire
+ * loads under a per-slot sequence count. Creating a template (once per NEW
+ * connection of a persistent service, never per packet) takes a spinlock
+ * striped by key, so two workers cannot create the same client twice; a
+ * slot is claimed by a compare-and-swap, so different clients cannot take
+ * the same one. A template does not expire while connections it controls
+ * are alive: each session holds a reference until it ends (IPVS n_control).
+ * An expired template with no references is revived in place for its own
+ * client, or its slot is reclaimed for another client: the slot's sequence
+ * count goes odd while it is rewritten, and a reader that saw it change
+ * retries, so no reader ever takes one client's template for another's. */
 #ifndef FL_PERSIST_H
 #define FL_PERSIST_H
 
@@ -22,15 +25,20 @@ struct fl_tpl {
 	uint64_t val;          /* FL_TPL_USED | server id; 0 while being written */
 	uint64_t expires_ms;
 	uint32_t refcnt;       /* live sessions it controls */
-	uint32_t pad;
+	uint32_t seq;          /* even: stable; odd: being handed to another client */
 };
 
 #define FL_TPL_USED (1ull << 63)
 #define FL_TPL_DEAD (1ull << 62)   /* val: its server is gone; reschedule */
 
+#define FL_TPL_LOCKS 256       /* creation locks, striped by key */
+
 struct fl_tpl_table {
 	uint32_t mask;         /* capacity - 1 (power of two) */
 	uint32_t full_drops;   /* inserts that found no slot (best effort counter) */
+	uint32_t reclaimed;    /* slots handed from an expired client to another */
+	uint32_t pad;
+	uint32_t locks[FL_TPL_LOCKS];
 	struct fl_tpl slots[];
 };
 
@@ -44,14 +52,16 @@ uint32_t fl_tpl_get(struct fl_tpl_table *t, uint32_t service_id, uint32_t client
 
 /* Create (or revive) the template with `*server_id`; when another worker won
  * the race, *server_id becomes the winner's choice. Takes a reference.
- * Returns the slot + 1, or 0 when the table is full (no persistence). */
+ * Returns the slot + 1, or 0 when every slot of the probe window holds a
+ * live template (no persistence for this connection). */
 uint32_t fl_tpl_put(struct fl_tpl_table *t, uint32_t service_id, uint32_t client, uint64_t now_ms,
 		    uint32_t timeout_ms, uint32_t *server_id);
 
 /* A session controlled by template `ref` (slot + 1) ended. */
 void fl_tpl_release(struct fl_tpl_table *t, uint32_t ref, uint64_t now_ms, uint32_t timeout_ms);
 
-/* Drop the template of a server that is gone (its id is no longer valid). */
+/* Drop the template of a server that is gone (its id is no longer valid).
+ * Call it while still holding the reference fl_tpl_get gave. */
 void fl_tpl_invalidate(struct fl_tpl_table *t, uint32_t ref);
 
 #endif

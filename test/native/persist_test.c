@@ -117,6 +117,121 @@ static const char *t_full(void)
 	return NULL;
 }
 
+/* Expired templates without references give their slots to new clients;
+ * one still referenced by a live session keeps its slot. */
+static const char *t_reclaim(void)
+{
+	struct fl_tpl_table *t = fresh(64);
+	uint32_t kept = 0;
+	for (uint32_t c = 1; c <= 64; c++) {
+		uint32_t s = 1000 + c;
+		uint32_t ref = fl_tpl_put(t, 1, c, 0, 1000, &s);
+		CHECK(ref != 0, "client %u refused in an empty table", c);
+		if (c == 7)
+			kept = ref;   /* client 7 still has a live session */
+		else
+			fl_tpl_release(t, ref, 0, 1000);
+	}
+	unsigned ok = 0, refused = 0;
+	for (uint32_t c = 101; c <= 164; c++) {
+		uint32_t s = 2000 + c;
+		uint32_t ref = fl_tpl_put(t, 1, c, 5000, 1000, &s);
+		if (ref) {
+			ok++;
+			CHECK(ref != kept, "client %u took the slot of a referenced template", c);
+		} else {
+			refused++;
+		}
+	}
+	CHECK(ok == 63 && refused == 1, "after expiry: %u new clients placed, %u refused (want 63, 1)", ok, refused);
+	CHECK(t->reclaimed == 63, "reclaimed %u", t->reclaimed);
+	uint32_t got;
+	CHECK(fl_tpl_get(t, 1, 7, 5001, 1000, &got) != 0 && got == 1007, "the referenced template moved: %u", got);
+	for (uint32_t c = 1; c <= 64; c++)
+		if (c != 7)
+			CHECK(fl_tpl_get(t, 1, c, 5001, 1000, &got) == 0, "expired client %u still found (server %u)", c, got);
+	unsigned found = 0;
+	for (uint32_t c = 101; c <= 164; c++)
+		if (fl_tpl_get(t, 1, c, 5001, 1000, &got)) {
+			CHECK(got == 2000 + c, "client %u maps to %u", c, got);
+			found++;
+		}
+	CHECK(found == 63, "found %u new clients", found);
+	free(t);
+	return NULL;
+}
+
+/* Reclaiming under concurrency: in each round the clients of the previous
+ * round have expired; all threads look up or create the same fresh clients
+ * at once, each proposing its own server, in a table too small to hold more
+ * than a few rounds. Every round must agree on one server per client, and
+ * when every session has ended no reference may be left over. */
+#define RR_CLIENTS 96
+#define RR_ROUNDS 40
+struct rrace {
+	struct fl_tpl_table *t;
+	uint32_t proposal;
+	uint32_t chosen[RR_ROUNDS][RR_CLIENTS];
+	pthread_barrier_t *b;
+};
+
+static void *rracer(void *arg)
+{
+	struct rrace *r = arg;
+	for (uint32_t round = 0; round < RR_ROUNDS; round++) {
+		uint64_t now = (uint64_t)round * 10000;
+		uint32_t refs[RR_CLIENTS];
+		pthread_barrier_wait(r->b);
+		for (uint32_t i = 0; i < RR_CLIENTS; i++) {
+			uint32_t c = round * RR_CLIENTS + i + 1, got, s = r->proposal;
+			uint32_t ref = fl_tpl_get(r->t, 1, c, now, 1000, &got);
+			if (ref)
+				s = got;
+			else
+				ref = fl_tpl_put(r->t, 1, c, now, 1000, &s);
+			refs[i] = ref;
+			r->chosen[round][i] = ref ? s : 0;
+		}
+		for (uint32_t i = 0; i < RR_CLIENTS; i++)
+			fl_tpl_release(r->t, refs[i], now, 1000);
+	}
+	return NULL;
+}
+
+static const char *t_race_reclaim(void)
+{
+	enum { N = 4 };
+	struct fl_tpl_table *t = fresh(256);
+	pthread_barrier_t b;
+	pthread_barrier_init(&b, NULL, N);
+	static struct rrace rs[N];
+	pthread_t th[N];
+	for (unsigned i = 0; i < N; i++) {
+		rs[i] = (struct rrace){ .t = t, .proposal = 100 + i, .b = &b };
+		pthread_create(&th[i], NULL, rracer, &rs[i]);
+	}
+	for (unsigned i = 0; i < N; i++)
+		pthread_join(th[i], NULL);
+	unsigned placed = 0;
+	for (uint32_t round = 0; round < RR_ROUNDS; round++)
+		for (uint32_t c = 0; c < RR_CLIENTS; c++) {
+			for (unsigned i = 1; i < N; i++)
+				if (rs[i].chosen[round][c] && rs[0].chosen[round][c])
+					CHECK(rs[i].chosen[round][c] == rs[0].chosen[round][c],
+					      "round %u client %u: thread %u chose %u, thread 0 chose %u", round, c, i,
+					      rs[i].chosen[round][c], rs[0].chosen[round][c]);
+			placed += rs[0].chosen[round][c] != 0;
+		}
+	CHECK(placed >= RR_ROUNDS * RR_CLIENTS * 9 / 10, "only %u of %u clients got a template: slots not reclaimed",
+	      placed, RR_ROUNDS * RR_CLIENTS);
+	CHECK(t->reclaimed > 0, "no slot was reclaimed");
+	for (uint32_t i = 0; i <= t->mask; i++)
+		CHECK(t->slots[i].refcnt == 0 && !(t->slots[i].seq & 1), "slot %u: refcnt %u seq %u after all sessions ended",
+		      i, t->slots[i].refcnt, t->slots[i].seq);
+	free(t);
+	return NULL;
+}
+
 /* Racing workers: many threads create templates for the same clients at the
  * same time, each proposing its own server; all must agree per client. */
 struct race { struct fl_tpl_table *t; uint32_t proposal; uint32_t chosen[512]; pthread_barrier_t *b; };
@@ -168,6 +283,8 @@ int main(void)
 		{ "invalidated while sessions hold it, rescheduled, then pinned again", t_invalidate_with_refs },
 		{ "full probe window refuses instead of overwriting", t_full },
 		{ "racing threads agree on one server per client", t_race },
+		{ "expired templates give their slots to new clients, referenced ones keep them", t_reclaim },
+		{ "racing threads reclaim slots round after round, agree, and leak no reference", t_race_reclaim },
 	};
 	return fl_tap_run(cases, sizeof(cases) / sizeof(cases[0]), "");
 }
