@@ -59,6 +59,34 @@ static void build_to(uint8_t *f, unsigned flow, unsigned set, uint8_t flags, uin
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 }
 
+/* A real server's reply on an established FULLNAT session: RIP:rport ->
+ * LIP:lport, as the session table says (the director chose the LIP port). */
+static void build_reply(uint8_t *f, const struct fl_sess_view *v)
+{
+	memset(f, 0, FRAME_LEN);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)f;
+	memcpy(eh->dst_addr.addr_bytes, my_mac, 6);
+	memcpy(eh->src_addr.addr_bytes, gw_mac, 6);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(40);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = v->raddr;
+	ip->dst_addr = v->laddr;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	th->src_port = v->rport;
+	th->dst_port = v->lport;
+	th->sent_seq = rte_cpu_to_be_32(1);
+	th->recv_ack = rte_cpu_to_be_32(1);
+	th->data_off = 5 << 4;
+	th->tcp_flags = RTE_TCP_ACK_FLAG;
+	th->rx_win = rte_cpu_to_be_16(65535);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+}
+
 static void build(uint8_t *f, unsigned flow, unsigned set, uint8_t flags)
 {
 	build_to(f, flow, set, flags, 100);
@@ -246,6 +274,25 @@ int main(int argc, char **argv)
 	tx0 = tx_total();
 	secs = run(fl_bench_rx, ack_big, order_big, big, count);
 	report("fullnat established", big, count, secs, base, tx_total() - tx0);
+
+	/* Replies of the same 1M sessions, real server -> LIP port: the other
+	 * key of each session. */
+	{
+		static struct fl_sess_view v[1024];
+		unsigned n = 0;
+		uint32_t cursor = 0;
+		while (cursor < fl_sess_capacity(w->sess) && n < big) {
+			unsigned k = fl_sess_copy_range(w->sess, &cursor, v, 1024);
+			for (unsigned i = 0; i < k && n < big; i++)
+				if (v[i].method == FL_FWD_FULLNAT)
+					build_reply(ack_big[n++], &v[i]);
+		}
+		uint32_t *order_reply = shuffled(n);
+		tx0 = tx_total();
+		secs = run(fl_bench_rx, ack_big, order_reply, n, count);
+		report("fullnat replies (rs -> lip)", n, count, secs, base, tx_total() - tx0);
+		free(order_reply);
+	}
 
 	run(fl_bench_rx, syn_small, order_small, small, small - small % BURST + BURST);
 	tx0 = tx_total();
