@@ -69,6 +69,7 @@ int fl_dp_start(const struct fl_dp_conf *conf, char *err, size_t errlen)
 		fl_dp.conf.neigh_timeout_s = 300;
 	fl_dp.tsc_hz = rte_get_tsc_hz();
 	fl_dp.tsc_per_ms = fl_dp.tsc_hz / 1000;
+	fl_dp.worker_mod = UINT64_MAX / conf->n_workers + 1;   /* 0 for one worker: x % 1 = 0 */
 	fl_dp.drain_tsc = fl_dp.tsc_hz / 1000000 * fl_dp.conf.tx_drain_us;
 	fl_stats_reset();
 

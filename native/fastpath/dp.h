@@ -95,11 +95,19 @@ struct fl_dp_state {
 	struct fl_dp_conf conf;
 	volatile bool running;
 	uint64_t tsc_hz, drain_tsc, tsc_per_ms;
+	uint64_t worker_mod;         /* fastmod constant for n_workers (fl_worker_of) */
 	struct fl_worker *workers;   /* n_workers entries, hugepage memory */
 };
 
 extern struct fl_dp_state fl_dp;
 extern unsigned fl_dp_n_workers;
+
+/* x % n_workers without a division, once or twice per packet (LIP port
+ * owner, NAT client owner): Lemire's fastmod, exact for every 32-bit x. */
+static inline unsigned fl_worker_of(uint32_t x)
+{
+	return (unsigned)(((__uint128_t)(fl_dp.worker_mod * x) * fl_dp.conf.n_workers) >> 64);
+}
 
 static inline uint64_t fl_now_ms(void)
 {

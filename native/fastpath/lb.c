@@ -135,7 +135,7 @@ static const struct fl_snap_server *schedule(struct fl_worker *w, const struct f
 
 static inline unsigned lport_owner(uint16_t port_be)
 {
-	return rte_be_to_cpu_16(port_be) % fl_dp.conf.n_workers;
+	return fl_worker_of(rte_be_to_cpu_16(port_be));
 }
 
 static bool redirect(struct fl_worker *w, unsigned owner, struct rte_mbuf *m, unsigned port)
@@ -162,7 +162,7 @@ static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot
  * carry CIP:cport: NAT flows live on the worker this hash names. */
 static inline unsigned client_owner(uint32_t cip, uint16_t cport)
 {
-	return ((cip ^ cport) * 2654435761u >> 16) % fl_dp.conf.n_workers;
+	return fl_worker_of((cip ^ cport) * 2654435761u >> 16);
 }
 
 enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s, unsigned port,
