@@ -274,6 +274,7 @@ Napi::Value Ports(const Napi::CallbackInfo &info) {
     o.Set("rxQueues", pi.n_rxq);
     o.Set("txQueues", pi.n_txq);
     o.Set("rss", static_cast<bool>(pi.rss));
+    o.Set("clientSteering", static_cast<bool>(pi.sw_steer) ? "software" : "port");
     o.Set("steering", pi.steering == 2 ? "rte_flow" : pi.steering == 1 ? "software" : "none");
     o.Set("linkUp", static_cast<bool>(pi.link_up));
     out.Set(i, o);

@@ -244,10 +244,15 @@ enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s
 			redirect(w, owner, m, port);
 			return FL_PRE_DONE;
 		}
-	} else if (fl_dp.conf.n_workers > 1 && !redirected && s->has_nat) {
+	} else if (fl_dp.conf.n_workers > 1 && !redirected && (s->has_nat || fl_ports[port].sw_steer)) {
 		unsigned owner = w->idx;
 		if (role == FL_ROLE_TRANSIT) {
 			owner = client_owner(ip->dst_addr, dport);
+		} else if (fl_ports[port].sw_steer) {
+			/* No flow affinity on this port: every client flow has
+			 * one owner, or a retransmitted SYN could open a second
+			 * session on another worker. */
+			owner = client_owner(ip->src_addr, sport);
 		} else {
 			const struct fl_snap_service *svc = fl_svc_lookup(s, ip->dst_addr, dport, proto);
 			if (svc && svc->has_nat)
@@ -608,7 +613,7 @@ static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot
 			owner = lport_owner(iports[0]);          /* about LIP:lport -> RIP */
 		else if (role == FL_ROLE_TRANSIT)
 			owner = client_owner(in->src_addr, iports[0]);   /* NAT: about CIP -> RIP */
-		else if (s->has_nat)
+		else if (s->has_nat || fl_ports[port].sw_steer)
 			owner = client_owner(in->dst_addr, iports[1]);   /* about VIP -> CIP */
 		if (owner != w->idx)
 			return redirect(w, owner, m, port);

@@ -149,6 +149,7 @@ struct fl_port_info {
 	uint16_t mtu;
 	uint16_t n_rxq, n_txq;
 	uint8_t rss;                      /* 1 if RSS spreads over the worker queues */
+	uint8_t sw_steer;                 /* 1 if client flows are steered in software (no RSS) */
 	uint8_t steering;                 /* 0 none (1 worker), 1 software redirect, 2 rte_flow */
 	uint8_t link_up;
 };

@@ -242,6 +242,7 @@ int fl_ports_open(const struct fl_dp_conf *conf, char *err, size_t errlen)
 		p->nb_txq = nw;
 		if (setup_queues(p->id, what, p->nb_rxq, p->nb_txq, conf, &p->rss, err, errlen))
 			return -1;
+		p->sw_steer = !p->is_ring && !p->rss && p->nb_rxq > 1;
 		if (p->mtu && !p->is_ring) {
 			int rc = rte_eth_dev_set_mtu(p->id, p->mtu);
 			if (rc != 0 && rc != -ENOTSUP)
@@ -333,6 +334,7 @@ int fl_port_info(unsigned idx, struct fl_port_info *out)
 	out->n_rxq = p->nb_rxq;
 	out->n_txq = p->nb_txq;
 	out->rss = p->rss;
+	out->sw_steer = p->sw_steer;
 	out->steering = p->steering;
 	struct rte_eth_link link;
 	memset(&link, 0, sizeof(link));

@@ -22,6 +22,11 @@ struct fl_port {
 	uint16_t nb_rxq, nb_txq;     /* one RX and one TX queue per worker */
 	bool rss;
 	bool is_ring;
+	/* Several RX queues but no hardware RSS (af_packet's kernel fanout,
+	 * which in DPDK 22.11 also rolls packets over to another queue when
+	 * one is busy): no per-flow affinity, so the fast path steers client
+	 * flows to an owner worker itself (lb.c client_owner). */
+	bool sw_steer;
 	bool started, twin_started;
 	uint8_t steering;            /* enum fl_steering: how replies reach their owner */
 	struct rte_ring *rx_rings[FL_MAX_WORKERS];

@@ -242,6 +242,7 @@ export const portsResponse = {
       rxQueues: { type: 'integer' },
       txQueues: { type: 'integer' },
       rss: { type: 'boolean' },
+      clientSteering: { type: 'string', enum: ['port', 'software'] },
       steering: { type: 'string', enum: ['none', 'software', 'rte_flow'] },
       linkUp: { type: 'boolean' },
     },

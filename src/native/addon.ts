@@ -108,6 +108,12 @@ export interface NativePortInfo {
   rxQueues: number;
   txQueues: number;
   rss: boolean;
+  /**
+   * How a client flow reaches one worker: the port's own spreading (RSS, or
+   * a single queue), or, on a port with several queues and no RSS
+   * (af_packet), a software redirect by a hash of the client address and port.
+   */
+  clientSteering: 'port' | 'software';
   /** How FULLNAT replies reach the worker that owns their port. */
   steering: 'none' | 'software' | 'rte_flow';
   linkUp: boolean;

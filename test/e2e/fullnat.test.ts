@@ -583,6 +583,21 @@ describe('e2e FULLNAT, 2 workers on one CPU (af_packet fanout + redirect rings)'
     assert.match(fx!.director.stdout(), /fulcrum: up: 2 workers/, fx!.director.logs());
   });
 
+  test('af_packet has no RSS: client flows are steered to their owner worker in software', { timeout: 10_000 }, async () => {
+    // The kernel's fanout hash is not the flow's own (it follows the sender's
+    // socket hash, which TCP changes on a retransmission timeout) and DPDK
+    // 22.11's af_packet rolls packets over to another queue when one is busy.
+    const r = await apiCall(fx!, 'GET', '/ports');
+    assert.equal(r.status, 200, r.body);
+    const ports = JSON.parse(r.body) as Array<{ name: string; rxQueues: number; rss: boolean; clientSteering: string }>;
+    assert.ok(ports.length >= 2, r.body);
+    for (const p of ports) {
+      assert.equal(p.rxQueues, 2, `${p.name}: ${JSON.stringify(p)}`);
+      assert.equal(p.rss, false, `${p.name}: ${JSON.stringify(p)}`);
+      assert.equal(p.clientSteering, 'software', `${p.name}: ${JSON.stringify(p)}`);
+    }
+  });
+
   test('1,000 HTTP connections through the VIP: all succeed', { timeout: 180_000 }, async () => {
     const s0 = await getStats(fx!);
     const t0 = Date.now();
@@ -602,6 +617,9 @@ describe('e2e FULLNAT, 2 workers on one CPU (af_packet fanout + redirect rings)'
           `redirectIn ${sum(s1, 'redirectIn') - sum(s0, 'redirectIn')}, redirectOut ${sum(s1, 'redirectOut') - sum(s0, 'redirectOut')} during the run`,
       );
       assert.equal(pollWorkers(s1).length, 2, `stats lists both poll workers: ${JSON.stringify(s1.workers.map((w) => w.role))}`);
+      // One session per connection: a flow whose packets reached both
+      // workers would have opened a second one.
+      assert.equal(sum(s1, 'sessionsCreated') - sum(s0, 'sessionsCreated'), 1000, 'sessions created for 1000 connections');
     }
   });
 
