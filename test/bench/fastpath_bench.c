@@ -32,8 +32,9 @@ static uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d)
 	return (a << 24) | (b << 16) | (c << 8) | d;
 }
 
-/* Client i: 198.19.x.y, source port 1024 + i % 60000, behind the gateway. */
-static void build_to(uint8_t *f, unsigned flow, unsigned set, uint8_t flags, uint8_t vip_last)
+/* A 64-byte TCP frame from the gateway's MAC to ours; addresses and ports
+ * in network byte order. */
+static void build_tcp(uint8_t *f, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport, uint8_t flags)
 {
 	memset(f, 0, FRAME_LEN);
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)f;
@@ -45,12 +46,12 @@ static void build_to(uint8_t *f, unsigned flow, unsigned set, uint8_t flags, uin
 	ip->total_length = rte_cpu_to_be_16(40);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = rte_cpu_to_be_32(ip4(198, 19, (uint8_t)(set * 40 + flow / 60000 / 256), (uint8_t)(flow / 60000)));
-	ip->dst_addr = rte_cpu_to_be_32(ip4(198, 18, 0, vip_last));
+	ip->src_addr = saddr;
+	ip->dst_addr = daddr;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
-	th->src_port = rte_cpu_to_be_16((uint16_t)(1024 + flow % 60000));
-	th->dst_port = rte_cpu_to_be_16(80);
+	th->src_port = sport;
+	th->dst_port = dport;
 	th->sent_seq = rte_cpu_to_be_32(1);
 	th->recv_ack = rte_cpu_to_be_32(flags & RTE_TCP_ACK_FLAG ? 1 : 0);
 	th->data_off = 5 << 4;
@@ -59,32 +60,19 @@ static void build_to(uint8_t *f, unsigned flow, unsigned set, uint8_t flags, uin
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 }
 
+/* Client i: 198.19.x.y, source port 1024 + i % 60000, behind the gateway. */
+static void build_to(uint8_t *f, unsigned flow, unsigned set, uint8_t flags, uint8_t vip_last)
+{
+	build_tcp(f, rte_cpu_to_be_32(ip4(198, 19, (uint8_t)(set * 40 + flow / 60000 / 256), (uint8_t)(flow / 60000))),
+		  rte_cpu_to_be_32(ip4(198, 18, 0, vip_last)), rte_cpu_to_be_16((uint16_t)(1024 + flow % 60000)),
+		  rte_cpu_to_be_16(80), flags);
+}
+
 /* A real server's reply on an established FULLNAT session: RIP:rport ->
  * LIP:lport, as the session table says (the director chose the LIP port). */
 static void build_reply(uint8_t *f, const struct fl_sess_view *v)
 {
-	memset(f, 0, FRAME_LEN);
-	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)f;
-	memcpy(eh->dst_addr.addr_bytes, my_mac, 6);
-	memcpy(eh->src_addr.addr_bytes, gw_mac, 6);
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16(40);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = v->raddr;
-	ip->dst_addr = v->laddr;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
-	th->src_port = v->rport;
-	th->dst_port = v->lport;
-	th->sent_seq = rte_cpu_to_be_32(1);
-	th->recv_ack = rte_cpu_to_be_32(1);
-	th->data_off = 5 << 4;
-	th->tcp_flags = RTE_TCP_ACK_FLAG;
-	th->rx_win = rte_cpu_to_be_16(65535);
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	build_tcp(f, v->raddr, v->laddr, v->rport, v->lport, RTE_TCP_ACK_FLAG);
 }
 
 static void build(uint8_t *f, unsigned flow, unsigned set, uint8_t flags)
