@@ -613,8 +613,15 @@ static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot
 			owner = lport_owner(iports[0]);          /* about LIP:lport -> RIP */
 		else if (role == FL_ROLE_TRANSIT)
 			owner = client_owner(in->src_addr, iports[0]);   /* NAT: about CIP -> RIP */
-		else if (s->has_nat || fl_ports[port].sw_steer)
+		else if (fl_ports[port].sw_steer)
 			owner = client_owner(in->dst_addr, iports[1]);   /* about VIP -> CIP */
+		else if (s->has_nat) {
+			/* Only NAT flows live where the client hash says; the others
+			 * stay on the worker the port's RSS gave them. */
+			const struct fl_snap_service *svc = fl_svc_lookup(s, in->src_addr, iports[0], in->next_proto_id);
+			if (svc && svc->has_nat)
+				owner = client_owner(in->dst_addr, iports[1]);
+		}
 		if (owner != w->idx)
 			return redirect(w, owner, m, port);
 	}
