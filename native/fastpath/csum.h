@@ -17,46 +17,16 @@ static inline uint16_t cs_fold(uint32_t s)
 	return (uint16_t)s;
 }
 
-static inline uint16_t cs_replace2(uint16_t ck, uint16_t old, uint16_t new)
+/* A sum of 32-bit words as stored in the packet, folded to the 16-bit
+ * one's-complement sum: the same as summing its 16-bit words, in fewer
+ * steps. */
+static inline uint16_t cs_fold64(uint64_t sum)
 {
-	return (uint16_t)~cs_fold((uint16_t)~ck + (uint32_t)(uint16_t)~old + new);
-}
-
-static inline uint16_t cs_replace4(uint16_t ck, uint32_t old, uint32_t new)
-{
-	uint32_t s = (uint16_t)~ck;
-	s += (uint16_t)~(old & 0xffff) + (uint16_t)~(old >> 16);
-	s += (new & 0xffff) + (new >> 16);
-	return (uint16_t)~cs_fold(s);
-}
-
-/* Whether an IPv4 header sums to 0xffff, i.e. its checksum is right. The
- * usual 20-byte header is added up as five 32-bit words; headers with
- * options take the generic way. */
-static inline bool ip_hdr_csum_ok(const struct rte_ipv4_hdr *ip, unsigned ihl)
-{
-	if (ihl != sizeof(*ip))
-		return rte_raw_cksum(ip, ihl) == 0xffff;
-	const uint8_t *p = (const uint8_t *)ip;
-	uint64_t sum = 0;
-	for (unsigned i = 0; i < sizeof(*ip); i += 4) {
-		uint32_t v;
-		memcpy(&v, p + i, 4);
-		sum += v;
-	}
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffffffff) + (sum >> 32);
-	return cs_fold((uint32_t)sum) == 0xffff;
+	return cs_fold((uint32_t)sum);
 }
 
-static inline uint16_t *l4_csum_ptr(uint8_t proto, uint8_t *l4)
-{
-	/* TCP checksum at offset 16, UDP at 6; both 2-byte aligned here. */
-	return (uint16_t *)(l4 + (proto == IPPROTO_TCP ? 16 : 6));
-}
-
-/* Rewrite addresses and ports of a TCP/UDP packet, updating both checksums
- * incrementally, and decrement the TTL. */
 /* One's-complement difference of replacing a 32-bit (16-bit) field, to be
  * added to ~checksum: summing the differences of several fields and
  * folding once gives the same result as updating field by field. */
@@ -73,6 +43,39 @@ static inline uint32_t cs_diff2(uint16_t old, uint16_t new)
 static inline uint16_t cs_apply(uint16_t ck, uint32_t diff)
 {
 	return (uint16_t)~cs_fold((uint32_t)(uint16_t)~ck + diff);
+}
+
+static inline uint16_t cs_replace2(uint16_t ck, uint16_t old, uint16_t new)
+{
+	return cs_apply(ck, cs_diff2(old, new));
+}
+
+static inline uint16_t cs_replace4(uint16_t ck, uint32_t old, uint32_t new)
+{
+	return cs_apply(ck, cs_diff4(old, new));
+}
+
+/* Whether an IPv4 header sums to 0xffff, i.e. its checksum is right. The
+ * usual 20-byte header is added up as five 32-bit words; headers with
+ * options take the generic way. */
+static inline bool ip_hdr_csum_ok(const struct rte_ipv4_hdr *ip, unsigned ihl)
+{
+	if (ihl != sizeof(*ip))
+		return rte_raw_cksum(ip, ihl) == 0xffff;
+	const uint8_t *p = (const uint8_t *)ip;
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < sizeof(*ip); i += 4) {
+		uint32_t v;
+		memcpy(&v, p + i, 4);
+		sum += v;
+	}
+	return cs_fold64(sum) == 0xffff;
+}
+
+static inline uint16_t *l4_csum_ptr(uint8_t proto, uint8_t *l4)
+{
+	/* TCP checksum at offset 16, UDP at 6; both 2-byte aligned here. */
+	return (uint16_t *)(l4 + (proto == IPPROTO_TCP ? 16 : 6));
 }
 
 /* Rewrite addresses and ports of a TCP/UDP packet, updating both checksums

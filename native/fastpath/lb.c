@@ -426,10 +426,7 @@ static void tun_xmit(struct fl_worker *w, const struct fl_snapshot *s, struct rt
 		src,
 		rip,
 	};
-	uint64_t sum = (uint64_t)hw[0] + hw[1] + hw[2] + hw[3] + hw[4];
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	hw[2] |= (uint32_t)(uint16_t)~cs_fold((uint32_t)sum) << 16;
+	hw[2] |= (uint32_t)(uint16_t)~cs_fold64((uint64_t)hw[0] + hw[1] + hw[2] + hw[3] + hw[4]) << 16;
 	memcpy(o, hw, sizeof(hw));
 	fl_ipv4_output_via(w, m, nh->port, nh->gateway ? nh->gateway : rip);
 }
