@@ -165,6 +165,24 @@ static inline unsigned client_owner(uint32_t cip, uint16_t cport)
 	return fl_worker_of((cip ^ cport) * 2654435761u >> 16);
 }
 
+/* The worker a client's flow to VIP:vport lives on. The client hash names
+ * it on a port without flow affinity (its RX queues say nothing: a
+ * retransmitted SYN could otherwise open a second session elsewhere) and
+ * for a NAT service (whose replies carry nothing else to go by); every
+ * other flow stays on the worker the port's RSS gave it. */
+static inline unsigned vip_flow_owner(const struct fl_worker *w, const struct fl_snapshot *s, unsigned port,
+				      uint32_t cip, uint16_t cport, uint32_t vip, uint16_t vport, uint8_t proto)
+{
+	if (fl_ports[port].sw_steer)
+		return client_owner(cip, cport);
+	if (s->has_nat) {
+		const struct fl_snap_service *svc = fl_svc_lookup(s, vip, vport, proto);
+		if (svc && svc->has_nat)
+			return client_owner(cip, cport);
+	}
+	return w->idx;
+}
+
 enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s, unsigned port,
 				struct rte_mbuf *m, struct fl_lb_pkt *out, bool redirected)
 {
@@ -245,19 +263,8 @@ enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s
 			return FL_PRE_DONE;
 		}
 	} else if (fl_dp.conf.n_workers > 1 && !redirected && (s->has_nat || fl_ports[port].sw_steer)) {
-		unsigned owner = w->idx;
-		if (role == FL_ROLE_TRANSIT) {
-			owner = client_owner(ip->dst_addr, dport);
-		} else if (fl_ports[port].sw_steer) {
-			/* No flow affinity on this port: every client flow has
-			 * one owner, or a retransmitted SYN could open a second
-			 * session on another worker. */
-			owner = client_owner(ip->src_addr, sport);
-		} else {
-			const struct fl_snap_service *svc = fl_svc_lookup(s, ip->dst_addr, dport, proto);
-			if (svc && svc->has_nat)
-				owner = client_owner(ip->src_addr, sport);
-		}
+		unsigned owner = role == FL_ROLE_TRANSIT ? client_owner(ip->dst_addr, dport)   /* NAT reply */
+			: vip_flow_owner(w, s, port, ip->src_addr, sport, ip->dst_addr, dport, proto);
 		if (owner != w->idx) {
 			redirect(w, owner, m, port);
 			return FL_PRE_DONE;
@@ -610,15 +617,9 @@ static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot
 			owner = lport_owner(iports[0]);          /* about LIP:lport -> RIP */
 		else if (role == FL_ROLE_TRANSIT)
 			owner = client_owner(in->src_addr, iports[0]);   /* NAT: about CIP -> RIP */
-		else if (fl_ports[port].sw_steer)
-			owner = client_owner(in->dst_addr, iports[1]);   /* about VIP -> CIP */
-		else if (s->has_nat) {
-			/* Only NAT flows live where the client hash says; the others
-			 * stay on the worker the port's RSS gave them. */
-			const struct fl_snap_service *svc = fl_svc_lookup(s, in->src_addr, iports[0], in->next_proto_id);
-			if (svc && svc->has_nat)
-				owner = client_owner(in->dst_addr, iports[1]);
-		}
+		else   /* about VIP:vport -> CIP:cport, the flow's own reply */
+			owner = vip_flow_owner(w, s, port, in->dst_addr, iports[1], in->src_addr, iports[0],
+					       in->next_proto_id);
 		if (owner != w->idx)
 			return redirect(w, owner, m, port);
 	}
