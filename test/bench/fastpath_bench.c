@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_malloc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
@@ -111,6 +113,63 @@ static double run(process_fn fn, uint8_t (*tmpl)[FRAME_LEN], const uint32_t *ord
 	}
 	fl_bench_flush(w);
 	return (double)(rte_rdtsc() - t0) / tsc_hz;
+}
+
+/* Memory floor: the MAC swap plus the random cache-line reads a per-flow
+ * lookup makes with 1M flows, and no LB work at all. One line is the least
+ * any per-flow state costs; two lines (an index line, then the record it
+ * names) is the session table's pattern. Read in bursts with prefetch, as
+ * fl_sess_lookup_bulk does. */
+static uint8_t *floor_idx, *floor_rec;
+static uint32_t floor_nidx, floor_nrec;
+static unsigned floor_lines;
+static volatile uint32_t floor_sink;
+
+static void *floor_alloc(size_t bytes, bool huge)
+{
+	if (huge)
+		return rte_malloc("bench_floor", bytes, 64);
+	/* as the session table without hugepages: anonymous, on THP */
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
+static void floor_free(void *p, size_t bytes, bool huge)
+{
+	if (huge)
+		rte_free(p);
+	else
+		munmap(p, bytes);
+}
+
+static void floor_rx(struct fl_worker *wk, unsigned port, struct rte_mbuf **pkts, uint16_t n)
+{
+	const uint8_t *line[BURST];
+	uint32_t sum = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		uint32_t saddr, ports;
+		memcpy(&saddr, d + 26, 4);   /* IPv4 source */
+		memcpy(&ports, d + 34, 4);   /* TCP ports */
+		uint32_t h = (uint32_t)((((uint64_t)saddr << 32 | ports) * 0x9e3779b97f4a7c15ull) >> 32);
+		line[i] = floor_lines == 1 ? floor_rec + (((uint64_t)h * floor_nrec) >> 32) * 64
+					   : floor_idx + (((uint64_t)h * floor_nidx) >> 32) * 64;
+		rte_prefetch0(line[i]);
+	}
+	if (floor_lines == 2)
+		for (uint16_t i = 0; i < n; i++) {
+			uint32_t r;
+			memcpy(&r, line[i], 4);
+			line[i] = floor_rec + (size_t)r * 64;
+			rte_prefetch0(line[i]);
+		}
+	for (uint16_t i = 0; i < n; i++)
+		sum += line[i][8];
+	floor_sink += sum;
+	fl_bench_macswap(wk, port, pkts, n);
 }
 
 static void report(const char *name, unsigned flows, uint64_t count, double secs, double base_mpps, uint64_t forwarded)
@@ -249,6 +308,30 @@ int main(int argc, char **argv)
 	secs = run(fl_bench_macswap, ack_small, order_small, small, count);
 	double base_small = (double)count / secs / 1e6;
 	report("baseline (rx, mac swap, tx)", small, count, secs, base_small, tx_total() - tx0);
+
+	/* The memory floor, sized as the session table: its index (one line
+	 * per 3 sessions of capacity) and one record line per flow. */
+	floor_nidx = c.sessions_per_worker / 3;
+	floor_nrec = big;
+	floor_idx = floor_alloc((size_t)floor_nidx * 64, huge);
+	floor_rec = floor_alloc((size_t)floor_nrec * 64, huge);
+	if (!floor_idx || !floor_rec) {
+		fprintf(stderr, "bench: no memory for the floor tables\n");
+		return 1;
+	}
+	memset(floor_rec, 0, (size_t)floor_nrec * 64);
+	for (uint32_t i = 0; i < floor_nidx; i++) {
+		uint32_t r = (uint32_t)(((uint64_t)(i * 2654435761u) * floor_nrec) >> 32);
+		memcpy(floor_idx + (size_t)i * 64, &r, 4);
+	}
+	const char *floor_names[2] = { "floor: swap + 1 random line", "floor: swap + index + record" };
+	for (floor_lines = 1; floor_lines <= 2; floor_lines++) {
+		tx0 = tx_total();
+		secs = run(floor_rx, ack_big, order_big, big, count);
+		report(floor_names[floor_lines - 1], big, count, secs, base, tx_total() - tx0);
+	}
+	floor_free(floor_idx, (size_t)floor_nidx * 64, huge);
+	floor_free(floor_rec, (size_t)floor_nrec * 64, huge);
 
 	/* New sessions: one SYN per flow, each creates a session and takes a
 	 * LIP port. */
