@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "dp.h"
 #include "lport.h"
@@ -31,8 +32,17 @@ int fl_lip_register(uint32_t ip_be, char *err, size_t errlen)
 			return -1;
 		}
 		p->mask = cap - 1;
-		for (uint32_t port = fl_lport_slice_first(w, nw); port <= FL_LPORT_MAX; port += nw)
-			fl_lport_put(p, (uint16_t)port);
+		/* The queue starts at a random port of the slice and wraps round.
+		 * From a fixed first port, a restarted director would hand out the
+		 * ports of its previous life again at once, while the real servers
+		 * still hold those LIP:lport pairs in TIME_WAIT (60 s on Linux): a
+		 * SYN into TIME_WAIT can draw a stale ACK, the client resets, and
+		 * the connection only goes through on its SYN retransmission,
+		 * a second later and counted twice. */
+		uint32_t first = fl_lport_slice_first(w, nw), size = fl_lport_slice_size(w, nw);
+		uint32_t start = size ? (uint32_t)rte_rand_max(size) : 0;
+		for (uint32_t k = 0; k < size; k++)
+			fl_lport_put(p, (uint16_t)(first + ((start + k) % size) * nw));
 		fl_lip_pool[fl_n_lips][w] = p;
 	}
 	fl_lip_ip[fl_n_lips] = ip_be;

@@ -15,7 +15,9 @@
 #define FL_LPORT_MAX 65535
 
 /* FIFO of free ports: the least recently released port is reused first, so
- * a port's previous connection has long left TIME_WAIT on the real server. */
+ * a port's previous connection has long left TIME_WAIT on the real server.
+ * It starts at a random port of the slice, for the same reason across a
+ * restart (lport.c). */
 struct fl_lport_pool {
 	uint32_t head, tail, mask, count;
 	uint16_t ports[];
