@@ -10,8 +10,9 @@
 //   2. kill -9 and restart with the same --config/--state: `-Sn` identical,
 //      traffic works (changes made with fulcrumadm live only in the state file);
 //   3. `-Sn > saved; -C; -R < saved` round-trips; traffic works again;
-//   4. `-Lnc` lists a live connection during a slow transfer; `-Ln --stats`
-//      shows non-zero Conns/InPkts for servers that took traffic; `-Z` zeroes;
+//   4. `-Lnc` lists a live connection during a slow transfer; after `-Z`,
+//      `-Ln --stats` counts exactly the connections the client made (after
+//      the restart of case 2); `-Z` zeroes;
 //   5. a PUT /config with an unknown key answers 400 naming the key, the
 //      daemon stays up, traffic flows and the state file is byte-identical.
 //
@@ -412,7 +413,7 @@ describe('e2e control plane: fulcrumadm, restarts, save/restore, stats, bad inpu
     log(`after -C / -R: ${JSON.stringify(t)}`);
   });
 
-  test('4. -Lnc lists a live connection during a slow transfer; --stats non-zero; -Z zeroes', { timeout: 120_000 }, async () => {
+  test('4. -Lnc lists a live connection during a slow transfer; --stats counts the client\'s connections exactly; -Z zeroes', { timeout: 120_000 }, async () => {
     // 600 KB at 60 KB/s: about 10 s.
     const sender = fx!.st.topo.spawn('cli', PY, ['-u', '-c', PACED_PY, VIP, '5001', String(600 * 1024), String(60 * 1024)]);
     try {
@@ -456,13 +457,17 @@ describe('e2e control plane: fulcrumadm, restarts, save/restore, stats, bad inpu
       const rs = RS[Number(name.slice(2)) - 1]!;
       const v = a[`${VIP}:80>${rs}:80`];
       assert.ok(v, `--stats row for ${rs}:80:\n${st.stdout}`);
-      // Non-zero (>= what this client saw); exact equality is not asserted (see the report).
-      assert.ok(v[0]! >= n, `${rs}:80 took ${n} connections: Conns ${v[0]}\n${st.stdout}`);
-      if (v[0] !== n) log(`NOTE: ${rs}:80 Conns ${v[0]} after -Z, but the client saw ${n} connections to it`);
+      // Exactly what this client saw. Test 2 restarted the director while
+      // the real servers still hold its earlier LIP ports in TIME_WAIT: a
+      // director that handed those out again from the same first port drew
+      // stale ACKs, client resets and SYN retransmissions here, each counted
+      // as a second connection (the LIP port queue starts at random now; a
+      // collision within this test is a fraction of a percent).
+      assert.equal(v[0], n, `${rs}:80 took ${n} connections: Conns ${v[0]}\n${st.stdout}`);
       assert.ok(v[1]! >= 3 * n && v[2]! >= 3 * n, `${rs}:80 InPkts/OutPkts ${v[1]}/${v[2]} for ${n} connections\n${st.stdout}`);
     }
     const tot = a[`${VIP}:80`]!;
-    assert.ok(tot[0]! >= 20, `service Conns after -Z and 20 requests:\n${st.stdout}`);
+    assert.equal(tot[0], 20, `service Conns after -Z and 20 requests:\n${st.stdout}`);
 
     await adm(['-Z']);
     const z = rows((await adm(['-Ln', '--stats'])).stdout);
