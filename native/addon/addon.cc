@@ -104,6 +104,7 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
   c->idle_sleep_us = U32(env, o, "idleSleepUs", 0);
   c->neigh_timeout_s = U32(env, o, "neighTimeoutS", 300);
   c->sessions_per_worker = U32(env, o, "sessionsPerWorker", 262144);
+  c->persist_templates = U32(env, o, "persistTemplates", 65536);
   char err[FL_ERR_LEN] = {0};
   if (fl_dp_start(c.get(), err, sizeof(err)) != 0) Throw(env, err);
   return env.Undefined();
@@ -358,6 +359,13 @@ Napi::Value Stats(const Napi::CallbackInfo &info) {
   Napi::Object drops = Napi::Object::New(env);
   for (unsigned d = 0; d < FL_DROP__MAX; d++) drops.Set(fl_drop_name(d), static_cast<double>(total.drops[d]));
   out.Set("drops", drops);
+  struct fl_persist_stats ps;
+  fl_persist_stats_read(&ps);
+  Napi::Object persist = Napi::Object::New(env);
+  persist.Set("templateSlots", ps.slots);
+  persist.Set("templatesFull", static_cast<double>(ps.full));
+  persist.Set("templatesReclaimed", static_cast<double>(ps.reclaimed));
+  out.Set("persistence", persist);
   return out;
 }
 

@@ -16,7 +16,19 @@
 struct fl_sched_conns *fl_conns_all;
 struct fl_server_traffic *fl_traffic_all;
 struct fl_tpl_table *fl_tpl_tbl;
-#define FL_TPL_CAPACITY 65536
+#define FL_TPL_DEFAULT 65536u
+#define FL_TPL_MAX (1u << 24)
+
+/* The template table's size: the configured count rounded up to a power of
+ * two (its probe windows mask the hash). */
+static uint32_t tpl_slots(void)
+{
+	uint32_t want = fl_dp.conf.persist_templates ? fl_dp.conf.persist_templates : FL_TPL_DEFAULT;
+	uint32_t n = 64;
+	while (n < want && n < FL_TPL_MAX)
+		n <<= 1;
+	return n;
+}
 
 /* ---------- redirect rings ---------- */
 
@@ -26,10 +38,17 @@ int fl_redirect_init(unsigned n_workers, char *err, size_t errlen)
 {
 	fl_conns_all = rte_zmalloc("fl_conns", sizeof(*fl_conns_all) * FL_MAX_SERVER_IDS * n_workers, RTE_CACHE_LINE_SIZE);
 	fl_traffic_all = rte_zmalloc("fl_traffic", sizeof(*fl_traffic_all) * FL_MAX_SERVER_IDS * n_workers, RTE_CACHE_LINE_SIZE);
-	void *tmem = rte_zmalloc("fl_templates", fl_tpl_memsize(FL_TPL_CAPACITY), RTE_CACHE_LINE_SIZE);
-	fl_tpl_tbl = fl_tpl_init(tmem, FL_TPL_CAPACITY);
-	if (!fl_conns_all || !fl_traffic_all || !fl_tpl_tbl) {
+	if (!fl_conns_all || !fl_traffic_all) {
 		snprintf(err, errlen, "cannot allocate connection counters");
+		return -1;
+	}
+	uint32_t slots = tpl_slots();
+	void *tmem = rte_zmalloc("fl_templates", fl_tpl_memsize(slots), RTE_CACHE_LINE_SIZE);
+	fl_tpl_tbl = fl_tpl_init(tmem, slots);
+	if (!fl_tpl_tbl) {
+		rte_free(tmem);
+		snprintf(err, errlen, "cannot reserve %zu MB for %u persistence templates: add hugepages or lower dataplane.persistTemplates",
+			 fl_tpl_memsize(slots) >> 20, slots);
 		return -1;
 	}
 	for (unsigned a = 0; a < n_workers; a++)
@@ -202,6 +221,16 @@ unsigned fl_server_stats_read(struct fl_server_stats *out, unsigned max)
 		}
 	}
 	return n;
+}
+
+void fl_persist_stats_read(struct fl_persist_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!fl_tpl_tbl)
+		return;
+	out->slots = fl_tpl_tbl->mask + 1;
+	out->full = __atomic_load_n(&fl_tpl_tbl->full_drops, __ATOMIC_RELAXED);
+	out->reclaimed = __atomic_load_n(&fl_tpl_tbl->reclaimed, __ATOMIC_RELAXED);
 }
 
 unsigned fl_lip_stats_read(struct fl_lip_stats *out, unsigned max)

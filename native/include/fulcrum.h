@@ -53,6 +53,7 @@ struct fl_dp_conf {
 	unsigned idle_sleep_us;        /* 0 = busy poll; >0 = nap after idle loops */
 	unsigned neigh_timeout_s;      /* neighbour entry lifetime */
 	uint32_t sessions_per_worker;  /* session table capacity, fixed at start */
+	uint32_t persist_templates;    /* persistence template slots (rounded up to a power of two); 0 = 65536 */
 	uint8_t no_launch;             /* benchmarks: set up workers, do not run them */
 };
 
@@ -225,6 +226,14 @@ struct fl_lip_stats {
 	uint32_t free, capacity;
 };
 unsigned fl_lip_stats_read(struct fl_lip_stats *out, unsigned max);
+
+/* Persistence templates (ipvsadm -p), shared by the workers. */
+struct fl_persist_stats {
+	uint32_t slots;                           /* table size */
+	uint64_t full;                            /* new clients that found no free slot: no persistence */
+	uint64_t reclaimed;                       /* expired clients' slots given to new ones */
+};
+void fl_persist_stats_read(struct fl_persist_stats *out);
 
 /* One session as listed by the API (network order addresses and ports). */
 struct fl_session_info {

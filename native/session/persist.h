@@ -35,9 +35,9 @@ struct fl_tpl {
 
 struct fl_tpl_table {
 	uint32_t mask;         /* capacity - 1 (power of two) */
-	uint32_t full_drops;   /* inserts that found no slot (best effort counter) */
-	uint32_t reclaimed;    /* slots handed from an expired client to another */
 	uint32_t pad;
+	uint64_t full_drops;   /* inserts that found no slot */
+	uint64_t reclaimed;    /* slots handed from an expired client to another */
 	uint32_t locks[FL_TPL_LOCKS];
 	struct fl_tpl slots[];
 };

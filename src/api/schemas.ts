@@ -203,6 +203,10 @@ export const statsResponse = {
     workers: { type: 'array', items: workerCounters },
     ports: { type: 'object', additionalProperties: portCounters },
     drops: { type: 'object', additionalProperties: counter },
+    persistence: {
+      type: 'object',
+      properties: { templateSlots: { type: 'integer' }, templatesFull: counter, templatesReclaimed: counter },
+    },
     services: {
       type: 'array',
       items: {

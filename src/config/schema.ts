@@ -75,6 +75,7 @@ const dataplane = {
     },
     mbufsPerSocket: { type: 'integer', minimum: 1024, maximum: 16777216, default: 16384 },
     sessionsPerWorker: { type: 'integer', minimum: 1024, maximum: 4294967295, default: 262144 },
+    persistTemplates: { type: 'integer', minimum: 1024, maximum: 16777216, default: 65536 },
     burst: { type: 'integer', minimum: 1, maximum: 64, default: 32 },
     txDrainUs: { type: 'integer', minimum: 0, maximum: 1000000, default: 100 },
     idleSleepUs: { type: 'integer', minimum: 0, maximum: 1000000, default: 0 },

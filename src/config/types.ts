@@ -25,6 +25,8 @@ export interface DataplaneConfig {
   memory: MemoryConfig;
   mbufsPerSocket: number;
   sessionsPerWorker: number;
+  /** Persistence template slots shared by the workers (rounded up to a power of two). */
+  persistTemplates: number;
   burst: number;
   txDrainUs: number;
   idleSleepUs: number;

@@ -36,6 +36,7 @@ export function planDataplane(cfg: FulcrumConfig): NativeDataplaneConf {
     idleSleepUs: dp.idleSleepUs,
     neighTimeoutS: dp.neighbourTimeoutSec,
     sessionsPerWorker: dp.sessionsPerWorker,
+    persistTemplates: dp.persistTemplates,
   };
 }
 

@@ -27,6 +27,8 @@ export interface NativeDataplaneConf {
   idleSleepUs: number;
   neighTimeoutS: number;
   sessionsPerWorker: number;
+  /** Persistence template slots, rounded up to a power of two by the dataplane. */
+  persistTemplates: number;
 }
 
 export type AddrRole = 'dip' | 'vip' | 'lip';
@@ -160,6 +162,16 @@ export interface NativeStats {
   workers: WorkerCounters[];
   ports: Record<string, PortCounters>;
   drops: Record<string, number>;
+  persistence: PersistenceCounters;
+}
+
+/** The persistence template table (ipvsadm -p), shared by the workers. */
+export interface PersistenceCounters {
+  templateSlots: number;
+  /** New clients of persistent services that found no free slot (they got no persistence). */
+  templatesFull: number;
+  /** Slots of expired clients given to new ones. */
+  templatesReclaimed: number;
 }
 
 export interface RingFrame {

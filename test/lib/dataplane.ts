@@ -42,6 +42,7 @@ export interface RingDataplaneOpts {
   extra?: Record<string, unknown>;
   /** Passed through to addon.start. */
   sessionsPerWorker?: number;
+  persistTemplates?: number;
   neighTimeoutS?: number;
   /** MB of normal memory for --no-huge. Default 256. */
   memoryMB?: number;
@@ -140,6 +141,7 @@ export function startRingDataplane(opts: RingDataplaneOpts): RingDataplane {
       idleSleepUs: 20,
       neighTimeoutS: opts.neighTimeoutS ?? 300,
       sessionsPerWorker: opts.sessionsPerWorker ?? 4096,
+      persistTemplates: opts.persistTemplates ?? 65536,
     });
     addon.publish({
       addrs: opts.addrs,

@@ -107,7 +107,7 @@ static const char *t_full(void)
 			refused++;
 	}
 	CHECK(ok == 64 && refused == 136, "ok %u refused %u", ok, refused);
-	CHECK(t->full_drops == 136, "full_drops %u", t->full_drops);
+	CHECK(t->full_drops == 136, "full_drops %lu", (unsigned long)t->full_drops);
 	for (uint32_t c = 1; c <= 200; c++) {
 		uint32_t got;
 		if (fl_tpl_get(t, 1, c, 1, 1000, &got))
@@ -144,7 +144,7 @@ static const char *t_reclaim(void)
 		}
 	}
 	CHECK(ok == 63 && refused == 1, "after expiry: %u new clients placed, %u refused (want 63, 1)", ok, refused);
-	CHECK(t->reclaimed == 63, "reclaimed %u", t->reclaimed);
+	CHECK(t->reclaimed == 63, "reclaimed %lu", (unsigned long)t->reclaimed);
 	uint32_t got;
 	CHECK(fl_tpl_get(t, 1, 7, 5001, 1000, &got) != 0 && got == 1007, "the referenced template moved: %u", got);
 	for (uint32_t c = 1; c <= 64; c++)

@@ -48,7 +48,7 @@ export class FakeAppliance implements ApplyTarget {
     this.pending = false;
   }
   stats() {
-    return { workers: [], ports: {}, drops: {} };
+    return { workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 } };
   }
   ports() {
     return [];

@@ -319,7 +319,7 @@ test('runtime views: stats skeleton, ports, workers, readiness, 501 for sessions
   const s = await req(t.app, 'GET', '/api/v1/stats');
   assert.equal(s.status, 200);
   assert.deepEqual(s.body, {
-    workers: [], ports: {}, drops: {},
+    workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 },
     services: [{ id: 'tcp:198.18.0.100:80', scheduler: 'rr', servers: [{ id: '198.19.0.11:80', weight: 1, method: 'fullnat' }] }],
   });
   assert.deepEqual((await req(t.app, 'GET', '/api/v1/ports')).body, []);

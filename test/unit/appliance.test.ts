@@ -29,7 +29,7 @@ function fakeAddon(calls: string[], failAt?: string): NativeAddon {
     stop: step('stop'),
     cleanup: step('cleanup'),
     ports: () => [],
-    stats: () => ({ workers: [], ports: {}, drops: {} }),
+    stats: () => ({ workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 } }),
     dropReasons: () => [],
     ringInject: () => 0,
     ringDrain: () => [],
@@ -52,7 +52,7 @@ test('start runs ealInit, start, publish, twins in order; stop is idempotent', (
   assert.ok(plan.eal.includes('--no-huge'));
   assert.deepEqual(calls.slice(0, 3), ['ealInit', 'start', 'publish']);
   assert.ok(calls.slice(3).every((c) => c.startsWith('ip ') || c.startsWith('sysctl ')));
-  assert.deepEqual(app.stats(), { workers: [], ports: {}, drops: {} });
+  assert.deepEqual(app.stats(), { workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 } });
   calls.length = 0;
   app.stop();
   app.stop();

@@ -28,6 +28,7 @@ test('minimal config is valid and gets every default', () => {
   assert.equal(c.dataplane.mainLcore, 0);
   assert.deepEqual(c.dataplane.memory, { hugepages: 'auto', sizeMB: 512 });
   assert.equal(c.dataplane.burst, 32);
+  assert.equal(c.dataplane.persistTemplates, 65536);
   assert.deepEqual(c.dataplane.eal, []);
   assert.equal(c.ports[0]!.twin, 'fl-lan');
   assert.equal(c.ports[0]!.mtu, 1500);
@@ -101,6 +102,10 @@ test('out of range', () => {
   assert.deepEqual(errorsOf(raw), [{ path: 'dataplane.burst', message: 'must be from 1 to 64' }]);
   raw.dataplane.burst = 64;
   okConfig(raw);
+  raw.dataplane.persistTemplates = 1000;
+  assert.deepEqual(errorsOf(raw), [{ path: 'dataplane.persistTemplates', message: 'must be from 1024 to 16777216' }]);
+  raw.dataplane.persistTemplates = 300000;
+  assert.equal(okConfig(raw).dataplane.persistTemplates, 300000);
 });
 
 test('worker lcore 0 is rejected (main lcore)', () => {

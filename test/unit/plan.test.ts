@@ -45,6 +45,7 @@ test('dataplane conf: ports in order, twin "" for none, tunables copied', () => 
   assert.equal(dp.burst, 16);
   assert.equal(dp.neighTimeoutS, 300);
   assert.equal(dp.sessionsPerWorker, 262144);
+  assert.equal(dp.persistTemplates, 65536);
   assert.ok(dp.rxDesc > 0 && dp.txDesc > 0);
 });
 

@@ -121,7 +121,7 @@ test('works with the real Appliance (fake addon): frozen config publishes', asyn
   const addon: NativeAddon = {
     ealInit: () => undefined, start: () => undefined, publish: (c) => { published.push(c); },
     stop: () => undefined, cleanup: () => undefined, ports: () => [],
-    stats: () => ({ workers: [], ports: {}, drops: {} }), dropReasons: () => [], ringInject: () => 0, ringDrain: () => [],
+    stats: () => ({ workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 } }), dropReasons: () => [], ringInject: () => 0, ringDrain: () => [],
     serverStats: () => [], lipStats: () => [], sessions: () => ({ sessions: [], cursor: 0, done: true }), neighbours: () => [],
   };
   const app = new Appliance(validConfig(), {
