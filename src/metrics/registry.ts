@@ -471,6 +471,29 @@ export function buildMetrics(opts: MetricsOptions): FulcrumMetrics {
       },
     });
   }
+  // ------------------------------------------------- persistence templates
+  new Gauge({
+    name: 'fulcrum_persist_template_slots', help: 'Slots of the persistence template table (dataplane.persistTemplates, rounded up to a power of two).', registers,
+    collect() {
+      this.reset();
+      const s = snap();
+      if (s.ok && s.stats) this.set(s.stats.persistence.templateSlots);
+    },
+  });
+  for (const [name, help, f] of [
+    ['fulcrum_persist_templates_full_total', 'New clients of persistent services that found no free template slot, so got no persistence: raise dataplane.persistTemplates.', 'templatesFull'],
+    ['fulcrum_persist_templates_reclaimed_total', 'Template slots of expired clients given to new ones.', 'templatesReclaimed'],
+  ] as const) {
+    new Counter({
+      name, help, registers,
+      collect() {
+        this.reset();
+        const s = snap();
+        if (s.ok && s.stats) this.inc(s.stats.persistence[f]);
+      },
+    });
+  }
+
   // Worker counters split by one label: each label value names a counter field.
   const split: Array<[string, string, string, Record<string, 'redirectIn' | 'redirectOut' | 'icmpErrorsSent' | 'icmpErrorsLimited'>]> = [
     ['fulcrum_redirect_packets_total', 'Packets handed between workers over the redirect rings (out = sent to the owner, in = received).',

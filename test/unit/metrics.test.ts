@@ -51,7 +51,8 @@ class MetricsFake {
       // Every tick: 1000 loops, 250 of them busy.
       loops: 1000 * t, busyLoops: 250 * t,
     });
-    return { workers: [w(0, 1, 'worker'), w(1, 2, 'worker'), w(2, null, 'service')], ports: {}, drops: {} };
+    return { workers: [w(0, 1, 'worker'), w(1, 2, 'worker'), w(2, null, 'service')], ports: {}, drops: {},
+      persistence: { templateSlots: 65536, templatesFull: 11 * t, templatesReclaimed: 13 * t } };
   }
   serverCounters(): Map<string, MetricsServerCounters> {
     this.counterCalls++;
@@ -124,6 +125,9 @@ test('series use node_exporter ipvs names and labels; globals sum over servers',
   assert.equal(m.get('fulcrum_icmp_errors_total{worker="1",lcore="2",outcome="limited"}'), 7);
   assert.equal(m.get('fulcrum_icmp_errors_total{worker="service",lcore="",outcome="sent"}'), undefined, 'workers only');
   assert.equal(m.get('fulcrum_sessions_created_total{worker="0",lcore="1"}'), 5);
+  assert.equal(m.get('fulcrum_persist_template_slots'), 65536);
+  assert.equal(m.get('fulcrum_persist_templates_full_total'), 11);
+  assert.equal(m.get('fulcrum_persist_templates_reclaimed_total'), 13);
   assert.equal(m.get('fulcrum_lip_ports_free{lip="198.19.0.2",worker="0"}'), 29999);
   assert.equal(m.get('fulcrum_lip_ports_capacity{lip="198.19.0.2",worker="1"}'), 32000);
   assert.equal(m.get('fulcrum_worker_loops_total{worker="0",lcore="1"}'), 1000);
