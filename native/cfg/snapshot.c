@@ -255,6 +255,11 @@ int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
 				snprintf(err, errlen, "route %u: cannot add to route table", i);
 				goto fail;
 			}
+			/* the /16s it covers, or the one it lies in */
+			uint32_t first = (r->prefix & mask) >> 16;
+			uint32_t n16 = r->len <= 16 ? 1u << (16 - r->len) : 1;
+			for (uint32_t k = first; k < first + n16; k++)
+				s->routed16[k >> 6] |= UINT64_C(1) << (k & 63);
 		}
 		s->n_routes = net->n_routes;
 	}
