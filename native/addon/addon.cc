@@ -105,6 +105,8 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
   c->neigh_timeout_s = U32(env, o, "neighTimeoutS", 300);
   c->sessions_per_worker = U32(env, o, "sessionsPerWorker", 262144);
   c->persist_templates = U32(env, o, "persistTemplates", 65536);
+  c->icmp_per_sec = U32(env, o, "icmpErrorsPerSec", 1000);
+  c->icmp_burst = U32(env, o, "icmpErrorsBurst", 50);
   char err[FL_ERR_LEN] = {0};
   if (fl_dp_start(c.get(), err, sizeof(err)) != 0) Throw(env, err);
   return env.Undefined();

@@ -144,20 +144,19 @@ void fl_ipv4_local(struct fl_worker *w, const struct fl_snapshot *s, unsigned po
 }
 
 /* ICMP errors the director originates are rate-limited as Linux limits its
- * own (net.ipv4.icmp_msgs_per_sec = 1000, icmp_msgs_burst = 50), the rate
- * shared out over the workers: a flood toward a VIP must not become a flood
- * of errors toward forged sources. Fragmentation-needed is exempt, as in
- * Linux: path MTU discovery depends on it. */
-#define FL_ICMP_PER_SEC 1000u
-#define FL_ICMP_BURST   50u
-
+ * own (net.ipv4.icmp_msgs_per_sec, icmp_msgs_burst; here
+ * dataplane.icmpErrorsPerSec and icmpErrorsBurst, 1000 and 50 by default),
+ * the rate shared out over the workers: a flood toward a VIP must not become
+ * a flood of errors toward forged sources. Fragmentation-needed is exempt,
+ * as in Linux: path MTU discovery depends on it. */
 static bool icmp_error_allowed(struct fl_worker *w, uint8_t type, uint8_t code)
 {
-	if (type == 3 && code == 4)
+	const uint32_t per_sec = fl_dp.conf.icmp_per_sec;
+	if ((type == 3 && code == 4) || per_sec == 0)
 		return true;
-	const uint64_t cap = (uint64_t)FL_ICMP_BURST * 1000;
+	const uint64_t cap = (uint64_t)(fl_dp.conf.icmp_burst ? fl_dp.conf.icmp_burst : 1) * 1000;
 	unsigned nw = fl_dp.conf.n_workers ? fl_dp.conf.n_workers : 1;
-	uint64_t per_ms = (FL_ICMP_PER_SEC + nw - 1) / nw;   /* thousandths of a token per ms */
+	uint64_t per_ms = (per_sec + nw - 1) / nw;   /* thousandths of a token per ms */
 	if (w->now_ms > w->icmp_refill_ms) {
 		uint64_t add = (w->now_ms - w->icmp_refill_ms) * per_ms;
 		w->icmp_milli = add >= cap - w->icmp_milli ? cap : w->icmp_milli + add;

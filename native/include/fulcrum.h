@@ -54,6 +54,8 @@ struct fl_dp_conf {
 	unsigned neigh_timeout_s;      /* neighbour entry lifetime */
 	uint32_t sessions_per_worker;  /* session table capacity, fixed at start */
 	uint32_t persist_templates;    /* persistence template slots (rounded up to a power of two); 0 = 65536 */
+	uint32_t icmp_per_sec;         /* ICMP errors originated per second, shared by the workers; 0 = not limited */
+	uint32_t icmp_burst;           /* ... and the burst each worker may send at once */
 	uint8_t no_launch;             /* benchmarks: set up workers, do not run them */
 };
 

@@ -76,6 +76,8 @@ const dataplane = {
     mbufsPerSocket: { type: 'integer', minimum: 1024, maximum: 16777216, default: 16384 },
     sessionsPerWorker: { type: 'integer', minimum: 1024, maximum: 4294967295, default: 262144 },
     persistTemplates: { type: 'integer', minimum: 1024, maximum: 16777216, default: 65536 },
+    icmpErrorsPerSec: { type: 'integer', minimum: 0, maximum: 10000000, default: 1000 },
+    icmpErrorsBurst: { type: 'integer', minimum: 1, maximum: 10000000, default: 50 },
     burst: { type: 'integer', minimum: 1, maximum: 64, default: 32 },
     txDrainUs: { type: 'integer', minimum: 0, maximum: 1000000, default: 100 },
     idleSleepUs: { type: 'integer', minimum: 0, maximum: 1000000, default: 0 },

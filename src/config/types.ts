@@ -27,6 +27,10 @@ export interface DataplaneConfig {
   sessionsPerWorker: number;
   /** Persistence template slots shared by the workers (rounded up to a power of two). */
   persistTemplates: number;
+  /** ICMP errors the director originates per second, all workers (Linux icmp_msgs_per_sec); 0 = not limited. */
+  icmpErrorsPerSec: number;
+  /** Burst of those errors (Linux icmp_msgs_burst). */
+  icmpErrorsBurst: number;
   burst: number;
   txDrainUs: number;
   idleSleepUs: number;

@@ -37,6 +37,8 @@ export function planDataplane(cfg: FulcrumConfig): NativeDataplaneConf {
     neighTimeoutS: dp.neighbourTimeoutSec,
     sessionsPerWorker: dp.sessionsPerWorker,
     persistTemplates: dp.persistTemplates,
+    icmpErrorsPerSec: dp.icmpErrorsPerSec,
+    icmpErrorsBurst: dp.icmpErrorsBurst,
   };
 }
 

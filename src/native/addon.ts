@@ -29,6 +29,9 @@ export interface NativeDataplaneConf {
   sessionsPerWorker: number;
   /** Persistence template slots, rounded up to a power of two by the dataplane. */
   persistTemplates: number;
+  /** ICMP errors the director originates, per second over all workers (0 = not limited). */
+  icmpErrorsPerSec: number;
+  icmpErrorsBurst: number;
 }
 
 export type AddrRole = 'dip' | 'vip' | 'lip';
@@ -144,7 +147,7 @@ export interface WorkerCounters {
   garpSent: number;
   icmpEchoReplies: number;
   icmpErrorsSent: number;
-  /** ICMP errors not sent: over the rate limit (1000/s, burst 50, shared by the workers). */
+  /** ICMP errors not sent: over the rate limit (dataplane.icmpErrorsPerSec and icmpErrorsBurst). */
   icmpErrorsLimited: number;
   neighQueued: number;
   redirectOut: number;

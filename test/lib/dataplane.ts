@@ -43,6 +43,8 @@ export interface RingDataplaneOpts {
   /** Passed through to addon.start. */
   sessionsPerWorker?: number;
   persistTemplates?: number;
+  icmpErrorsPerSec?: number;
+  icmpErrorsBurst?: number;
   neighTimeoutS?: number;
   /** MB of normal memory for --no-huge. Default 256. */
   memoryMB?: number;
@@ -142,6 +144,8 @@ export function startRingDataplane(opts: RingDataplaneOpts): RingDataplane {
       neighTimeoutS: opts.neighTimeoutS ?? 300,
       sessionsPerWorker: opts.sessionsPerWorker ?? 4096,
       persistTemplates: opts.persistTemplates ?? 65536,
+      icmpErrorsPerSec: opts.icmpErrorsPerSec ?? 1000,
+      icmpErrorsBurst: opts.icmpErrorsBurst ?? 50,
     });
     addon.publish({
       addrs: opts.addrs,

@@ -29,6 +29,8 @@ test('minimal config is valid and gets every default', () => {
   assert.deepEqual(c.dataplane.memory, { hugepages: 'auto', sizeMB: 512 });
   assert.equal(c.dataplane.burst, 32);
   assert.equal(c.dataplane.persistTemplates, 65536);
+  assert.equal(c.dataplane.icmpErrorsPerSec, 1000);
+  assert.equal(c.dataplane.icmpErrorsBurst, 50);
   assert.deepEqual(c.dataplane.eal, []);
   assert.equal(c.ports[0]!.twin, 'fl-lan');
   assert.equal(c.ports[0]!.mtu, 1500);
@@ -106,6 +108,11 @@ test('out of range', () => {
   assert.deepEqual(errorsOf(raw), [{ path: 'dataplane.persistTemplates', message: 'must be from 1024 to 16777216' }]);
   raw.dataplane.persistTemplates = 300000;
   assert.equal(okConfig(raw).dataplane.persistTemplates, 300000);
+  raw.dataplane.icmpErrorsBurst = 0;
+  assert.deepEqual(errorsOf(raw), [{ path: 'dataplane.icmpErrorsBurst', message: 'must be from 1 to 10000000' }]);
+  raw.dataplane.icmpErrorsBurst = 10;
+  raw.dataplane.icmpErrorsPerSec = 0;
+  okConfig(raw);
 });
 
 test('worker lcore 0 is rejected (main lcore)', () => {

@@ -46,6 +46,8 @@ test('dataplane conf: ports in order, twin "" for none, tunables copied', () => 
   assert.equal(dp.neighTimeoutS, 300);
   assert.equal(dp.sessionsPerWorker, 262144);
   assert.equal(dp.persistTemplates, 65536);
+  assert.equal(dp.icmpErrorsPerSec, 1000);
+  assert.equal(dp.icmpErrorsBurst, 50);
   assert.ok(dp.rxDesc > 0 && dp.txDesc > 0);
 });
 
