@@ -35,6 +35,7 @@ import {
   type StandardTopology,
 } from '../lib/netns';
 import { PY, NAMED_HTTP_SERVER_PY } from '../lib/scripts';
+import { curlMany as curlHttp, tally, type CurlResult } from '../lib/curl';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) process.stderr.write(`\n!!!!!!!! e2e/control SKIPPED: ${SKIP} !!!!!!!!\n\n`);
@@ -183,30 +184,9 @@ const svc80 = (l: ListedService[]): ListedService | undefined => l.find((s) => s
 const weights = (s: ListedService | undefined): Record<string, number> =>
   Object.fromEntries((s?.servers ?? []).map((r) => [r.addr, r.weight]));
 
-interface CurlResult { code: string; server: string }
+const curlMany = (n: number, batch = 25): Promise<CurlResult[]> =>
+  curlHttp(fx!.st.topo, 'cli', `http://${VIP}`, n, { batch, pathPrefix: 'c' });
 
-async function curlMany(n: number, batch = 25): Promise<CurlResult[]> {
-  const out: CurlResult[] = [];
-  for (let done = 0; done < n; ) {
-    const k = Math.min(batch, n - done);
-    const args = ['-s', '-H', 'Connection: close', '--max-time', '5', '--connect-timeout', '3', '-w', ' %{http_code}\n'];
-    for (let i = 0; i < k; i++) args.push(`http://${VIP}/c${done + i}`);
-    const r = await fx!.st.topo.exec('cli', 'curl', args, { allowFail: true, timeoutMs: k * 6_000 + 5_000 });
-    const lines = r.stdout.split('\n').filter((l) => l.trim());
-    for (let i = 0; i < k; i++) {
-      const m = /^(\S*)\s+(\d{3})$/.exec((lines[i] ?? '').trim());
-      out.push(m ? { server: m[1]!, code: m[2]! } : { server: '', code: `missing(${lines[i] ?? ''}; curl exit ${r.code})` });
-    }
-    done += k;
-  }
-  return out;
-}
-
-function tally(rs: CurlResult[]): Record<string, number> {
-  const t: Record<string, number> = {};
-  for (const r of rs) t[r.server || '?'] = (t[r.server || '?'] ?? 0) + 1;
-  return t;
-}
 
 async function apiCall(method: string, urlPath: string, body?: string): Promise<{ status: number; body: string }> {
   const args = ['-s', '--max-time', '5', '-X', method, '-w', '\n%{http_code}', `${API}${urlPath}`];

@@ -36,7 +36,8 @@ import {
   type Spawned,
   type StandardTopology,
 } from '../lib/netns';
-import { PY, PACED_SENDER_PY } from '../lib/scripts';
+import { PY, NAMED_HTTP_SERVER_PY, PACED_SENDER_PY } from '../lib/scripts';
+import { curlMany as curlHttp, tally, type CurlResult } from '../lib/curl';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) {
@@ -52,33 +53,6 @@ const API = 'http://127.0.0.1:9180/api/v1';
 const log = (msg: string): void => {
   process.stderr.write(`[fullnat] ${msg}\n`);
 };
-
-// ---------------------------------------------------------------- real-server programs
-
-/** HTTP server: body = its name; one "PEER <ip> <port>" line on stderr per request. */
-const HTTP_SERVER_PY = String.raw`
-import sys, http.server, socketserver
-name = sys.argv[1]
-class H(http.server.BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.0'
-    def do_GET(self):
-        body = name.encode()
-        self.send_response(200)
-        self.send_header('Content-Type', 'text/plain')
-        self.send_header('Content-Length', str(len(body)))
-        self.send_header('Connection', 'close')
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, fmt, *args):
-        sys.stderr.write('PEER %s %d\n' % (self.client_address[0], self.client_address[1]))
-        sys.stderr.flush()
-class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-S(('0.0.0.0', 80), H).serve_forever()
-`;
-
 
 // ---------------------------------------------------------------- config
 
@@ -136,7 +110,7 @@ async function setUp(cfg: Record<string, unknown>): Promise<Fixture> {
     for (let i = 0; i < 3; i++) {
       const ns = `rs${i + 1}`;
       const name = `rs${i + 1}`;
-      http.push(st.topo.spawn(ns, PY, ['-u', '-c', HTTP_SERVER_PY, name]));
+      http.push(st.topo.spawn(ns, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, name, 'log-peers']));
       st.topo.spawn(ns, 'socat', ['-u', 'TCP4-LISTEN:5001,reuseaddr,fork,backlog=64', `SYSTEM:sha256sum >>${work}/${name}.sha`]);
       st.topo.spawn(ns, 'socat', ['UDP4-RECVFROM:7,fork,reuseaddr', 'PIPE']);
     }
@@ -176,42 +150,10 @@ async function tearDown(fx: Fixture | undefined): Promise<void> {
 
 // ---------------------------------------------------------------- traffic helpers
 
-interface CurlResult {
-  code: string;
-  server: string;
-  connects: number;
-}
+/** `n` HTTP GETs to VIP:port, each on a new TCP connection, `batch` URLs per curl process. */
+const curlMany = (fx: Fixture, n: number, opts: { port?: number; batch?: number } = {}): Promise<CurlResult[]> =>
+  curlHttp(fx.st.topo, 'cli', `http://${VIP}:${opts.port ?? 80}`, n, { batch: opts.batch ?? 100 });
 
-/**
- * `n` HTTP GETs to VIP:port, each on a new TCP connection (the server speaks
- * HTTP/1.0 and closes; curl is told "Connection: close" too), fetched by
- * sequential curl processes of up to `batch` URLs each. Each result line is
- * "<body> <http_code> <num_connects>".
- */
-async function curlMany(fx: Fixture, n: number, opts: { port?: number; batch?: number } = {}): Promise<CurlResult[]> {
-  const port = opts.port ?? 80;
-  const batch = opts.batch ?? 100;
-  const out: CurlResult[] = [];
-  for (let done = 0; done < n; ) {
-    const k = Math.min(batch, n - done);
-    const args = ['-s', '-H', 'Connection: close', '--max-time', '5', '--connect-timeout', '3', '-w', ' %{http_code} %{num_connects}\n'];
-    for (let i = 0; i < k; i++) args.push(`http://${VIP}:${port}/r${done + i}`);
-    const r = await fx.st.topo.exec('cli', 'curl', args, { allowFail: true, timeoutMs: k * 6_000 + 5_000 });
-    const lines = r.stdout.split('\n').filter((l) => l.trim());
-    for (let i = 0; i < k; i++) {
-      const m = /^(\S*)\s+(\d{3})\s+(\d+)$/.exec((lines[i] ?? '').trim());
-      out.push(m ? { server: m[1]!, code: m[2]!, connects: Number(m[3]) } : { server: '', code: `missing(${lines[i] ?? ''}; curl exit ${r.code})`, connects: 0 });
-    }
-    done += k;
-  }
-  return out;
-}
-
-function tally(rs: CurlResult[]): Record<string, number> {
-  const t: Record<string, number> = {};
-  for (const r of rs) t[r.server || '?'] = (t[r.server || '?'] ?? 0) + 1;
-  return t;
-}
 
 function sha256File(file: string): string {
   const h = crypto.createHash('sha256');

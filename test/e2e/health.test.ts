@@ -43,6 +43,7 @@ import {
   type StandardTopology,
 } from '../lib/netns';
 import { PY, PACED_SENDER_PY } from '../lib/scripts';
+import { curlMany as curlHttp, tally, type CurlResult } from '../lib/curl';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) {
@@ -302,30 +303,10 @@ function backendMetric(text: string, name: string, port: number, address: string
 
 // ---------------------------------------------------------------- traffic helpers
 
-interface CurlResult {
-  code: string;
-  server: string;
-}
-
 /** `n` HTTP GETs to VIP:80, each on a new TCP connection, in one curl process. */
-async function curlMany(fx: Fixture, n: number): Promise<CurlResult[]> {
-  const args = ['-s', '-H', 'Connection: close', '--max-time', '3', '--connect-timeout', '2', '-w', ' %{http_code}\n'];
-  for (let i = 0; i < n; i++) args.push(`http://${VIP}:80/r${i}`);
-  const r = await fx.st.topo.exec('cli', 'curl', args, { allowFail: true, timeoutMs: n * 4_000 + 5_000 });
-  const lines = r.stdout.split('\n').filter((l) => l.trim());
-  const out: CurlResult[] = [];
-  for (let i = 0; i < n; i++) {
-    const m = /^(\S*)\s+(\d{3})$/.exec((lines[i] ?? '').trim());
-    out.push(m ? { server: m[1]!, code: m[2]! } : { server: '', code: `missing(${lines[i] ?? ''}; curl exit ${r.code})` });
-  }
-  return out;
-}
+const curlMany = (fx: Fixture, n: number): Promise<CurlResult[]> =>
+  curlHttp(fx.st.topo, 'cli', `http://${VIP}:80`, n, { batch: n, maxTimeS: 3, connectTimeoutS: 2 });
 
-function tally(rs: CurlResult[]): Record<string, number> {
-  const t: Record<string, number> = {};
-  for (const r of rs) t[r.server || '?'] = (t[r.server || '?'] ?? 0) + 1;
-  return t;
-}
 
 function assertAll200(fx: Fixture, rs: CurlResult[], when: string): void {
   const bad = rs.map((r, i) => ({ i, ...r })).filter((r) => r.code !== '200');

@@ -40,6 +40,7 @@ import {
 } from '../lib/netns';
 import { configSchema } from '../../src/config/schema';
 import { PY } from '../lib/scripts';
+import { curlMany as curlHttp, tally, type CurlResult } from '../lib/curl';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) process.stderr.write(`\n!!!!!!!! e2e/schedulers SKIPPED: ${SKIP} !!!!!!!!\n\n`);
@@ -256,30 +257,9 @@ async function setUp(): Promise<Fixture> {
 
 // ---------------------------------------------------------------- helpers
 
-interface CurlResult { code: string; server: string }
+const curlMany = (port: number, n: number, batch = 25): Promise<CurlResult[]> =>
+  curlHttp(fx!.topo, 'cli', `http://${VIP}:${port}`, n, { batch, pathPrefix: 's' });
 
-async function curlMany(port: number, n: number, batch = 25): Promise<CurlResult[]> {
-  const out: CurlResult[] = [];
-  for (let done = 0; done < n; ) {
-    const k = Math.min(batch, n - done);
-    const args = ['-s', '-H', 'Connection: close', '--max-time', '5', '--connect-timeout', '3', '-w', ' %{http_code}\n'];
-    for (let i = 0; i < k; i++) args.push(`http://${VIP}:${port}/s${done + i}`);
-    const r = await fx!.topo.exec('cli', 'curl', args, { allowFail: true, timeoutMs: k * 6_000 + 5_000 });
-    const lines = r.stdout.split('\n').filter((l) => l.trim());
-    for (let i = 0; i < k; i++) {
-      const m = /^(\S*)\s+(\d{3})$/.exec((lines[i] ?? '').trim());
-      out.push(m ? { server: m[1]!, code: m[2]! } : { server: '', code: `missing(${lines[i] ?? ''}; curl exit ${r.code})` });
-    }
-    done += k;
-  }
-  return out;
-}
-
-function tally(rs: CurlResult[]): Record<string, number> {
-  const t: Record<string, number> = {};
-  for (const r of rs) t[r.server || '?'] = (t[r.server || '?'] ?? 0) + 1;
-  return t;
-}
 
 function assertAllOk(rs: CurlResult[], what: string): void {
   const bad = rs.filter((r) => r.code !== '200');

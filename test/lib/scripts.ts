@@ -5,10 +5,12 @@ import fs from 'node:fs';
 /** The python3 interpreter. */
 export const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
-/** HTTP server on :80 naming itself in the body (argv[1]); HTTP/1.0, closes every connection. */
+/** HTTP server on :80 naming itself in the body (argv[1]); HTTP/1.0, closes every connection.
+ * With argv[2] "log-peers", one "PEER <ip> <port>" line on stderr per request. */
 export const NAMED_HTTP_SERVER_PY = String.raw`
 import sys, http.server, socketserver
 name = sys.argv[1]
+log_peers = len(sys.argv) > 2 and sys.argv[2] == 'log-peers'
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.0'
     def do_GET(self):
@@ -20,7 +22,9 @@ class H(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
     def log_message(self, fmt, *args):
-        pass
+        if log_peers:
+            sys.stderr.write('PEER %s %d\n' % (self.client_address[0], self.client_address[1]))
+            sys.stderr.flush()
 class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
