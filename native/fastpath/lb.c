@@ -138,15 +138,28 @@ static inline unsigned lport_owner(uint16_t port_be)
 	return fl_worker_of(rte_be_to_cpu_16(port_be));
 }
 
-static bool redirect(struct fl_worker *w, unsigned owner, struct rte_mbuf *m, unsigned port)
+static inline uint8_t *relay_hops(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, fl_relay_off, uint8_t *);
+}
+
+/* Hand m to worker `owner`; `hops` > 0 marks an ICMP error relayed in search
+ * of its session (icmp_error_for_session). */
+static bool redirect_hops(struct fl_worker *w, unsigned owner, struct rte_mbuf *m, unsigned port, uint8_t hops)
 {
 	m->port = (uint16_t)port;   /* the owner needs the RX port index */
+	*relay_hops(m) = hops;
 	if (rte_ring_sp_enqueue(w->redir_out[owner], m) != 0) {
 		fl_drop_pkt(w, m, FL_DROP_REDIRECT_FULL);
 		return true;
 	}
 	w->ctr->redirect_out++;
 	return true;
+}
+
+static bool redirect(struct fl_worker *w, unsigned owner, struct rte_mbuf *m, unsigned port)
+{
+	return redirect_hops(w, owner, m, port, 0);
 }
 
 #define FL_ROLE_TRANSIT 3   /* destination is not ours (NAT replies) */
@@ -611,7 +624,10 @@ static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot
 	uint16_t *iports = (uint16_t *)((uint8_t *)in + iihl);
 	/* The quoted packet went the other way: swap it into our key. */
 	struct fl_flow_key key = fl_flow_key_make(in->dst_addr, in->src_addr, iports[1], iports[0], in->next_proto_id);
-	if (!redirected && fl_dp.conf.n_workers > 1) {
+	const unsigned nw = fl_dp.conf.n_workers;
+	/* Workers this error has visited looking for its session (relay). */
+	unsigned hops = redirected ? *relay_hops(m) : 0;
+	if (!redirected && nw > 1) {
 		unsigned owner = w->idx;
 		if (role == FL_ADDR_LIP)
 			owner = lport_owner(iports[0]);          /* about LIP:lport -> RIP */
@@ -622,11 +638,21 @@ static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot
 					       in->next_proto_id);
 		if (owner != w->idx)
 			return redirect(w, owner, m, port);
+		/* Its flow stays where the port's RSS put it, by the flow's own
+		 * hash; the error (ICMP, no ports) hashed otherwise. */
+		if (role == FL_ADDR_VIP)
+			hops = 1;
 	}
 	uint8_t dir;
 	struct fl_session *se = fl_sess_lookup(w->sess, &key, &dir);
-	if (!se)
+	if (!se) {
+		/* Not here: ask the next worker, until each has looked once (IPVS
+		 * has one table; PMTU discovery toward the real server depends on
+		 * these errors arriving). */
+		if (hops > 0 && hops < nw)
+			return redirect_hops(w, (w->idx + 1) % nw, m, port, (uint8_t)(hops + 1));
 		return false;
+	}
 	if (ip->time_to_live <= 1) {
 		fl_drop_pkt(w, m, FL_DROP_TTL);
 		return true;

@@ -40,6 +40,9 @@ void fl_lb_mailbox(struct fl_worker *w);
 extern struct fl_sched_conns *fl_conns_all;        /* [worker][server id] */
 extern struct fl_server_traffic *fl_traffic_all;   /* [worker][server id] */
 extern struct fl_tpl_table *fl_tpl_tbl;            /* persistence templates */
+/* Offset of the mbuf field that counts how many workers a relayed ICMP
+ * error has visited (0 on any other redirect); lb.c. */
+extern int fl_relay_off;
 
 int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen);
 void fl_lb_worker_free(struct fl_worker *w);

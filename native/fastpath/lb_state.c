@@ -6,7 +6,9 @@
 
 #include <sys/mman.h>
 
+#include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include "lb.h"
@@ -16,6 +18,7 @@
 struct fl_sched_conns *fl_conns_all;
 struct fl_server_traffic *fl_traffic_all;
 struct fl_tpl_table *fl_tpl_tbl;
+int fl_relay_off = -1;
 #define FL_TPL_DEFAULT 65536u
 #define FL_TPL_MAX (1u << 24)
 
@@ -40,6 +43,12 @@ int fl_redirect_init(unsigned n_workers, char *err, size_t errlen)
 	fl_traffic_all = rte_zmalloc("fl_traffic", sizeof(*fl_traffic_all) * FL_MAX_SERVER_IDS * n_workers, RTE_CACHE_LINE_SIZE);
 	if (!fl_conns_all || !fl_traffic_all) {
 		snprintf(err, errlen, "cannot allocate connection counters");
+		return -1;
+	}
+	static const struct rte_mbuf_dynfield relay = { .name = "fulcrum_icmp_relay", .size = 1, .align = 1 };
+	fl_relay_off = rte_mbuf_dynfield_register(&relay);
+	if (fl_relay_off < 0) {
+		snprintf(err, errlen, "cannot register the mbuf field of ICMP relays: %s", rte_strerror(rte_errno));
 		return -1;
 	}
 	uint32_t slots = tpl_slots();
