@@ -638,8 +638,9 @@ static bool icmp_error_for_session(struct fl_worker *w, const struct fl_snapshot
 					       in->next_proto_id);
 		if (owner != w->idx)
 			return redirect(w, owner, m, port);
-		/* Its flow stays where the port's RSS put it, by the flow's own
-		 * hash; the error (ICMP, no ports) hashed otherwise. */
+		/* Unless a hash named its worker above, a VIP flow stays where the
+		 * port's RSS put it by the flow's own hash; the error (ICMP, no
+		 * ports) hashed otherwise, so a miss here may be another's. */
 		if (role == FL_ADDR_VIP)
 			hops = 1;
 	}
