@@ -19,6 +19,15 @@ export class ApiError extends Error {
 /** The API could not be reached at all (connection refused, DNS, ...). */
 export class ApiUnreachable extends Error {}
 
+/** One row of GET /api/v1/health/servers. */
+export interface HealthServerState {
+  /** "tcp:198.18.0.100:80" */
+  service: string;
+  /** "198.19.0.11:80" */
+  server: string;
+  state: 'UP' | 'DOWN';
+}
+
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
 export interface ClientOptions {
@@ -94,6 +103,21 @@ export class FulcrumApiClient {
   async zero(service?: string): Promise<void> {
     const res = await this.request('POST', '/api/v1/zero', service ? { service } : {});
     if (!res.ok) return this.fail(res);
+  }
+
+  /** Whether the dataplane runs (GET /health/ready: 200, else 503). */
+  async getReady(): Promise<boolean> {
+    const res = await this.request('GET', '/api/v1/health/ready');
+    if (res.status === 503) return false;
+    if (!res.ok) return this.fail(res);
+    return true;
+  }
+
+  /** Health-check states of the checked real servers (unchecked ones are not listed). */
+  async getHealthServers(): Promise<HealthServerState[]> {
+    const res = await this.request('GET', '/api/v1/health/servers');
+    if (!res.ok) return this.fail(res);
+    return (await res.json()) as HealthServerState[];
   }
 
   /** Sessions, or null when the daemon does not list them (501). */

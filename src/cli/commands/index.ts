@@ -1,9 +1,10 @@
 // Registered `fulcrum` subcommands. New ones (import-keepalived, demo) add a
 // module in this folder and one line here.
 import type { CommandModule } from 'yargs';
+import { announceCommand } from './announce';
 import { daemonCommand } from './daemon';
 import { demoCommand } from './demo-command';
 import { importKeepalivedCommand } from './import-keepalived';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand];
+export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand];

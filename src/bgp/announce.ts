@@ -1,0 +1,81 @@
+// VIP announcements for scale-out behind ECMP routers. A director should
+// draw a VIP's traffic only while it can serve it: its dataplane runs, and
+// some service on the VIP has a real server that takes new connections (or
+// a sorry server). `fulcrum announce` polls the local API and speaks
+// ExaBGP's process API ("announce route ..." / "withdraw route ..." lines on
+// stdout), as exabgp-healthcheck does for a single service; the BGP speaker
+// itself runs beside the appliance, on the kernel twin.
+import type { FulcrumConfig, ServiceConfig } from '../config/types';
+import { serviceKey } from '../dataplane/services';
+import type { FulcrumApiClient, HealthServerState } from '../ipvsadm/client';
+
+/** Whether a service can take a new connection now. */
+function serviceUp(svc: ServiceConfig, down: Set<string>): boolean {
+  if (svc.sorryServer) return true; // published alone when the others are gone
+  const key = serviceKey(svc);
+  return svc.servers.some((r) => r.weight > 0 && !down.has(`${key}/${r.address}:${r.port}`));
+}
+
+/** The VIPs to announce: none unless the dataplane runs. */
+export function announceableVips(cfg: FulcrumConfig, health: HealthServerState[], ready: boolean): Set<string> {
+  const out = new Set<string>();
+  if (!ready) return out;
+  const down = new Set(health.filter((h) => h.state === 'DOWN').map((h) => `${h.service}/${h.server}`));
+  for (const svc of cfg.services) if (serviceUp(svc, down)) out.add(svc.vip);
+  return out;
+}
+
+/** ExaBGP process-API lines taking the announced set from `prev` to `next`. */
+export function announcementLines(prev: ReadonlySet<string>, next: ReadonlySet<string>, nextHop: string): string[] {
+  const lines: string[] = [];
+  for (const vip of [...prev].sort()) if (!next.has(vip)) lines.push(`withdraw route ${vip}/32 next-hop ${nextHop}`);
+  for (const vip of [...next].sort()) if (!prev.has(vip)) lines.push(`announce route ${vip}/32 next-hop ${nextHop}`);
+  return lines;
+}
+
+/** What the API says now; an API that cannot be read counts as not ready. */
+export async function observe(client: FulcrumApiClient): Promise<{ vips: Set<string>; error?: string }> {
+  try {
+    const ready = await client.getReady();
+    if (!ready) return { vips: new Set() };
+    const [cfg, health] = await Promise.all([client.getConfig(), client.getHealthServers()]);
+    return { vips: announceableVips(cfg, health, true) };
+  } catch (e) {
+    return { vips: new Set(), error: (e as Error).message };
+  }
+}
+
+export interface AnnouncerOptions {
+  client: FulcrumApiClient;
+  intervalMs: number;
+  nextHop: string;
+  /** One ExaBGP command per call (stdout). */
+  emit: (line: string) => void;
+  /** Diagnostics (stderr). */
+  log: (line: string) => void;
+  /** Stop: withdraw what is announced and return. */
+  signal: AbortSignal;
+}
+
+/** Poll until aborted; on the way out, withdraw everything still announced. */
+export async function runAnnouncer(o: AnnouncerOptions): Promise<void> {
+  let announced = new Set<string>();
+  let lastError: string | undefined;
+  const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    o.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+  while (!o.signal.aborted) {
+    const now = await observe(o.client);
+    if (o.signal.aborted) break;
+    if (now.error !== lastError) {
+      if (now.error) o.log(`fulcrum announce: ${now.error}: withdrawing every VIP`);
+      else if (lastError) o.log('fulcrum announce: API reachable again');
+      lastError = now.error;
+    }
+    for (const l of announcementLines(announced, now.vips, o.nextHop)) o.emit(l);
+    announced = now.vips;
+    await sleep(o.intervalMs);
+  }
+  for (const l of announcementLines(announced, new Set(), o.nextHop)) o.emit(l);
+}
