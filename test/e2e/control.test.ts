@@ -9,7 +9,8 @@
 //      request fails and `-Ln` / `-L --timeout` reflect every change;
 //   2. kill -9 and restart with the same --config/--state: `-Sn` identical,
 //      traffic works (changes made with fulcrumadm live only in the state file);
-//   3. `-Sn > saved; -C; -R < saved` round-trips; traffic works again;
+//   3. `-Sn > saved; -C; -R < saved` round-trips, and `fulcrum announce` (BGP)
+//      follows: nothing to announce without services; traffic works again;
 //   4. `-Lnc` lists a live connection during a slow transfer; after `-Z`,
 //      `-Ln --stats` counts exactly the connections the client made (after
 //      the restart of case 2); `-Z` zeroes;
@@ -46,6 +47,7 @@ const RS = ['198.19.0.11', '198.19.0.12', '198.19.0.13'] as const;
 const API_BASE = 'http://127.0.0.1:9180';
 const API = `${API_BASE}/api/v1`;
 const ADM = path.join(repoRoot(), 'dist', 'src', 'cli', 'fulcrumadm.js');
+const FULCRUM = path.join(repoRoot(), 'dist', 'src', 'cli', 'fulcrum.js');
 
 const log = (msg: string): void => {
   process.stderr.write(`[control] ${msg}\n`);
@@ -154,6 +156,13 @@ async function adm(args: string[], o: { input?: string; allowFail?: boolean } = 
   const r = await fx!.st.topo.exec('dir', process.execPath, [ADM, '--api', API_BASE, ...args], { allowFail: true, timeoutMs: 20_000, input: o.input });
   if (!o.allowFail) assert.equal(r.code, 0, `fulcrumadm ${args.join(' ')}: exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r;
+}
+
+/** `fulcrum announce --once` against the daemon: the ExaBGP commands for now. */
+async function announceOnce(): Promise<string> {
+  const r = await fx!.st.topo.exec('dir', process.execPath, [FULCRUM, 'announce', '--once', '--api', API_BASE], { allowFail: true, timeoutMs: 20_000 });
+  assert.equal(r.code, 0, `fulcrum announce --once: exit ${r.code}\nstderr: ${r.stderr}`);
+  return r.stdout;
 }
 
 interface ListedServer { addr: string; fwd: string; weight: number; active: number; inact: number }
@@ -376,7 +385,7 @@ describe('e2e control plane: fulcrumadm, restarts, save/restore, stats, bad inpu
     assert.deepEqual(Object.keys(t).sort(), ['rs2', 'rs3']);
   });
 
-  test('3. -Sn > saved; -C; -Ln empty; -R < saved; -Sn equals saved; traffic works', { timeout: 120_000 }, async () => {
+  test('3. -Sn > saved; -C; -Ln empty, nothing to announce; -R < saved; -Sn equals saved, the VIP announced; traffic works', { timeout: 120_000 }, async () => {
     const saved = (await adm(['-Sn'])).stdout;
     assert.ok(saved.trim().split('\n').length >= 4, `-Sn:\n${saved}`);
     await adm(['-C']);
@@ -384,11 +393,13 @@ describe('e2e control plane: fulcrumadm, restarts, save/restore, stats, bad inpu
     assert.deepEqual(parseList(empty.stdout), [], `-Ln after -C:\n${empty.stdout}`);
     assert.match(empty.stdout, /^IP Virtual Server version/m);
     assert.equal((await adm(['-Sn'])).stdout, '', '-Sn after -C');
+    assert.equal(await announceOnce(), '', 'no service: no VIP to announce (BGP)');
     const during = await curlMany(3, 3);
     assert.ok(during.every((r) => r.code !== '200'), `no service, yet requests succeeded: ${JSON.stringify(during)}`);
     await adm(['-R'], { input: saved });
     const restored = (await adm(['-Sn'])).stdout;
     assert.equal(restored, saved, `-Sn after -R differs\nsaved:\n${saved}\nrestored:\n${restored}`);
+    assert.equal(await announceOnce(), `announce route ${VIP}/32 next-hop self\n`, 'restored: the VIP is announced again');
     const t = await assertTrafficWorks('after -R', 30);
     log(`after -C / -R: ${JSON.stringify(t)}`);
   });
