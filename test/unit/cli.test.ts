@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -62,4 +63,22 @@ test('--dry-run prints the plan as JSON without the addon', () => {
   assert.ok(plan.eal.includes('--no-huge'));
   assert.deepEqual(plan.forwarding.routes, [{ prefix: '198.18.0.0', len: 24, port: 0, gateway: null }]);
   assert.equal(plan.dataplane.ports[0].twin, 'fl-lan');
+});
+
+test('announce: bad options are usage errors; an unreachable API is one line and exit 1', async () => {
+  let r = run(['announce', '--interval', '0']);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, 'fulcrum: --interval must be at least 0.1 (seconds) (see fulcrum --help)\n');
+  r = run(['announce', '--next-hop', 'router1']);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, 'fulcrum: --next-hop must be "self" or an IPv4 address (see fulcrum --help)\n');
+  // A loopback port nothing listens on any more.
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  r = run(['announce', '--once', '--api', `http://127.0.0.1:${port}`]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, `fulcrum announce: cannot reach the Fulcrum API at http://127.0.0.1:${port} (ECONNREFUSED)\n`);
 });
