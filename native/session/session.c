@@ -131,13 +131,6 @@ static inline uint64_t fl_load64(const void *p)
 	return v;
 }
 
-static inline uint32_t fl_load32(const void *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 static inline uint32_t fl_key_hash(const struct fl_sess_table *t, const struct fl_flow_key *k)
 {
 	uint32_t h = rte_hash_crc_8byte(fl_load64(k), t->hash_seed);
@@ -175,24 +168,6 @@ static inline uint32_t fl_secondary(const struct fl_sess_table *t, uint32_t h, u
 }
 
 /* ---------------- key <-> record ---------------- */
-
-/* The record stores each key's first 12 bytes in key layout (see the
- * struct comment), so a compare is two 64-bit loads per side. */
-static inline const uint8_t *fl_sess_key_base(const struct fl_session *s, uint8_t dir)
-{
-	return dir == FL_DIR_IN ? (const uint8_t *)&s->caddr : (const uint8_t *)&s->raddr;
-}
-
-static inline int fl_key_equal(const struct fl_session *s, uint8_t dir,
-			       const struct fl_flow_key *k)
-{
-	const uint8_t *base = fl_sess_key_base(s, dir);
-	uint64_t k_lo = fl_load64(k), k_hi = fl_load64((const uint8_t *)k + 8);
-	uint64_t s_hi = fl_load32(base + 8) | ((uint64_t)s->proto << 32);
-
-	/* pad is zero by contract, so the proto byte ends the compare */
-	return ((k_lo ^ fl_load64(base)) | (k_hi ^ s_hi)) == 0;
-}
 
 void fl_sess_in_key(const struct fl_session *s, struct fl_flow_key *k)
 {
@@ -252,7 +227,7 @@ static inline struct fl_session *fl_bucket_find(const struct fl_sess_table *t,
 		uint32_t ref = b->ref[i];
 		struct fl_session *s = &t->sess[fl_ref_idx(ref)];
 
-		if (fl_key_equal(s, fl_ref_dir(ref), k)) {
+		if (fl_sess_key_equal(s, fl_ref_dir(ref), k)) {
 			*dir = fl_ref_dir(ref);
 			return s;
 		}
@@ -335,7 +310,7 @@ void fl_sess_lookup_bulk(const struct fl_sess_table *t,
 		if (ref[i] == 0)
 			continue;
 		struct fl_session *s = &t->sess[fl_ref_idx(ref[i])];
-		if (likely(fl_key_equal(s, fl_ref_dir(ref[i]), keys[i]))) {
+		if (likely(fl_sess_key_equal(s, fl_ref_dir(ref[i]), keys[i]))) {
 			out[i] = s;
 			dir[i] = fl_ref_dir(ref[i]);
 		} else {

@@ -160,16 +160,28 @@ void fl_sess_lookup_bulk(const struct fl_sess_table *t,
 			 const struct fl_flow_key *const keys[], unsigned n,
 			 struct fl_session *out[], uint8_t dir[]);
 
+/* Whether record s holds key k in direction dir. The record stores each
+ * key's first 12 bytes in key layout (see struct fl_session), so this is two
+ * 64-bit compares; pad is zero by contract, so the proto byte ends it. */
+static inline int fl_sess_key_equal(const struct fl_session *s, uint8_t dir, const struct fl_flow_key *k)
+{
+	const uint8_t *base = dir == FL_DIR_IN ? (const uint8_t *)&s->caddr : (const uint8_t *)&s->raddr;
+	uint64_t k_lo, k_hi, s_lo;
+	uint32_t s_mid;
+	__builtin_memcpy(&k_lo, k, 8);
+	__builtin_memcpy(&k_hi, (const uint8_t *)k + 8, 8);
+	__builtin_memcpy(&s_lo, base, 8);
+	__builtin_memcpy(&s_mid, base + 8, 4);
+	return ((k_lo ^ s_lo) | (k_hi ^ (s_mid | (uint64_t)s->proto << 32))) == 0;
+}
+
 /* Whether s is still the live session indexed by k in direction dir: for a
  * caller that looked a burst up and has added or deleted sessions since. */
 static inline int fl_sess_still(const struct fl_session *s, uint8_t dir, const struct fl_flow_key *k)
 {
-	if (!(s->flags & FL_SESS_F_USED) || s->proto != k->proto)
+	if (!(s->flags & FL_SESS_F_USED) || (dir == FL_DIR_OUT && (s->flags & FL_SESS_F_INPUT_ONLY)))
 		return 0;
-	if (dir == FL_DIR_IN)
-		return s->caddr == k->saddr && s->vaddr == k->daddr && s->cport == k->sport && s->vport == k->dport;
-	return !(s->flags & FL_SESS_F_INPUT_ONLY) && s->raddr == k->saddr && s->laddr == k->daddr &&
-	       s->rport == k->sport && s->lport == k->dport;
+	return fl_sess_key_equal(s, dir, k);
 }
 
 /* Create a session indexed by `in` and, unless `out` is NULL (DR/TUN),
