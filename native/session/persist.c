@@ -93,6 +93,17 @@ static inline void tpl_extend(struct fl_tpl *e, uint64_t until)
 		__atomic_store_n(&e->expires_ms, until, __ATOMIC_RELAXED);
 }
 
+/* Use the live template seen in view v: take a reference, keep it until at
+ * least `until`, hand out its server. False if the slot changed meanwhile. */
+static inline bool tpl_take(struct fl_tpl *e, const struct tpl_view *v, uint64_t until, uint32_t *server_id)
+{
+	if (!tpl_ref(e, v->seq))
+		return false;
+	tpl_extend(e, until);
+	*server_id = (uint32_t)v->val;
+	return true;
+}
+
 uint32_t fl_tpl_get(struct fl_tpl_table *t, uint32_t service_id, uint32_t client, uint64_t now_ms,
 		    uint32_t timeout_ms, uint32_t *server_id)
 {
@@ -118,14 +129,10 @@ uint32_t fl_tpl_get(struct fl_tpl_table *t, uint32_t service_id, uint32_t client
 			continue;
 		if (!tpl_live(&v, now_ms))
 			return 0;   /* expired or dead: the caller schedules and revives it */
-		if (!tpl_ref(e, v.seq)) {
-			if (retries++ < FL_TPL_RETRIES)
-				i--;
-			continue;
-		}
-		tpl_extend(e, now_ms + timeout_ms);
-		*server_id = (uint32_t)v.val;
-		return slot + 1;
+		if (tpl_take(e, &v, now_ms + timeout_ms, server_id))
+			return slot + 1;
+		if (retries++ < FL_TPL_RETRIES)
+			i--;
 	}
 	return 0;
 }
@@ -196,13 +203,10 @@ static uint32_t tpl_put_locked(struct fl_tpl_table *t, uint64_t key, uint32_t h,
 				if (tpl_live(&v, now_ms)) {
 					/* Created or refreshed by another worker just now:
 					 * follow its server. */
-					if (!tpl_ref(e, v.seq)) {
-						lost = true;
-						break;
-					}
-					tpl_extend(e, until);
-					*server_id = (uint32_t)v.val;
-					return slot + 1;
+					if (tpl_take(e, &v, until, server_id))
+						return slot + 1;
+					lost = true;
+					break;
 				}
 				if (tpl_rewrite(t, e, v.seq, key, want, until))
 					return slot + 1;
