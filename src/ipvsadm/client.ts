@@ -3,6 +3,7 @@
 // PUT; the daemon validates and serialises. Stats and sessions are read-only.
 
 import type { ConfigError, FulcrumConfig } from '../config/types';
+import type { HealthServerStatus } from '../health/manager';
 
 export const DEFAULT_API = 'http://127.0.0.1:9180';
 
@@ -19,14 +20,8 @@ export class ApiError extends Error {
 /** The API could not be reached at all (connection refused, DNS, ...). */
 export class ApiUnreachable extends Error {}
 
-/** One row of GET /api/v1/health/servers. */
-export interface HealthServerState {
-  /** "tcp:198.18.0.100:80" */
-  service: string;
-  /** "198.19.0.11:80" */
-  server: string;
-  state: 'UP' | 'DOWN';
-}
+/** What a client reads of a GET /api/v1/health/servers row. */
+export type HealthServerState = Pick<HealthServerStatus, 'service' | 'server' | 'state'>;
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
