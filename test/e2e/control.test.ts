@@ -196,7 +196,6 @@ const weights = (s: ListedService | undefined): Record<string, number> =>
 const curlMany = (n: number, batch = 25): Promise<CurlResult[]> =>
   curlHttp(fx!.st.topo, 'cli', `http://${VIP}`, n, { batch, pathPrefix: 'c' });
 
-
 async function apiCall(method: string, urlPath: string, body?: string): Promise<{ status: number; body: string }> {
   const args = ['-s', '--max-time', '5', '-X', method, '-w', '\n%{http_code}', `${API}${urlPath}`];
   if (body !== undefined) args.push('-H', 'Content-Type: application/json', '--data-binary', '@-');

@@ -154,7 +154,6 @@ async function tearDown(fx: Fixture | undefined): Promise<void> {
 const curlMany = (fx: Fixture, n: number, opts: { port?: number; batch?: number } = {}): Promise<CurlResult[]> =>
   curlHttp(fx.st.topo, 'cli', `http://${VIP}:${opts.port ?? 80}`, n, { batch: opts.batch ?? 100 });
 
-
 function sha256File(file: string): string {
   const h = crypto.createHash('sha256');
   const fd = fs.openSync(file, 'r');

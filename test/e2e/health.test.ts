@@ -307,7 +307,6 @@ function backendMetric(text: string, name: string, port: number, address: string
 const curlMany = (fx: Fixture, n: number): Promise<CurlResult[]> =>
   curlHttp(fx.st.topo, 'cli', `http://${VIP}:80`, n, { batch: n, maxTimeS: 3, connectTimeoutS: 2 });
 
-
 function assertAll200(fx: Fixture, rs: CurlResult[], when: string): void {
   const bad = rs.map((r, i) => ({ i, ...r })).filter((r) => r.code !== '200');
   assert.equal(bad.length, 0, `${when}: ${bad.length} failed requests, first: ${JSON.stringify(bad.slice(0, 5))}\n${fx.director.logs()}`);

@@ -260,7 +260,6 @@ async function setUp(): Promise<Fixture> {
 const curlMany = (port: number, n: number, batch = 25): Promise<CurlResult[]> =>
   curlHttp(fx!.topo, 'cli', `http://${VIP}:${port}`, n, { batch, pathPrefix: 's' });
 
-
 function assertAllOk(rs: CurlResult[], what: string): void {
   const bad = rs.filter((r) => r.code !== '200');
   assert.equal(bad.length, 0, `${what}: ${bad.length}/${rs.length} failed: ${JSON.stringify(bad.slice(0, 5))}\n${fx!.director.logs()}`);
