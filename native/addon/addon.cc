@@ -249,6 +249,7 @@ Napi::Value Stop(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value Cleanup(const Napi::CallbackInfo &info) {
+  fl_dp_stop();  // the EAL layer knows nothing of the dataplane above it
   fl_eal_cleanup();
   return info.Env().Undefined();
 }

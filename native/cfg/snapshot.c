@@ -1,4 +1,6 @@
-/* Snapshot build and publication. Only the control thread writes here. */
+/* Snapshot build and RCU publication: nothing else. The dataplane's publish
+ * step (fastpath/publish.c) registers LIPs, prepares worker state and steers
+ * before and after. Only the control thread writes here. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,9 +9,7 @@
 #include <rte_malloc.h>
 
 #include "snapshot.h"
-#include "../fastpath/lport.h"
-#include "../fastpath/dp.h"
-#include "../port/steer.h"
+#include "../fastpath/method.h"
 #include "../port/port.h"
 
 struct fl_snapshot *fl_snap_current;
@@ -27,7 +27,7 @@ int fl_rcu_init(unsigned n_threads, char *err, size_t errlen)
 	return 0;
 }
 
-static void snap_free(struct fl_snapshot *s)
+void fl_snap_free(struct fl_snapshot *s)
 {
 	if (!s)
 		return;
@@ -81,7 +81,8 @@ static uint32_t gcd(uint32_t a, uint32_t b)
 	return a;
 }
 
-static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, char *err, size_t errlen)
+static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, const uint16_t *lip_slots, char *err,
+			  size_t errlen)
 {
 	memset(s->svc_tbl, 0xff, sizeof(s->svc_tbl));   /* -1: empty */
 	memset(s->svc_by_id, 0xff, sizeof(s->svc_by_id));
@@ -150,11 +151,16 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 			s->dest_ids[si - 1] = rc->id;
 			if (rc->u_threshold)
 				v->has_thresholds = 1;
-			if (rc->method == FL_FWD_NAT || rc->method == FL_FWD_FULLNAT)
+			if (rc->method >= FL_FWD__COUNT) {
+				snprintf(err, errlen, "server id %u: unknown method %u", rc->id, rc->method);
+				return -1;
+			}
+			uint8_t mflags = fl_method(rc->method)->flags;
+			if (mflags & FL_METHOD_F_REWRITES)
 				v->has_rewrite = 1;
-			if (rc->method == FL_FWD_NAT) {
-				v->has_nat = 1;
-				s->has_nat = true;
+			if (mflags & FL_METHOD_F_TRANSIT_REPLIES) {
+				v->transit_replies = 1;
+				s->transit_replies = true;
 			}
 			if (rc->weight > v->max_weight)
 				v->max_weight = rc->weight;
@@ -168,12 +174,8 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 			return -1;
 		v->first_lip = li;
 		v->n_lips = c->n_lips;
-		for (unsigned j = 0; j < c->n_lips; j++) {
-			int slot = fl_lip_register(rte_cpu_to_be_32(c->lips[j]), err, errlen);
-			if (slot < 0)
-				return -1;
-			s->lip_slots[li++] = (uint16_t)slot;
-		}
+		for (unsigned j = 0; j < c->n_lips; j++, li++)
+			s->lip_slots[li] = lip_slots[li];
 		uint32_t h = fl_svc_hash(v->vip, v->port, v->proto) & (FL_SVC_TBL_SIZE - 1);
 		for (unsigned k = 0;; k++) {
 			int16_t *e = &s->svc_tbl[(h + k) & (FL_SVC_TBL_SIZE - 1)];
@@ -192,16 +194,17 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 	return 0;
 }
 
-int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
+struct fl_snapshot *fl_snap_build(const struct fl_net_conf *net, const uint16_t *lip_slots, char *err,
+				  size_t errlen)
 {
 	if (net->n_addrs > FL_MAX_ADDRS || net->n_routes > FL_MAX_ROUTES) {
 		snprintf(err, errlen, "too many addresses or routes");
-		return -1;
+		return NULL;
 	}
 	struct fl_snapshot *s = rte_zmalloc("fl_snapshot", sizeof(*s), RTE_CACHE_LINE_SIZE);
 	if (!s) {
 		snprintf(err, errlen, "out of memory building snapshot");
-		return -1;
+		return NULL;
 	}
 	s->gen = next_gen++;
 	s->default_nh = -1;
@@ -263,37 +266,28 @@ int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
 		}
 		s->n_routes = net->n_routes;
 	}
-	if (build_services(s, net, err, errlen))
+	if (build_services(s, net, lip_slots, err, errlen))
 		goto fail;
+	return s;
+fail:
+	fl_snap_free(s);
+	return NULL;
+}
+
+struct fl_snapshot *fl_snap_publish(struct fl_snapshot *s)
+{
 	struct fl_snapshot *old = fl_snap_current;
 	__atomic_store_n(&fl_snap_current, s, __ATOMIC_RELEASE);
 	/* Wait until every worker has passed a quiescent point: none can still
 	 * hold the old pointer. */
 	if (fl_rcu)
 		rte_rcu_qsbr_synchronize(fl_rcu, RTE_QSBR_THRID_INVALID);
-	snap_free(old);
-	/* LIPs on ports that can steer in hardware get rte_flow rules; the
-	 * others keep the software redirect. */
-	{
-		uint32_t lips[FL_MAX_ADDRS];
-		uint16_t ports[FL_MAX_ADDRS];
-		unsigned n = 0;
-		for (unsigned i = 0; i < s->n_addrs; i++)
-			if (s->addr_list[i].role == FL_ADDR_LIP) {
-				lips[n] = s->addr_list[i].ip;
-				ports[n++] = s->addr_list[i].port;
-			}
-		fl_steer_lips(lips, ports, n, fl_dp.conf.n_workers);
-	}
-	return 0;
-fail:
-	snap_free(s);
-	return -1;
+	return old;
 }
 
 void fl_snap_teardown(void)
 {
-	snap_free(fl_snap_current);
+	fl_snap_free(fl_snap_current);
 	fl_snap_current = NULL;
 	rte_free(fl_rcu);
 	fl_rcu = NULL;

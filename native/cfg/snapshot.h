@@ -47,14 +47,30 @@ struct fl_snap_service {
 	uint32_t first_server, n_servers;   /* into servers[] */
 	uint32_t max_weight, gcd_weight;    /* wrr stepping, as IPVS */
 	uint32_t first_lip, n_lips;         /* into lip_slots[] */
-	uint8_t has_nat;                    /* a NAT server: pin flows to owner(CIP:cport) */
+	uint8_t transit_replies;            /* a server whose method has transit replies (NAT):
+					     * its flows live on the client hash's worker */
 	uint8_t has_thresholds;             /* some server has -x/-y */
-	uint8_t has_rewrite;                /* a FULLNAT/NAT server (they decrement TTL) */
+	uint8_t has_rewrite;                /* a server whose method rewrites (decrements TTL) */
 	uint32_t persist_ms;                /* 0 = not persistent */
 	uint32_t persist_mask;              /* network order */
 	struct fl_sched_table *sched;       /* built on the control thread */
 	struct fl_sched_dest *dests;        /* n_servers, same order as servers[] */
 	uint32_t *dest_ids;                 /* stable ids: index of the conns counters */
+	/* Each worker's scheduler state, prepared by the dataplane's publish
+	 * step (n_workers entries; fastpath/publish.c owns them). */
+	struct fl_wsched **wsched;
+};
+
+/* One worker's scheduler state for one service, made by the control side
+ * beside the snapshot, so a worker never allocates. The worker adopts it on
+ * its first pick in this snapshot (carrying its previous state over) and
+ * from then on it is the worker's, until it adopts a newer one and retires
+ * this one; the control side frees what was retired or never adopted. */
+struct fl_wsched {
+	uint8_t adopted, retired;           /* set by the worker (release), read by the control thread */
+	uint8_t kind;                       /* enum fl_sched_kind */
+	struct fl_sched_dest *dests;        /* the worker's copy: it keeps their OVERLOAD flags */
+	struct fl_sched_state *st;
 };
 
 struct fl_snapshot {
@@ -89,7 +105,7 @@ struct fl_snapshot {
 	uint8_t server_present[FL_MAX_SERVER_IDS];
 	int16_t svc_by_id[FL_MAX_SERVICE_IDS];
 	struct fl_timeouts timeouts;
-	bool has_nat;               /* any NAT server: transit replies need lookups */
+	bool transit_replies;       /* some service has them: a packet not for us may be a reply */
 	unsigned min_mtu;           /* smallest port MTU: packets up to it fit anywhere */
 };
 
@@ -158,6 +174,17 @@ static inline const struct fl_nexthop *fl_route_lookup(const struct fl_snapshot 
 }
 
 int fl_rcu_init(unsigned n_threads, char *err, size_t errlen);
+
+/* Build a snapshot of a network view. lip_slots: the dataplane's registry
+ * slot of each service's LIPs, in the order of net's services and their
+ * lips. NULL with a message in err on bad input or no memory. */
+struct fl_snapshot *fl_snap_build(const struct fl_net_conf *net, const uint16_t *lip_slots, char *err,
+				  size_t errlen);
+void fl_snap_free(struct fl_snapshot *s);
+/* Make s the current snapshot; returns the one it replaced, once no worker
+ * can hold it any more (after an RCU grace period), for the caller to free. */
+struct fl_snapshot *fl_snap_publish(struct fl_snapshot *s);
+/* Free the current snapshot and the RCU state (dataplane stop). */
 void fl_snap_teardown(void);
 
 /* A service by (vip, port, proto), else the VIP's all-ports (port 0)

@@ -74,7 +74,6 @@ int fl_eal_init(int argc, char **argv, char *err, size_t errlen)
 void fl_eal_cleanup(void)
 {
 	if (eal_up) {
-		fl_dp_stop();
 		rte_eal_cleanup();
 		eal_up = 0;
 	}

@@ -55,6 +55,13 @@ static inline uint16_t cs_replace4(uint16_t ck, uint32_t old, uint32_t new)
 	return cs_apply(ck, cs_diff4(old, new));
 }
 
+/* Compute an IPv4 header's checksum in full (headers the director builds). */
+static inline void ip_set_csum(struct rte_ipv4_hdr *ip)
+{
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
 /* Whether an IPv4 header sums to 0xffff, i.e. its checksum is right. The
  * usual 20-byte header is added up as five 32-bit words; headers with
  * options take the generic way. */

@@ -11,6 +11,7 @@
 #include "neigh.h"
 #include "lb.h"
 #include "lport.h"
+#include "steering.h"
 
 struct fl_dp_state fl_dp;
 unsigned fl_dp_n_workers;
@@ -88,10 +89,10 @@ int fl_dp_start(const struct fl_dp_conf *conf, char *err, size_t errlen)
 		w->lcore = conf->worker_lcores[i];
 		w->ctr = &fl_counters[i].c;
 	}
-	if (fl_redirect_init(conf->n_workers, err, errlen))
+	if (fl_lb_shared_init(conf->n_workers, err, errlen) || fl_redirect_init(conf->n_workers, err, errlen))
 		goto fail;
 	for (unsigned i = 0; i < conf->n_workers; i++)
-		if (fl_lb_worker_init(&fl_dp.workers[i], err, errlen))
+		if (fl_worker_state_init(&fl_dp.workers[i], err, errlen))
 			goto fail;
 	fl_dp_n_workers = conf->n_workers;
 	if (fl_service_start(err, errlen))
@@ -119,11 +120,12 @@ void fl_dp_stop(void)
 	rte_eal_mp_wait_lcore();
 	fl_service_stop();
 	fl_ports_close();
-	fl_snap_teardown();
+	fl_publish_teardown();
 	if (fl_dp.workers)
 		for (unsigned i = 0; i < fl_dp.conf.n_workers; i++)
-			fl_lb_worker_free(&fl_dp.workers[i]);
+			fl_worker_state_free(&fl_dp.workers[i]);
 	fl_redirect_free();
+	fl_lb_shared_free();
 	fl_lips_teardown();
 	rte_free(fl_dp.workers);
 	fl_dp.workers = NULL;

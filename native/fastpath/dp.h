@@ -33,18 +33,15 @@ struct fl_pending {
 	uint16_t port;
 };
 
-/* Per-worker scheduler state of one service: the IPVS scheduler's own
- * state, and a private copy of the dests whose OVERLOAD flag this worker
- * maintains from the summed connection counts. */
-struct fl_sched_state;
-struct fl_sched_dest;
-struct fl_sched_conns;
-struct fl_sched_mark {
-	uint64_t gen;                /* snapshot the state was built for */
-	struct fl_sched_state *st;
-	struct fl_sched_dest *dests;
+/* A worker's reference to its scheduler state of one service (by service
+ * id): the state it adopted, for which snapshot, and its turn among the
+ * service's LIPs. The state itself is prepared by the control side beside
+ * each snapshot (struct fl_wsched, publish.c). */
+struct fl_wsched;
+struct fl_sched_ref {
+	uint64_t gen;                /* snapshot `cur` was adopted from */
+	struct fl_wsched *cur;
 	uint32_t lip_rr;
-	uint8_t kind;                /* scheduler the state belongs to */
 };
 
 struct fl_sess_table;
@@ -77,17 +74,17 @@ struct fl_worker {
 	unsigned n_pending;
 	struct fl_pending pending[FL_PENDING_MAX];
 	struct fl_sess_table *sess;           /* written by this worker only */
-	void *sess_map;                       /* its mapping without hugepages (lb_state.c) */
+	void *sess_map;                       /* its mapping without hugepages (worker_state.c) */
 	size_t sess_map_len;
-	struct fl_sched_mark *marks;          /* FL_MAX_SERVICE_IDS entries */
-	struct rte_ring *redir_out[FL_MAX_WORKERS];   /* to worker j (SP/SC) */
+	struct fl_sched_ref *sched;           /* FL_MAX_SERVICE_IDS entries */
+	struct rte_ring *redir_out[FL_MAX_WORKERS];   /* to worker j (SP/SC; steering.c) */
 	struct rte_ring *redir_in[FL_MAX_WORKERS];    /* from worker j */
 	uint16_t ip_id;                       /* IPIP outer header ids */
-	uint64_t icmp_milli;                  /* ICMP error tokens, in thousandths (ipv4.c) */
+	uint64_t icmp_milli;                  /* ICMP error tokens, in thousandths (icmp_send.c) */
 	uint64_t icmp_refill_ms;
 	struct fl_sched_conns *conns;         /* by server id; written by this worker only */
 	struct fl_server_traffic *traffic;    /* by server id; written by this worker only */
-	struct fl_rs_hop *rs_hop;             /* by server id: next hop cache (ipv4.c) */
+	struct fl_rs_hop *rs_hop;             /* by server id: next hop cache (ipv4_output.c) */
 	struct fl_sess_mailbox mbox;
 } __rte_cache_aligned;
 
@@ -158,6 +155,12 @@ void fl_arp_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned por
 void fl_ipv4_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t dst);
 /* Send to a given next hop on a given port (DR: the real server itself). */
 void fl_ipv4_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, uint32_t hop);
+/* Whether a packet to dst is too big for its egress port: then it is
+ * refused, with fragmentation-needed to its sender when DF is set (IPVS
+ * ip_vs_*_xmit). Cheap in the common case: only packets larger than the
+ * smallest port MTU look their route up. */
+bool fl_ipv4_too_big(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		     uint32_t dst, unsigned rx_port);
 
 /* Next hop of a real server, as this worker last looked it up: valid while
  * the snapshot generation and the server's address are the same. */
@@ -177,6 +180,10 @@ struct fl_rs_hop {
 void fl_ipv4_output_rs(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t server_id,
 		       uint32_t rip, bool direct);
 void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s);
+
+/* Free the published snapshot and the worker state beside it (publish.c;
+ * dataplane stop, workers stopped). */
+void fl_publish_teardown(void);
 
 /* Benchmark entry points (worker.c). */
 void fl_bench_rx(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n);

@@ -1,6 +1,11 @@
-/* Load balancing on the fast path: session lookup in bursts, scheduling of
- * new flows, FULLNAT translation both ways, ICMP errors for sessions, and the
- * software redirect of replies to the worker that owns their LIP port. */
+/*
+ * The load-balancing stages of one RX burst. IPv4 input (ipv4_input.c)
+ * validates and classifies, and fills an fl_lb_pkt for each packet that is
+ * the LB's; lb.c looks their sessions up in bulk, opens new ones
+ * (session_open.c: persistence, scheduling, the method's open), keeps IPVS's
+ * TCP states and counts, and hands each packet to its session's method
+ * (method.h). ICMP errors about sessions are translated in icmp_xlat.c.
+ */
 #ifndef FL_LB_H
 #define FL_LB_H
 
@@ -15,38 +20,56 @@ struct fl_lb_pkt {
 	struct rte_ipv4_hdr *ip;
 	uint8_t *l4;
 	uint16_t rx_port;
-	uint8_t role;                /* enum fl_addr_role of the destination */
+	uint8_t role;                /* enum fl_addr_role of the destination, or FL_ROLE_TRANSIT */
 	uint8_t pad;
 	struct fl_flow_key key;      /* the packet's own 5-tuple */
 };
 
+/* Destination is none of ours: a reply of a method with transit replies (NAT). */
+#define FL_ROLE_TRANSIT 3
+
 enum fl_pre_verdict { FL_PRE_DONE = 0, FL_PRE_LB = 1 };
 
 /* Validate an IPv4 packet and either consume it (local delivery, drops,
- * redirect, ICMP errors) or fill `out` for the LB stage. */
+ * redirect, ICMP errors) or fill `out` for the LB stage (ipv4_input.c). */
 enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s, unsigned port,
 				struct rte_mbuf *m, struct fl_lb_pkt *out, bool redirected);
-/* Bulk session lookup, then per-packet scheduling and translation. */
+/* Bulk session lookup, then per-packet scheduling and translation (lb.c). */
 void fl_lb_burst(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *pk, unsigned n);
-/* Expire at most `budget` sessions. */
+/* Expire at most `budget` sessions (lb.c). */
 void fl_lb_expire(struct fl_worker *w, unsigned budget);
-/* Drain the redirect rings other workers fill for this one. */
-unsigned fl_lb_redirect_poll(struct fl_worker *w, const struct fl_snapshot *s);
+/* Send a packet of session se on by its method, in direction dir (lb.c). */
+void fl_lb_xmit(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		uint8_t *l4, uint8_t proto, const struct fl_session *se, uint8_t dir, unsigned rx_port);
+/* A new session for the first packet of a flow to a VIP, or NULL with the
+ * packet consumed (session_open.c). */
+struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p);
+/* An ICMP error to a VIP, LIP or transit address: translated and sent on
+ * if it quotes a session (true: consumed), else false (icmp_xlat.c). */
+bool fl_icmp_xlat(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,
+		  struct rte_ipv4_hdr *ip, unsigned ihl, uint8_t role, bool redirected);
 
-/* Answer the API's session-listing request, if any (worker loop). */
+/* Answer the API's session-listing request, if any (mailbox.c). */
 void fl_lb_mailbox(struct fl_worker *w);
 
-/* Shared by all workers; allocated by fl_redirect_init (lb_state.c). */
+/* Shared by all workers; allocated by fl_lb_shared_init (lb_shared.c). */
 extern struct fl_sched_conns *fl_conns_all;        /* [worker][server id] */
 extern struct fl_server_traffic *fl_traffic_all;   /* [worker][server id] */
 extern struct fl_tpl_table *fl_tpl_tbl;            /* persistence templates */
-/* Offset of the mbuf field that counts how many workers a relayed ICMP
- * error has visited (0 on any other redirect); lb.c. */
-extern int fl_relay_off;
+int fl_lb_shared_init(unsigned n_workers, char *err, size_t errlen);
+void fl_lb_shared_free(void);
 
-int fl_lb_worker_init(struct fl_worker *w, char *err, size_t errlen);
-void fl_lb_worker_free(struct fl_worker *w);
-int fl_redirect_init(unsigned n_workers, char *err, size_t errlen);
-void fl_redirect_free(void);
+/* A worker's own LB memory: session table, scheduler references, next-hop
+ * cache (worker_state.c; control thread, at start and stop). */
+int fl_worker_state_init(struct fl_worker *w, char *err, size_t errlen);
+void fl_worker_state_free(struct fl_worker *w);
+
+/* Connection counts per worker, indexed by stable server id: each worker
+ * writes its own row; schedulers read the sum over rows (docs/schedulers.md). */
+static inline void fl_conn_count(struct fl_worker *w, uint32_t server_id, int active, int inactive)
+{
+	w->conns[server_id].active += (uint32_t)active;
+	w->conns[server_id].inactive += (uint32_t)inactive;
+}
 
 #endif

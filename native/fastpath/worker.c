@@ -1,6 +1,7 @@
 /* The worker poll loop (l3fwd-style): report quiescence, load the snapshot
- * once, poll every port's RX queue and every twin's, dispatch, and drain TX
- * buffers when full or when the drain timer fires. */
+ * once, poll every port's RX queue, every twin's and the redirect rings from
+ * the other workers, dispatch, and drain TX buffers when full or when the
+ * drain timer fires. */
 #include <unistd.h>
 
 #include <rte_ether.h>
@@ -82,6 +83,31 @@ static void rx_port(struct fl_worker *w, const struct fl_snapshot *s, unsigned p
 		fl_lb_burst(w, s, lb, nlb);
 }
 
+/* Packets other workers handed over (steering.h): already validated, so
+ * input skips the checks that only hold on the wire. */
+static unsigned redirect_poll(struct fl_worker *w, const struct fl_snapshot *s)
+{
+	struct rte_mbuf *pkts[FL_MAX_BURST];
+	struct fl_lb_pkt lb[FL_MAX_BURST];
+	unsigned total = 0;
+	for (unsigned j = 0; j < fl_dp.conf.n_workers; j++) {
+		if (!w->redir_in[j])
+			continue;
+		unsigned n = rte_ring_sc_dequeue_burst(w->redir_in[j], (void **)pkts, FL_MAX_BURST, NULL);
+		if (!n)
+			continue;
+		w->ctr->redirect_in += n;
+		unsigned nlb = 0;
+		for (unsigned i = 0; i < n; i++)
+			if (fl_ipv4_pre(w, s, pkts[i]->port, pkts[i], &lb[nlb], true) == FL_PRE_LB)
+				nlb++;
+		if (nlb)
+			fl_lb_burst(w, s, lb, nlb);
+		total += n;
+	}
+	return total;
+}
+
 /* Benchmarks drive the worker's processing routine directly, on the
  * calling lcore, with packets they built (dataplane started with no_launch). */
 void fl_bench_rx(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n)
@@ -150,7 +176,7 @@ int fl_worker_main(void *arg)
 				}
 			}
 			if (fl_dp.conf.n_workers > 1)
-				got += fl_lb_redirect_poll(w, s);
+				got += redirect_poll(w, s);
 			if (w->n_pending)
 				fl_pending_run(w, s);
 			fl_lb_expire(w, 64);

@@ -84,7 +84,9 @@ struct fl_route {
 #define FL_MAX_SERVER_IDS   65536   /* real-server ids are stable, < this */
 #define FL_MAX_LIPS         64
 
-enum fl_method { FL_FWD_FULLNAT = 0, FL_FWD_DR = 1, FL_FWD_NAT = 2, FL_FWD_TUN = 3 };
+/* Forwarding methods: the index into the dataplane's method table
+ * (native/fastpath/methods.c), whose entries give their names. */
+enum fl_method { FL_FWD_FULLNAT = 0, FL_FWD_DR = 1, FL_FWD_NAT = 2, FL_FWD_TUN = 3, FL_FWD__COUNT };
 
 struct fl_server_conf {
 	uint32_t id;                   /* stable across snapshots */
@@ -138,7 +140,8 @@ void fl_dp_stop(void);
 /* The last DPDK log line containing `needle` (any line if NULL), so errors
  * can say why a driver refused. 0 if found. */
 int fl_log_find(const char *needle, char *out, size_t len);
-/* Release EAL memory; after this no fl_* call is valid. */
+/* Release EAL memory (stop the dataplane first: fl_dp_stop); after this no
+ * fl_* call is valid. */
 void fl_eal_cleanup(void);
 
 /* ---------- introspection ---------- */

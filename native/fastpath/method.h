@@ -1,0 +1,75 @@
+/*
+ * Forwarding methods behind one table, as DPVS binds conn->packet_xmit once
+ * per connection and VPP's lb has one node per encapsulation: a session's
+ * one-byte `method` (enum fl_method) is the index into fl_methods[], and no
+ * pointer is added to the 64-byte record.
+ *
+ * Adding a method: one file that fills a `const struct fl_method_ops`, one
+ * entry in methods.c, and its enum fl_method value in fulcrum.h. The control
+ * plane learns its name from the addon (fl_method_name).
+ */
+#ifndef FL_METHOD_H
+#define FL_METHOD_H
+
+#include <rte_ip.h>
+
+#include "dp.h"
+#include "../session/session.h"
+
+/* Replies bypass the director (IPVS INPUT_ONLY): no outbound key, and the
+ * session keeps VIP:vport toward the real server. */
+#define FL_METHOD_F_INPUT_ONLY      0x01u
+/* Routes the packet, so it decrements the TTL (FULLNAT, NAT); the others
+ * pass it on untouched, as IPVS does. */
+#define FL_METHOD_F_REWRITES        0x02u
+/* Replies are addressed to the client, not to one of ours: they arrive as
+ * transit traffic, and only CIP:cport names their worker (NAT). */
+#define FL_METHOD_F_TRANSIT_REPLIES 0x04u
+
+/* An ICMP error about a session: the quoted packet's tuple and the error's
+ * own addresses, as the method rewrites them (network order). */
+struct fl_icmp_xlat {
+	uint32_t isrc, idst;
+	uint16_t isport, idport;
+	uint32_t osrc, odst;
+};
+
+/* Send a packet of session se on: from the client (xmit_in) or from the real
+ * server (xmit_out). l4 is NULL for an ICMP error passed on as it is. */
+typedef void (*fl_method_xmit_fn)(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m,
+				  struct rte_ipv4_hdr *ip, uint8_t *l4, uint8_t proto, const struct fl_session *se,
+				  unsigned rx_port);
+typedef void (*fl_method_icmp_fn)(const struct fl_session *se, struct fl_icmp_xlat *x);
+
+struct fl_method_ops {
+	const char *name;            /* config/API name: "fullnat", "dr", "nat", "tun" */
+	uint8_t flags;               /* FL_METHOD_F_* */
+	/* A new session of flow `in` toward real server rs (rport_be: the
+	 * port to use there): set *out, the key the replies will match, taking
+	 * what the method needs (a LIP port). Returns 1 with *out set, 0 for
+	 * INPUT_ONLY (no outbound key), or -1 with the drop reason in *why. */
+	int (*open)(struct fl_worker *w, const struct fl_snapshot *s, const struct fl_snap_service *svc,
+		    const struct fl_snap_server *rs, const struct fl_flow_key *in, uint16_t rport_be,
+		    struct fl_flow_key *out, enum fl_drop *why);
+	fl_method_xmit_fn xmit_in;
+	fl_method_xmit_fn xmit_out;  /* NULL for INPUT_ONLY */
+	/* ICMP errors about a session, from the client's side (icmp_in) and
+	 * the server's (icmp_out): how the quoted tuple and the error's
+	 * addresses change. NULL: the error goes on to the real server as a
+	 * packet of the session (xmit_in), untouched. */
+	fl_method_icmp_fn icmp_in;
+	fl_method_icmp_fn icmp_out;
+	/* Give back what open took; NULL: nothing. Also called with a record
+	 * that holds only the outbound key, when the session could not be
+	 * added after open. */
+	void (*release)(struct fl_worker *w, const struct fl_session *se);
+};
+
+extern const struct fl_method_ops *const fl_methods[FL_FWD__COUNT];
+
+static inline const struct fl_method_ops *fl_method(unsigned m)
+{
+	return fl_methods[m];
+}
+
+#endif

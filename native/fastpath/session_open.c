@@ -1,0 +1,167 @@
+/* Opening a session: the service, the persistence template (ipvsadm -p), the
+ * scheduler's pick, the method's open (its outbound key: a LIP port for
+ * FULLNAT), and the record in this worker's table. */
+#include <rte_tcp.h>
+
+#include "csum.h"
+#include "lb.h"
+#include "method.h"
+#include "../session/persist.h"
+
+static const struct fl_snap_server *server_by_id(const struct fl_snapshot *s, const struct fl_snap_service *svc,
+						 uint32_t id)
+{
+	for (unsigned i = 0; i < svc->n_servers; i++)
+		if (s->servers[svc->first_server + i].id == id)
+			return &s->servers[svc->first_server + i];
+	return NULL;
+}
+
+/* This worker's scheduler state for svc in snapshot s. On the first pick in
+ * a snapshot it adopts the state the control side prepared beside it
+ * (publish.c: a worker never allocates), carrying the old one over as IPVS
+ * does on a destination change (rr position, wrr weight, lblc caches), and
+ * retires the old one for the control side to free. */
+static struct fl_wsched *sched_state(struct fl_worker *w, const struct fl_snapshot *s,
+				     const struct fl_snap_service *svc)
+{
+	struct fl_sched_ref *r = &w->sched[svc->id];
+	if (likely(r->gen == s->gen))
+		return r->cur;
+	struct fl_wsched *nw = svc->wsched[w->idx];
+	const struct fl_sched_state *prev = r->cur && r->cur->kind == nw->kind ? r->cur->st : NULL;
+	fl_sched_state_init(nw->st, svc->sched, nw->dests, svc->n_servers, prev);
+	__atomic_store_n(&nw->adopted, 1, __ATOMIC_RELEASE);
+	if (r->cur)
+		__atomic_store_n(&r->cur->retired, 1, __ATOMIC_RELEASE);
+	r->cur = nw;
+	r->gen = s->gen;
+	return nw;
+}
+
+static const struct fl_snap_server *schedule(struct fl_worker *w, const struct fl_snapshot *s,
+					     const struct fl_snap_service *svc, const struct fl_flow_key *k)
+{
+	if (svc->n_servers == 0)
+		return NULL;
+	struct fl_wsched *ws = sched_state(w, s, svc);
+	struct fl_sched_conns_view view = {
+		.base = fl_conns_all, .n_workers = fl_dp.conf.n_workers, .stride = FL_MAX_SERVER_IDS, .ids = svc->dest_ids,
+	};
+	if (svc->has_thresholds)
+		for (unsigned i = 0; i < svc->n_servers; i++)
+			if (ws->dests[i].u_threshold) {
+				struct fl_sched_conns c = fl_sched_conns_sum(&view, i);
+				fl_sched_update_overload(&ws->dests[i], &c);
+			}
+	fl_sched_state_set_clock(ws->st, (uint32_t)(w->now_ms / 1000));
+	int i = fl_sched_pick(svc->sched, ws->st, ws->dests, svc->n_servers, &view, k->saddr, k->daddr, k->sport,
+			      k->dport, k->proto);
+	return i < 0 ? NULL : &s->servers[svc->first_server + (unsigned)i];
+}
+
+/* ipvsadm -p: the client's template picks the server, if any; else the
+ * scheduler does and a template is made. *tref gets the template held. */
+static const struct fl_snap_server *persistent_pick(struct fl_worker *w, const struct fl_snapshot *s,
+						    const struct fl_snap_service *svc, const struct fl_flow_key *k,
+						    uint32_t *tref)
+{
+	const struct fl_snap_server *rs = NULL;
+	uint32_t client = k->saddr & svc->persist_mask, sid;
+	*tref = fl_tpl_get(fl_tpl_tbl, svc->id, client, w->now_ms, svc->persist_ms, &sid);
+	if (*tref && !(rs = server_by_id(s, svc, sid))) {
+		fl_tpl_invalidate(fl_tpl_tbl, *tref);
+		fl_tpl_release(fl_tpl_tbl, *tref, w->now_ms, svc->persist_ms);
+		*tref = 0;
+	}
+	if (!rs && (rs = schedule(w, s, svc, k))) {
+		sid = rs->id;
+		*tref = fl_tpl_put(fl_tpl_tbl, svc->id, client, w->now_ms, svc->persist_ms, &sid);
+		if (sid != rs->id) {   /* another worker created it first */
+			const struct fl_snap_server *won = server_by_id(s, svc, sid);
+			if (won)
+				rs = won;
+		}
+	}
+	return rs;
+}
+
+static inline uint8_t tcp_flags_of(const struct fl_lb_pkt *p)
+{
+	return ((const struct rte_tcp_hdr *)p->l4)->tcp_flags;
+}
+
+struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p)
+{
+	const struct fl_snap_service *svc = fl_svc_lookup(s, p->key.daddr, p->key.dport, p->key.proto);
+	if (!svc) {
+		/* A VIP port with no service: the kernel owns it (it answers
+		 * with RST or port unreachable, as a Linux director would). */
+		if (fl_ports[p->rx_port].twin_id != FL_NO_PORT) {
+			w->ctr->port[p->rx_port].to_kernel++;
+			fl_to_kernel(w, p->rx_port, p->m);
+		} else {
+			fl_drop_pkt(w, p->m, FL_DROP_NO_SERVICE);
+		}
+		return NULL;
+	}
+	if (p->key.proto == IPPROTO_TCP && (tcp_flags_of(p) & (FL_TCPF_SYN | FL_TCPF_ACK | FL_TCPF_RST)) != FL_TCPF_SYN) {
+		/* IPVS schedules TCP only on a SYN. */
+		fl_drop_pkt(w, p->m, FL_DROP_NO_SESSION);
+		return NULL;
+	}
+	uint32_t tref = 0;
+	const struct fl_snap_server *rs = svc->persist_ms ? persistent_pick(w, s, svc, &p->key, &tref)
+							  : schedule(w, s, svc, &p->key);
+	if (!rs) {
+		fl_icmp_error(w, s, p->rx_port, p->m, 3 /* destination unreachable */, 3 /* port unreachable */, 0);
+		fl_drop_pkt(w, p->m, FL_DROP_NO_SERVER);
+		return NULL;
+	}
+	const struct fl_method_ops *mo = fl_method(rs->method);
+	const bool input_only = mo->flags & FL_METHOD_F_INPUT_ONLY;
+	/* An all-ports service (port 0) keeps the client's destination port. */
+	uint16_t rport = rs->port ? rs->port : p->key.dport;
+	/* File the session under the timeout of the state its first packet
+	 * puts it in (lb.c applies that packet next), not NONE's: else the
+	 * timer wheel would visit every new session again 2 s later. */
+	uint32_t first_ms = p->key.proto != IPPROTO_TCP ? s->timeouts.udp_ms
+		: s->timeouts.tcp_ms[fl_tcp_next_state(FL_TCP_S_NONE, input_only ? FL_TCP_DIR_INPUT_ONLY : FL_TCP_DIR_INPUT,
+						       tcp_flags_of(p))];
+	struct fl_flow_key outk;
+	enum fl_drop why = FL_DROP_NO_SERVER;
+	int keyed = mo->open ? mo->open(w, s, svc, rs, &p->key, rport, &outk, &why) : 0;
+	if (keyed < 0) {
+		fl_tpl_release(fl_tpl_tbl, tref, w->now_ms, svc->persist_ms);
+		fl_drop_pkt(w, p->m, why);
+		return NULL;
+	}
+	struct fl_session *se = fl_sess_add(w->sess, &p->key, keyed ? &outk : NULL, w->now_ms, first_ms);
+	if (!se) {
+		if (keyed && mo->release) {
+			/* Give back what open took: a record with the outbound key alone. */
+			struct fl_session tmp = { .raddr = outk.saddr, .laddr = outk.daddr, .rport = outk.sport,
+						  .lport = outk.dport, .method = rs->method };
+			mo->release(w, &tmp);
+		}
+		fl_tpl_release(fl_tpl_tbl, tref, w->now_ms, svc->persist_ms);
+		fl_drop_pkt(w, p->m, FL_DROP_SESSION_FULL);
+		return NULL;
+	}
+	if (input_only) {
+		/* Replies bypass the director; the packet keeps VIP:vport. */
+		se->raddr = rs->ip;
+		se->rport = p->key.dport;
+	}
+	se->tpl = tref;
+	se->server_id = rs->id;
+	se->service_id = svc->id;
+	se->method = rs->method;
+	fl_conn_count(w, rs->id, 0, 1);   /* new connections start inactive, as in IPVS */
+	w->traffic[rs->id].conns++;
+	w->ctr->sessions_created++;
+	if (svc->mss_clamp && p->key.proto == IPPROTO_TCP)
+		clamp_mss((struct rte_tcp_hdr *)p->l4, rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),
+			  svc->mss_clamp);
+	return se;
+}
