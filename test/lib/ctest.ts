@@ -69,6 +69,37 @@ export interface CTestSpec {
   variants: { name: string; defines: string[] }[];
 }
 
+/** Run a TAP-printing program: each of its results becomes a subtest. */
+async function runTap(t: import('node:test').TestContext, bin: string): Promise<void> {
+  const run = spawnSync(bin, [], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.error, undefined, `cannot run test binary: ${String(run.error)}`);
+  const { plan, cases, notes } = parseTap(run.stdout);
+  for (const note of notes) t.diagnostic(note);
+  for (const c of cases) {
+    await t.test(`${c.num} ${c.name}`, () => {
+      assert.ok(c.ok, c.reason || 'failed');
+    });
+  }
+  assert.ok(plan > 0, `no TAP plan in output:\n${run.stdout}\n${run.stderr}`);
+  assert.equal(cases.length, plan,
+    `expected ${plan} results, got ${cases.length} (crash?) signal=${run.signal}\n${run.stderr}`);
+  const allOk = cases.every((c) => c.ok);
+  assert.equal(run.signal, null, `test binary killed by ${run.signal}`);
+  assert.equal(run.status, allOk ? 0 : 1, `exit status ${run.status}\n${run.stderr}`);
+}
+
+/**
+ * A C test program the build made (CMakeLists.txt: it needs the dataplane
+ * library or special link flags), in build/native/bin.
+ */
+export function builtTest(title: string, program: string): void {
+  test(`${title} (C, built)`, async (t) => {
+    const bin = path.join(repoRoot, 'build/native/bin', program);
+    assert.ok(fs.existsSync(bin), `${bin} missing: run npm run build`);
+    await runTap(t, bin);
+  });
+}
+
 export function cTest(spec: CTestSpec): void {
   const sources = spec.sources.map((p) => (p.startsWith('-') ? p : path.join(repoRoot, p)));
   for (const variant of spec.variants) {
@@ -85,21 +116,7 @@ export function cTest(spec: CTestSpec): void {
         assert.equal(cc.error, undefined, `cannot run cc: ${String(cc.error)}`);
         assert.equal(cc.status, 0, `compilation failed:\n${cc.stderr}`);
 
-        const run = spawnSync(bin, [], { encoding: 'utf8', timeout: 120_000 });
-        assert.equal(run.error, undefined, `cannot run test binary: ${String(run.error)}`);
-        const { plan, cases, notes } = parseTap(run.stdout);
-        for (const note of notes) t.diagnostic(note);
-        for (const c of cases) {
-          await t.test(`${c.num} ${c.name}`, () => {
-            assert.ok(c.ok, c.reason || 'failed');
-          });
-        }
-        assert.ok(plan > 0, `no TAP plan in output:\n${run.stdout}\n${run.stderr}`);
-        assert.equal(cases.length, plan,
-          `expected ${plan} results, got ${cases.length} (crash?) signal=${run.signal}\n${run.stderr}`);
-        const allOk = cases.every((c) => c.ok);
-        assert.equal(run.signal, null, `test binary killed by ${run.signal}`);
-        assert.equal(run.status, allOk ? 0 : 1, `exit status ${run.status}\n${run.stderr}`);
+        await runTap(t, bin);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
