@@ -10,9 +10,10 @@ import crypto from 'node:crypto';
 import Ajv, { type ErrorObject } from 'ajv';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { ConfigError, FulcrumConfig, ServerConfig, ServiceConfig } from '../config/types';
-import { parseIPv4, schemaErrors } from '../config/validate';
+import { schemaErrors } from '../config/validate';
+import { parseIPv4 } from '../net/ipv4';
 import type { NativePortInfo, NativeStats } from '../native/addon';
-import { serviceKey } from '../dataplane/services';
+import { endpointKey, serviceKey } from '../config/keys';
 import { ApplyFailed, ConfigRejected, PersistFailed, type ConfigWriter } from '../lb/writer';
 import * as S from './schemas';
 import type { HealthSource } from '../health/manager';
@@ -116,7 +117,6 @@ function parseServerId(id: string, path = 'params.server'): ServerId {
   return { address: id.slice(0, i), port };
 }
 
-const serverKey = (r: Pick<ServerConfig, 'address' | 'port'>): string => `${r.address}:${r.port}`;
 
 function findService(cfg: FulcrumConfig, id: ServiceId): number {
   return cfg.services.findIndex((s) => s.protocol === id.protocol && s.vip === id.vip && s.port === id.port);
@@ -126,7 +126,7 @@ function serviceView(s: ServiceConfig): object {
   return { id: serviceKey(s), ...s, servers: s.servers.map(serverView) };
 }
 function serverView(r: ServerConfig): object {
-  return { id: serverKey(r), ...r };
+  return { id: endpointKey(r), ...r };
 }
 
 /**
@@ -391,11 +391,11 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
         if (si < 0) throw notFound(`service ${id}`);
         const servers = d.services[si]!.servers;
         if (servers.some((r) => r.address === body.address && r.port === body.port)) {
-          throw conflict(`server ${serverKey(body)} in service ${id}`);
+          throw conflict(`server ${endpointKey(body)} in service ${id}`);
         }
         ri = servers.push(structuredClone(body)) - 1;
         return `services[${si}].servers[${ri}]`;
-      }, `api: add server ${serverKey(body)} to ${id}`);
+      }, `api: add server ${endpointKey(body)} to ${id}`);
       return reply.code(201).send(serverView(cfg.services[si]!.servers[ri]!));
     });
 
@@ -490,7 +490,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
       const services = writer.current().services.map((s) => {
         const sk = serviceKey(s);
         const servers = s.servers.map((r) => ({
-          id: serverKey(r), weight: r.weight, method: r.method, ...(counters.get(`${sk}/${serverKey(r)}`) ?? {}),
+          id: endpointKey(r), weight: r.weight, method: r.method, ...(counters.get(`${sk}/${endpointKey(r)}`) ?? {}),
         }));
         // A service's counters are the sums over its servers, as IPVS shows.
         const total: Record<string, number> = {};

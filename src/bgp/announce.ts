@@ -6,14 +6,13 @@
 // stdout), as exabgp-healthcheck does for a single service; the BGP speaker
 // itself runs beside the appliance, on the kernel twin.
 import type { FulcrumConfig, ServiceConfig } from '../config/types';
-import { serviceKey } from '../dataplane/services';
+import { serverKey } from '../config/keys';
 import type { FulcrumApiClient, HealthServerState } from '../ipvsadm/client';
 
 /** Whether a service can take a new connection now. */
 function serviceUp(svc: ServiceConfig, down: Set<string>): boolean {
   if (svc.sorryServer) return true; // published alone when the others are gone
-  const key = serviceKey(svc);
-  return svc.servers.some((r) => r.weight > 0 && !down.has(`${key}/${r.address}:${r.port}`));
+  return svc.servers.some((r) => r.weight > 0 && !down.has(serverKey(svc, r)));
 }
 
 /** The VIPs to announce: none unless the dataplane runs. */

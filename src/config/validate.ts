@@ -8,85 +8,11 @@ import type {
   ConfigError, ConfigResult, ForwardingMethod, FulcrumConfig, HealthCheckConfig, ServiceConfig,
 } from './types';
 
-// ---------------------------------------------------------------- IPv4 helpers
-
-/** Dotted quad -> uint32, or null. Rejects leading zeros like the schema. */
-export function parseIPv4(s: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return null;
-  let v = 0;
-  for (let i = 1; i <= 4; i++) {
-    const part = m[i]!;
-    if (part.length > 1 && part.startsWith('0')) return null;
-    const n = Number(part);
-    if (n > 255) return null;
-    v = v * 256 + n;
-  }
-  return v >>> 0;
-}
-
-export function formatIPv4(v: number): string {
-  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
-}
-
-export function maskOf(len: number): number {
-  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-}
-
-export interface Cidr {
-  ip: number;
-  len: number;
-}
-
-/** "a.b.c.d/len" -> {ip, len}; "default" is not accepted here. */
-export function parseCidr(s: string): Cidr | null {
-  const slash = s.indexOf('/');
-  if (slash < 0) return null;
-  const ip = parseIPv4(s.slice(0, slash));
-  const lenStr = s.slice(slash + 1);
-  if (ip === null || !/^\d{1,2}$/.test(lenStr)) return null;
-  const len = Number(lenStr);
-  if (len > 32) return null;
-  return { ip, len };
-}
-
-export function networkOf(ip: number, len: number): number {
-  return (ip & maskOf(len)) >>> 0;
-}
-
-export function prefixContains(net: number, len: number, ip: number): boolean {
-  return networkOf(ip, len) === networkOf(net, len);
-}
-
-export function prefixesOverlap(a: Cidr, b: Cidr): boolean {
-  const len = Math.min(a.len, b.len);
-  return networkOf(a.ip, len) === networkOf(b.ip, len);
-}
-
-/** True when a dotted-quad mask is contiguous ones then zeros. */
-export function isContiguousMask(v: number): boolean {
-  const inv = ~v >>> 0;
-  return (inv & (inv + 1)) === 0;
-}
-
-/** PCI BDF with optional domain and optional devargs after a comma. */
-const PCI_RE = /^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])(?:,.*)?$/;
-
-/** Normalised "dddd:bb:dd.f" if device is a PCI address, else null. */
-export function pciAddress(device: string): string | null {
-  const m = PCI_RE.exec(device);
-  if (!m) return null;
-  return `${(m[1] ?? '0000').toLowerCase()}:${m[2]!.toLowerCase()}:${m[3]!.toLowerCase()}.${m[4]}`;
-}
-
-/** The value of one devarg, e.g. devarg("net_af_packet0,iface=veth0", "iface"). */
-export function devarg(device: string, key: string): string | undefined {
-  for (const part of device.split(',').slice(1)) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq) === key) return part.slice(eq + 1);
-  }
-  return undefined;
-}
+import {
+  formatIPv4, isContiguousMask, maskOf, networkOf, parseCidr, parseIPv4, prefixContains, prefixesOverlap,
+} from '../net/ipv4';
+import { devarg, pciAddress } from '../net/device';
+import { endpointKey, serviceKey } from './keys';
 
 // ---------------------------------------------------------------- schema step
 
@@ -418,7 +344,7 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
   const svcSeen = new Map<string, number>();
   cfg.services.forEach((s, i) => {
     const base = `services[${i}]`;
-    const key = `${s.protocol}/${s.vip}:${s.port}`;
+    const key = serviceKey(s);
     const prev = svcSeen.get(key);
     if (prev !== undefined) err(base, `duplicate service ${s.protocol} ${s.vip}:${s.port} (also services[${prev}])`);
     else svcSeen.set(key, i);
@@ -473,7 +399,7 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
     const rsSeen = new Map<string, number>();
     s.servers.forEach((r, k) => {
       const rb = `${base}.servers[${k}]`;
-      const rkey = `${r.address}:${r.port}`;
+      const rkey = endpointKey(r);
       const rp = rsSeen.get(rkey);
       if (rp !== undefined) err(rb, `duplicate server ${rkey} (also servers[${rp}])`);
       else rsSeen.set(rkey, k);
@@ -487,7 +413,7 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
     if (s.sorryServer) {
       const sb = `${base}.sorryServer`;
       const ss = s.sorryServer;
-      const dup = rsSeen.get(`${ss.address}:${ss.port}`);
+      const dup = rsSeen.get(endpointKey(ss));
       if (dup !== undefined) err(sb, `sorry server ${ss.address}:${ss.port} is also servers[${dup}]`);
       checkDest(sb, ss.address, ss.port, sorryMethod(s), 'sorry server');
     }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { FulcrumConfig } from '../config/types';
-import { pciAddress, devarg } from '../config/validate';
+import { pciAddress, devarg } from '../net/device';
 
 export interface HostFacts {
   /** CPUs this process may run on. */

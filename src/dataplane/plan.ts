@@ -8,7 +8,7 @@ import type {
 } from '../native/addon';
 import { newDataplaneIds, type DataplaneIds } from './ids';
 import { planServices } from './services';
-import { formatIPv4, networkOf, parseCidr, parseIPv4, prefixContains } from '../config/validate';
+import { formatIPv4, networkOf, parseCidr, parseIPv4, prefixContains } from '../net/ipv4';
 
 /** Descriptor ring sizes: not in config yet; 1024 is the l3fwd default. */
 export const RX_DESC = 1024;

@@ -2,15 +2,12 @@
 import type { FulcrumConfig, ServiceConfig } from '../config/types';
 import type { NativeService } from '../native/addon';
 import type { DataplaneIds } from './ids';
+import { serverKey, serviceKey } from '../config/keys';
 
 /** The schedulers the dataplane runs (native/sched). */
 const DATAPLANE_SCHEDULERS = new Set(['rr', 'wrr', 'lc', 'wlc', 'sed', 'nq', 'fo', 'ovf', 'lblc', 'lblcr', 'dh', 'sh', 'mh']);
 /** The forwarding methods the dataplane runs today. */
 const DATAPLANE_METHODS = new Set(['fullnat', 'dr', 'nat', 'tun']);
-
-export function serviceKey(s: Pick<ServiceConfig, 'protocol' | 'vip' | 'port'>): string {
-  return `${s.protocol}:${s.vip}:${s.port}`;
-}
 
 /** The LIPs a service's FULLNAT servers use: its lipPool, else "default". */
 export function serviceLips(cfg: FulcrumConfig, svc: ServiceConfig): string[] {
@@ -40,7 +37,7 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
       persistence: svc.persistence,
       lips: serviceLips(cfg, svc),
       servers: svc.servers.map((rs) => ({
-        id: ids.servers.idFor(`${key}/${rs.address}:${rs.port}`),
+        id: ids.servers.idFor(serverKey(svc, rs)),
         ip: rs.address,
         port: rs.port,
         weight: rs.weight,

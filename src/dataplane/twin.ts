@@ -4,7 +4,7 @@
 // port's MTU, addresses and routes, so the host is a normal host on its nets.
 import { execFileSync } from 'node:child_process';
 import type { FulcrumConfig } from '../config/types';
-import { devarg, pciAddress } from '../config/validate';
+import { devarg, pciAddress } from '../net/device';
 import { resolveNextHopPort } from './plan';
 
 export interface HostCommand {

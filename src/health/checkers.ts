@@ -11,7 +11,8 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import type { FulcrumConfig } from '../config/types';
-import { parseCidr, parseIPv4, parseStatusRange, prefixContains } from '../config/validate';
+import { parseStatusRange } from '../config/validate';
+import { parseCidr, parseIPv4, prefixContains } from '../net/ipv4';
 import type { ProbeResult } from './state';
 
 export interface TcpProbe {

@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import type { FulcrumConfig, HealthCheckConfig, ServerConfig, ServiceConfig } from '../config/types';
 import { sorryMethod } from '../config/validate';
-import { serviceKey } from '../dataplane/services';
+import { endpointKey, serviceKey } from '../config/keys';
 import { probeSource, runProbe, type ProbeSpec } from './checkers';
 import { CheckState, type ProbeResult, type ServerState } from './state';
 
@@ -93,7 +93,6 @@ function defaultRunCommand(command: string, args: string[], env: Record<string, 
   }
 }
 
-const rsKey = (r: Pick<ServerConfig, 'address' | 'port'>): string => `${r.address}:${r.port}`;
 const entryKey = (svc: string, server: string): string => `${svc} ${server}`;
 
 export class HealthManager implements HealthSource {
@@ -130,7 +129,7 @@ export class HealthManager implements HealthSource {
       const sk = serviceKey(svc);
       for (const rs of svc.servers) {
         if (!rs.healthCheck) continue;
-        const key = entryKey(sk, rsKey(rs));
+        const key = entryKey(sk, endpointKey(rs));
         keep.add(key);
         const spec = this.specOf(cfg, sk, rs, rs.healthCheck);
         const e = this.entries.get(key);
@@ -144,7 +143,7 @@ export class HealthManager implements HealthSource {
         }
         const now = this.now();
         const st = new CheckState(rs.healthCheck, now);
-        const ne: Entry = { key, service: sk, server: rsKey(rs), hc: rs.healthCheck, spec, st, timer: undefined, stopped: false };
+        const ne: Entry = { key, service: sk, server: endpointKey(rs), hc: rs.healthCheck, spec, st, timer: undefined, stopped: false };
         this.entries.set(key, ne);
         this.schedule(ne, st.firstProbeAt(now) - now);
       }
@@ -211,7 +210,7 @@ export class HealthManager implements HealthSource {
 
   private stateOf(sk: string, rs: ServerConfig): { up: boolean; weight: number } {
     if (!rs.healthCheck) return { up: true, weight: rs.weight };
-    const e = this.entries.get(entryKey(sk, rsKey(rs)));
+    const e = this.entries.get(entryKey(sk, endpointKey(rs)));
     if (!e) return { up: !rs.healthCheck.alpha, weight: rs.weight };
     return { up: e.st.state === 'UP', weight: e.st.weight ?? rs.weight };
   }
@@ -272,7 +271,7 @@ export class HealthManager implements HealthSource {
         command: m.command,
         timeoutMs: Math.max(1, Math.round((m.timeout ?? hc.delayLoop) * 1000)),
         dynamic: m.dynamic,
-        env: { FULCRUM_SERVICE: sk, FULCRUM_SERVER: rsKey(rs), FULCRUM_SERVER_ADDRESS: rs.address, FULCRUM_SERVER_PORT: String(rs.port) },
+        env: { FULCRUM_SERVICE: sk, FULCRUM_SERVER: endpointKey(rs), FULCRUM_SERVER_ADDRESS: rs.address, FULCRUM_SERVER_PORT: String(rs.port) },
       };
     }
     const address = hc.connectIp ?? rs.address;

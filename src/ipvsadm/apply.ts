@@ -20,10 +20,6 @@ export type ApplyResult<C> = { ok: true; config: C; changed: boolean } | ApplyEr
 
 const err = (message: string, exitCode = 255): ApplyError => ({ ok: false, message, exitCode });
 
-export function serviceId(s: { protocol: string; vip: string; port: number }): string {
-  return `${s.protocol}:${s.vip}:${s.port}`;
-}
-
 export function findService<C extends IpvsConfig>(cfg: C, ref: ServiceRef): ServiceConfig | undefined {
   return cfg.services.find((s) => s.protocol === ref.protocol && s.vip === ref.vip && s.port === ref.port);
 }

@@ -5,10 +5,11 @@
 // Pure functions: the stats/sessions come in as plain data.
 
 import type { ForwardingMethod, Protocol, ServerConfig, ServiceConfig, TimeoutsConfig } from '../config/types';
-import { parseIPv4 } from '../config/validate';
+import { parseIPv4 } from '../net/ipv4';
 import type { IpvsConfig } from './apply';
-import { effectivePoolName, findService, serviceId } from './apply';
+import { effectivePoolName, findService } from './apply';
 import type { ListFormat, ServiceRef } from './parse';
+import { endpointKey, serviceKey } from '../config/keys';
 
 // ------------------------------------------------------------ printf helpers
 
@@ -117,13 +118,13 @@ export function normalizeStats(raw: unknown): StatsView {
   for (const [key, s] of entries(root.services ?? {})) {
     const id = typeof s.id === 'string' ? s.id
       : typeof s.protocol === 'string' && typeof s.vip === 'string' && typeof s.port === 'number'
-        ? serviceId({ protocol: s.protocol.toLowerCase(), vip: s.vip, port: s.port })
+        ? serviceKey({ protocol: s.protocol.toLowerCase(), vip: s.vip, port: s.port })
         : key;
     if (!id) continue;
     const servers = new Map<string, ServerCounters>();
     for (const [rk, r] of entries(s.servers ?? s.dests ?? {})) {
       const rid = typeof r.id === 'string' ? r.id
-        : typeof r.address === 'string' && typeof r.port === 'number' ? `${r.address}:${r.port}` : rk;
+        : typeof r.address === 'string' && typeof r.port === 'number' ? endpointKey({ address: r.address, port: r.port }) : rk;
       if (rid) servers.set(rid, counters(r));
     }
     view.services.set(id, { counters: counters(s), servers });
@@ -205,7 +206,7 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
   if (f.rule) svcName = `${PROTO_OPT[s.protocol]} ${vname}`;
   else svcName = `${padR(PROTO_NAME[s.protocol], 4)} ${vname}`.slice(0, 33);
 
-  const st = stats.services.get(serviceId(s));
+  const st = stats.services.get(serviceKey(s));
   const sc = st?.counters ?? ZERO;
   const flags = s.schedFlags.join(',');
   let out = '';
@@ -234,7 +235,7 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
   for (const e of dests) {
     let dname = addrport(e.address, e.port, s.protocol, numeric, f.resolvePort);
     if (!f.rule) dname = dname.slice(0, 28);
-    const c = st?.servers.get(`${e.address}:${e.port}`) ?? ZERO;
+    const c = st?.servers.get(endpointKey(e)) ?? ZERO;
     if (f.rule) {
       out += `-a ${svcName} -r ${dname} ${FWD_SWITCH[e.method]} -w ${e.weight}\n`;
     } else if (f.stats) {

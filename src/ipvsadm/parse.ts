@@ -9,7 +9,7 @@
 // errors exit 255 (-1 & 0xff).
 
 import type { ForwardingMethod, Protocol } from '../config/types';
-import { parseIPv4 } from '../config/validate';
+import { parseIPv4 } from '../net/ipv4';
 
 export const PROGRAM = 'fulcrumadm';
 

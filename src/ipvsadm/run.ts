@@ -9,6 +9,7 @@ import {
   normalizeStats, type PortResolver,
 } from './format';
 import { PROGRAM, isParseError, parseIpvsadm } from './parse';
+import { serviceKey } from '../config/keys';
 
 export interface RunIO {
   stdout: (s: string) => void;
@@ -192,7 +193,7 @@ export async function runFulcrumadm(rawArgv: string[], io: RunIO): Promise<numbe
         io.stderr(`${r.message}\n`);
         return r.exitCode;
       }
-      await client.zero(pc.service ? `${pc.service.protocol}:${pc.service.vip}:${pc.service.port}` : undefined);
+      await client.zero(pc.service ? serviceKey(pc.service) : undefined);
       return 0;
     }
     if (pc.cmd === 'restore') {

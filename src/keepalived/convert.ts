@@ -18,8 +18,9 @@ import type {
   SchedFlag, Scheduler, ServerConfig, ServiceConfig,
 } from '../config/types';
 import { SCHEDULERS } from '../config/schema';
-import { formatIPv4, isContiguousMask, maskOf, parseIPv4 } from '../config/validate';
+import { formatIPv4, isContiguousMask, maskOf, parseIPv4 } from '../net/ipv4';
 import { parseKeepalived, type Statement } from './parse';
+import { serviceKey } from '../config/keys';
 
 export type Severity = 'warning' | 'note';
 
@@ -629,7 +630,7 @@ function convertVirtualServer(
       ctx.warn(st.line, `virtual_server ${ep.vip}:0: zero port only valid for persistent services - setting persistence_timeout ${DEFAULT_PERSISTENCE}`);
       persistence = { timeout: DEFAULT_PERSISTENCE, netmask: granularity ?? '255.255.255.255' };
     }
-    const id = `${protocol}:${ep.vip}:${ep.port}`;
+    const id = serviceKey({ protocol, vip: ep.vip, port: ep.port });
     const prev = seen.get(id);
     if (prev !== undefined) {
       ctx.warn(st.line, `virtual_server ${protocol.toUpperCase()} ${ep.vip}:${ep.port} already defined at line ${prev} - not converted again`);
@@ -758,9 +759,8 @@ function toHealthCheck(ctx: Ctx, c: PendingCheck, rs: PendingServer, vsOwn: Inhe
  */
 export function mergeImport(base: object, frag: ImportFragment): Record<string, unknown> {
   const out = structuredClone(base) as Record<string, unknown> & Partial<Pick<FulcrumConfig, 'services' | 'lipPools'>>;
-  const key = (s: { protocol: string; vip: string; port: number }): string => `${s.protocol}:${s.vip}:${s.port}`;
-  const incoming = new Set(frag.services.map(key));
-  out.services = [...(out.services ?? []).filter((s) => !incoming.has(key(s))), ...structuredClone(frag.services)];
+  const incoming = new Set(frag.services.map(serviceKey));
+  out.services = [...(out.services ?? []).filter((s) => !incoming.has(serviceKey(s))), ...structuredClone(frag.services)];
   if (frag.lipPools) out.lipPools = { ...(out.lipPools ?? {}), ...structuredClone(frag.lipPools) };
   return out;
 }

@@ -34,6 +34,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FulcrumConfig } from '../config/types';
 import type { NativeLipStats, NativeStats } from '../native/addon';
 import type { ServerCounters } from '../lb/appliance';
+import { serverKey } from '../config/keys';
 
 /** The counters of one real server that the metrics read. */
 export type MetricsServerCounters = Pick<ServerCounters,
@@ -139,7 +140,6 @@ interface Backend {
   weight: number;
 }
 
-const svcKey = (s: { protocol: string; vip: string; port: number }): string => `${s.protocol}:${s.vip}:${s.port}`;
 
 function backends(writer: MetricsWriter): Backend[] {
   const desired = writer.current();
@@ -151,12 +151,12 @@ function backends(writer: MetricsWriter): Backend[] {
   }
   const pubWeight = new Map<string, number>();
   if (published) {
-    for (const s of published.services) for (const r of s.servers) pubWeight.set(`${svcKey(s)}/${r.address}:${r.port}`, r.weight);
+    for (const s of published.services) for (const r of s.servers) pubWeight.set(serverKey(s, r), r.weight);
   }
   const out: Backend[] = [];
   for (const s of desired.services) {
     for (const r of s.servers) {
-      const key = `${svcKey(s)}/${r.address}:${r.port}`;
+      const key = serverKey(s, r);
       out.push({
         key,
         labels: {
