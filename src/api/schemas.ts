@@ -294,3 +294,7 @@ export const neighboursResponse = {
 } as const;
 
 export const openapiResponse = { type: 'object', additionalProperties: true } as const;
+
+/** Error responses every route may give (400 bad input, 401 no token), and these. */
+export const errs = (...codes: number[]): Record<number, object> =>
+  Object.fromEntries([400, 401, ...codes].map((c) => [c, errorResponse]));

@@ -19,3 +19,19 @@ export function endpointKey(r: Endpoint): string {
 export function serverKey(s: ServiceId, r: Endpoint): string {
   return `${serviceKey(s)}/${endpointKey(r)}`;
 }
+
+/** A service key taken apart, or null when it is not protocol:vip:port. */
+export function parseServiceKey(id: string): ServiceId | null {
+  const parts = id.split(':');
+  const port = Number(parts[2]);
+  if (parts.length !== 3 || !Number.isInteger(port) || port < 0 || port > 65535) return null;
+  return { protocol: parts[0]!, vip: parts[1]!, port };
+}
+
+/** An endpoint key taken apart, or null when it is not address:port. */
+export function parseEndpointKey(id: string): Endpoint | null {
+  const i = id.lastIndexOf(':');
+  const port = Number(id.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) return null;
+  return { address: id.slice(0, i), port };
+}

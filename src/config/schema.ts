@@ -5,13 +5,16 @@
 // Defaults live here and are applied by ajv (useDefaults) so the typed
 // FulcrumConfig never has to guess.
 
-// Limits mirrored from native/include/fulcrum.h and DPDK.
-export const MAX_PORTS = 8; // FL_MAX_PORTS
-export const MAX_WORKERS = 16; // FL_MAX_WORKERS
-export const MAX_LCORE = 127; // RTE_MAX_LCORE (128) - 1
-export const MAX_DEVARGS = 511; // FL_DEVARGS_LEN - 1
-export const MAX_ADDRS = 1024; // FL_MAX_ADDRS
-export const MAX_ROUTES = 1024; // FL_MAX_ROUTES
+import { DEFAULT_SCHEDULER, LIMITS, METHODS, SCHED_FLAGS, SCHEDULERS } from '../native/vocabulary';
+
+export { METHODS, SCHED_FLAGS, SCHEDULERS };
+// The dataplane's limits (checked against the addon when it loads).
+export const MAX_PORTS = LIMITS.ports;
+export const MAX_WORKERS = LIMITS.workers;
+export const MAX_LCORE = LIMITS.lcore;
+export const MAX_DEVARGS = LIMITS.devargsLength;
+export const MAX_ADDRS = LIMITS.addrs;
+export const MAX_ROUTES = LIMITS.routes;
 
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 const IPV4_BODY = `${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}`;
@@ -43,11 +46,6 @@ const cidr = { type: 'string', pattern: CIDR_PATTERN } as const;
 const l4port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const seconds = { type: 'integer', minimum: 0, maximum: 2147483 } as const; // INT_MAX/HZ(1000)
 
-export const SCHEDULERS = [
-  'rr', 'wrr', 'lc', 'wlc', 'sed', 'nq', 'fo', 'ovf', 'lblc', 'lblcr', 'dh', 'sh', 'mh',
-] as const;
-export const SCHED_FLAGS = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] as const;
-export const METHODS = ['fullnat', 'dr', 'nat', 'tun'] as const;
 
 const dataplane = {
   type: 'object',
@@ -219,7 +217,7 @@ const service = {
     protocol: { type: 'string', enum: ['tcp', 'udp'] },
     vip: ipv4,
     port: l4port,
-    scheduler: { type: 'string', enum: SCHEDULERS, default: 'wlc' },
+    scheduler: { type: 'string', enum: SCHEDULERS, default: DEFAULT_SCHEDULER },
     schedFlags: {
       type: 'array',
       uniqueItems: true,

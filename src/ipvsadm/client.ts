@@ -4,8 +4,11 @@
 
 import type { ConfigError, FulcrumConfig } from '../config/types';
 import type { HealthServerStatus } from '../health/manager';
+import { configSchema } from '../config/schema';
 
-export const DEFAULT_API = 'http://127.0.0.1:9180';
+/** The API a director listens on by default: the config schema's api defaults. */
+const apiDefaults = configSchema.properties.api.properties;
+export const DEFAULT_API = `http://${apiDefaults.listen.default}:${apiDefaults.port.default}`;
 
 export class ApiError extends Error {
   constructor(

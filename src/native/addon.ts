@@ -3,6 +3,7 @@
 // function here runs on the Node main thread, which is the DPDK main lcore.
 import path from 'node:path';
 import fs from 'node:fs';
+import { METHODS, vocabularyMismatches, type NativeVocabulary } from './vocabulary';
 
 /** A DPDK port as the dataplane should open it. */
 export interface NativePortConf {
@@ -53,7 +54,7 @@ export interface NativeRoute {
   gateway: string | null;
 }
 
-export type ForwardingMethod = 'fullnat' | 'dr' | 'nat' | 'tun';
+export type ForwardingMethod = (typeof METHODS)[number];
 
 export interface NativeServer {
   /** Stable across publishes while the server stays configured. */
@@ -237,6 +238,8 @@ export interface NativeNeighbour {
 }
 
 export interface NativeAddon {
+  /** Names and limits from the dataplane's own tables (checked at load). */
+  readonly vocabulary: NativeVocabulary;
   /** rte_eal_init inside this process. Throws Error(message) on failure. */
   ealInit(args: string[]): void;
   start(conf: NativeDataplaneConf): void;
@@ -272,6 +275,11 @@ export function loadNative(): NativeAddon {
     throw new Error('native addon not built: run `npm run build:native` (needs libdpdk-dev)');
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  cached = require(file) as NativeAddon;
+  const addon = require(file) as NativeAddon;
+  const mismatches = vocabularyMismatches(addon.vocabulary);
+  if (mismatches.length) {
+    throw new Error(`native addon ${file} and the control plane disagree (rebuild both: npm run build): ${mismatches.join('; ')}`);
+  }
+  cached = addon;
   return cached;
 }

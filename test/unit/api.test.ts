@@ -357,3 +357,21 @@ test('GET /openapi.json documents every route with its schemas', async () => {
   const sess = doc.paths['/api/v1/sessions'].get;
   assert.deepEqual(sess.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`), ['query:service', 'query:server', 'query:limit', 'query:cursor']);
 });
+
+test('the served OpenAPI document is valid OpenAPI 3.1 (a real validator), with and without a token', async () => {
+  const { Validator } = await import('@seriousme/openapi-schema-validator');
+  for (const token of ['abcdefgh12', undefined]) {
+    const t = setup(token ? { token } : {});
+    const r = await req(t.app, 'GET', '/api/v1/openapi.json', undefined, token ? { authorization: `Bearer ${token}` } : {});
+    assert.equal(r.status, 200);
+    const res = await new Validator().validate(r.body);
+    assert.equal(res.valid, true, `invalid OpenAPI document: ${String(JSON.stringify(res.errors, null, 1)).slice(0, 2000)}`);
+    // Every operation has an id and, with a token, the bearer requirement.
+    for (const ops of Object.values(r.body.paths as Record<string, Record<string, { operationId?: string; security?: unknown }>>)) {
+      for (const op of Object.values(ops)) {
+        assert.match(op.operationId ?? '', /^[a-z]+[A-Za-z0-9]+$/);
+        assert.deepEqual(op.security, token ? [{ bearer: [] }] : undefined);
+      }
+    }
+  }
+});

@@ -5,6 +5,7 @@ import type { FulcrumConfig } from '../../src/config/types';
 import type { NativeAddon } from '../../src/native/addon';
 import { Appliance } from '../../src/lb/appliance';
 import type { HostFacts } from '../../src/dataplane/eal';
+import { statedVocabulary } from '../../src/native/vocabulary';
 
 const HOST: HostFacts = { cpuCount: 2, hugepagesFree: 0, hugepageSizeKB: 2048, hugetlbfsMounted: false };
 
@@ -23,6 +24,7 @@ function fakeAddon(calls: string[], failAt?: string): NativeAddon {
     if (name === failAt) throw new Error(`${name} failed`);
   };
   return {
+    vocabulary: statedVocabulary(),
     ealInit: step('ealInit'),
     start: step('start'),
     publish: step('publish'),

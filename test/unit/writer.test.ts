@@ -7,6 +7,7 @@ import { ApplyFailed, ConfigRejected, ConfigWriter, PersistFailed } from '../../
 import { FakeAppliance, rawConfig, tmpDir, validConfig } from './api-fixtures';
 import { Appliance } from '../../src/lb/appliance';
 import type { NativeAddon } from '../../src/native/addon';
+import { statedVocabulary } from '../../src/native/vocabulary';
 
 function makeWriter(stateFile: string | null, fake = new FakeAppliance()) {
   const writer = new ConfigWriter({ appliance: fake, initial: validConfig(), stateFile, onApplied: () => fake.done() });
@@ -119,6 +120,7 @@ test('concurrent mutates are serialised: all land, applies never overlap, each s
 test('works with the real Appliance (fake addon): frozen config publishes', async () => {
   const published: unknown[] = [];
   const addon: NativeAddon = {
+    vocabulary: statedVocabulary(),
     ealInit: () => undefined, start: () => undefined, publish: (c) => { published.push(c); },
     stop: () => undefined, cleanup: () => undefined, ports: () => [],
     stats: () => ({ workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 } }), dropReasons: () => [], ringInject: () => 0, ringDrain: () => [],

@@ -1,0 +1,93 @@
+// What every route plugin is given: the config writer, the appliance and the
+// health manager as fastify decorators, and the helpers that run a change or
+// read the dataplane. Declared once here, for the types of every plugin.
+import type { FromSchema } from 'json-schema-to-ts';
+import type { Registry } from 'prom-client';
+import type { FulcrumConfig, ServiceConfig } from '../config/types';
+import type { NativePortInfo, NativeStats } from '../native/addon';
+import type { HealthSource } from '../health/manager';
+import { ConfigRejected, type ConfigWriter } from '../lb/writer';
+import { parseEndpointKey, parseServiceKey } from '../config/keys';
+import { badParam, HttpError } from './errors';
+import type * as S from './schemas';
+
+export type SessionQuery = FromSchema<typeof S.sessionsQuery, { keepDefaultedPropertiesOptional: false }>;
+export type ServiceParams = FromSchema<typeof S.serviceParams>;
+export type ServerParams = FromSchema<typeof S.serverParams>;
+
+/** What the API reads from the appliance (the real Appliance, or a fake in tests). */
+export interface ApiAppliance {
+  readonly running: boolean;
+  stats(): NativeStats;
+  ports(): NativePortInfo[];
+  /** Optional until the dataplane exposes them; the routes answer 501 without. */
+  sessions?(q: SessionQuery): { sessions: object[]; next: string | null };
+  neighbours?(): object[];
+  /** Per real server counters keyed by serverKey (config/keys.ts). */
+  serverCounters?(): Map<string, object>;
+  zero?(serviceKey?: string): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    writer: ConfigWriter;
+    appliance: ApiAppliance;
+    health: HealthSource | undefined;
+    metricsRegistry: Registry | undefined;
+    /** Run one change through the writer (configChange below). */
+    change(fn: (draft: FulcrumConfig) => string | void, reason: string): Promise<FulcrumConfig>;
+    /** Read the dataplane, or 503 when it is not running. */
+    dataplane<T>(f: () => T): T;
+  }
+}
+
+/**
+ * Semantic errors name whole-config paths ("services[3].servers[0].port").
+ * For a route that edits one item, report them relative to the body the
+ * client sent ("port"); others keep their config path.
+ */
+function relativize(errors: ConfigRejected['errors'], prefix: string): ConfigRejected['errors'] {
+  return errors.map((e) => {
+    if (e.path === prefix) return { path: '', message: e.message };
+    if (e.path.startsWith(`${prefix}.`)) return { path: e.path.slice(prefix.length + 1), message: e.message };
+    return e;
+  });
+}
+
+/** A change scoped to one item: fn returns that item's config path. */
+export async function configChange(writer: ConfigWriter, fn: (draft: FulcrumConfig) => string | void,
+  reason: string): Promise<FulcrumConfig> {
+  let prefix: string | undefined;
+  try {
+    return await writer.mutate((d) => {
+      prefix = fn(d) ?? undefined;
+    }, reason);
+  } catch (e) {
+    if (e instanceof ConfigRejected && prefix !== undefined) throw new ConfigRejected(relativize(e.errors, prefix));
+    throw e;
+  }
+}
+
+export function dataplaneRead<T>(appliance: ApiAppliance, f: () => T): T {
+  if (!appliance.running) throw new HttpError(503, 'dataplane is not running');
+  return f();
+}
+
+export interface ServiceId { protocol: ServiceConfig['protocol']; vip: string; port: number }
+
+/** A service id from the URL (its pattern is checked by the schema). */
+export function serviceIdOf(id: string, path = 'params.id'): ServiceId {
+  const k = parseServiceKey(id);
+  if (!k) throw badParam(path, 'must be protocol:vip:port with a port from 0 to 65535');
+  return { ...k, protocol: k.protocol as ServiceId['protocol'] };
+}
+
+export function serverIdOf(id: string, path = 'params.server'): { address: string; port: number } {
+  const k = parseEndpointKey(id);
+  if (!k) throw badParam(path, 'must be address:port with a port from 0 to 65535');
+  return k;
+}
+
+export function findService(cfg: FulcrumConfig, id: ServiceId): number {
+  return cfg.services.findIndex((s) => s.protocol === id.protocol && s.vip === id.vip && s.port === id.port);
+}

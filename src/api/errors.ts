@@ -1,0 +1,14 @@
+// Errors a route throws; the app's error handler (server.ts) turns each into
+// its status code and a body naming what is wrong.
+import type { ConfigError } from '../config/types';
+
+export class HttpError extends Error {
+  constructor(readonly statusCode: number, message: string, readonly errors?: ConfigError[]) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string): HttpError => new HttpError(404, `${what} not found`);
+export const conflict = (what: string): HttpError => new HttpError(409, `${what} already exists`);
+export const badParam = (path: string, message: string): HttpError =>
+  new HttpError(400, 'invalid request', [{ path, message }]);
