@@ -9,6 +9,7 @@ import type { HealthSource } from '../health/manager';
 import { ConfigRejected, type ConfigWriter } from '../lb/writer';
 import { parseEndpointKey, parseServiceKey } from '../config/keys';
 import { badParam, HttpError } from './errors';
+import type { IpvsStatsView, RawServerCounters } from '../lb/stats-view';
 import type * as S from './schemas';
 
 export type SessionQuery = FromSchema<typeof S.sessionsQuery, { keepDefaultedPropertiesOptional: false }>;
@@ -23,9 +24,8 @@ export interface ApiAppliance {
   /** Optional until the dataplane exposes them; the routes answer 501 without. */
   sessions?(q: SessionQuery): { sessions: object[]; next: string | null };
   neighbours?(): object[];
-  /** Per real server counters keyed by serverKey (config/keys.ts). */
-  serverCounters?(): Map<string, object>;
-  zero?(serviceKey?: string): void;
+  /** Per real server raw counters keyed by serverKey (config/keys.ts). */
+  serverCounters?(): Map<string, RawServerCounters>;
 }
 
 declare module 'fastify' {
@@ -34,6 +34,8 @@ declare module 'fastify' {
     appliance: ApiAppliance;
     health: HealthSource | undefined;
     metricsRegistry: Registry | undefined;
+    /** ipvsadm's zero offsets and rates over the raw counters (lb/stats-view.ts). */
+    statsView: IpvsStatsView;
     /** Run one change through the writer (configChange below). */
     change(fn: (draft: FulcrumConfig) => string | void, reason: string): Promise<FulcrumConfig>;
     /** Read the dataplane, or 503 when it is not running. */

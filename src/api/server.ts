@@ -19,6 +19,7 @@ import { schemaErrors } from '../config/validate';
 import { parseIPv4 } from '../net/ipv4';
 import { ApplyFailed, ConfigRejected, PersistFailed, type ConfigWriter } from '../lb/writer';
 import type { HealthSource } from '../health/manager';
+import { IpvsStatsView } from '../lb/stats-view';
 import { HttpError } from './errors';
 import { configChange, dataplaneRead, type ApiAppliance } from './context';
 import { configRoutes } from './routes/config';
@@ -56,6 +57,8 @@ export interface ApiOptions {
    * Prometheus needs `authorization: { credentials: <token> }` when a token is set.
    */
   metrics?: Registry;
+  /** ipvsadm's view of the counters (zero offsets, rates); one per app by default. */
+  statsView?: IpvsStatsView;
 }
 
 function isLoopback(addr: string): boolean {
@@ -114,6 +117,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   app.decorate('appliance', appliance);
   app.decorate('health', opts.health);
   app.decorate('metricsRegistry', opts.metrics);
+  app.decorate('statsView', opts.statsView ?? new IpvsStatsView());
   app.decorate('change', (fn: (draft: FulcrumConfig) => string | void, reason: string) => configChange(writer, fn, reason));
   app.decorate('dataplane', <T>(f: () => T): T => dataplaneRead(appliance, f));
 

@@ -15,23 +15,7 @@ import {
   configureTwins, execRunner, prepareUnderlay, twinCommands, underlayCommands,
   type CommandRunner, type HostCommand,
 } from '../dataplane/twin';
-
-export interface ServerCounters {
-  activeConns: number;
-  inactConns: number;
-  conns: number;
-  inPkts: number;
-  outPkts: number;
-  inBytes: number;
-  outBytes: number;
-  cps: number;
-  inPps: number;
-  outPps: number;
-  inBps: number;
-  outBps: number;
-}
-
-interface CounterBase { t: number; conns: number; inPkts: number; outPkts: number; inBytes: number; outBytes: number }
+import type { RawServerCounters } from './stats-view';
 
 export interface AppliancePlan {
   eal: string[];
@@ -73,8 +57,6 @@ export class Appliance {
   /** Stable service/server ids for the life of this process. */
   private readonly ids: DataplaneIds = newDataplaneIds();
   private config_: FulcrumConfig;
-  private readonly zeroed = new Map<number, CounterBase>();
-  private readonly rateBase = new Map<number, CounterBase>();
 
   get config(): FulcrumConfig {
     return this.config_;
@@ -150,53 +132,22 @@ export class Appliance {
   }
 
   /**
-   * Per real server counters keyed "service/server" (e.g.
-   * "tcp:198.18.0.100:80/198.19.0.11:80"), with IPVS-style rates (per second,
-   * over the last >= 2 s) and the offsets of the last zero() subtracted.
+   * Per real server counters keyed by serverKey (e.g.
+   * "tcp:198.18.0.100:80/198.19.0.11:80"), raw and monotonic as the
+   * dataplane counts them: zero offsets and rates are the ipvsadm view's
+   * (stats-view.ts), never applied here.
    */
-  serverCounters(): Map<string, ServerCounters> {
-    const raw = this.live().serverStats();
-    const now = Date.now();
-    const out = new Map<string, ServerCounters>();
-    for (const r of raw) {
-      const key = this.ids.servers.keyOf(r.id);
-      if (!key) continue;
-      const z = this.zeroed.get(r.id);
-      const c: ServerCounters = {
-        activeConns: r.active,
-        inactConns: r.inactive,
-        conns: r.conns - (z?.conns ?? 0),
-        inPkts: r.inPackets - (z?.inPkts ?? 0),
-        outPkts: r.outPackets - (z?.outPkts ?? 0),
-        inBytes: r.inBytes - (z?.inBytes ?? 0),
-        outBytes: r.outBytes - (z?.outBytes ?? 0),
-        cps: 0, inPps: 0, outPps: 0, inBps: 0, outBps: 0,
-      };
-      const prev = this.rateBase.get(r.id);
-      if (prev) {
-        const dt = (now - prev.t) / 1000;
-        const rate = (a: number, b: number) => (dt > 0 ? Math.max(0, Math.round((a - b) / dt)) : 0);
-        c.cps = rate(r.conns, prev.conns);
-        c.inPps = rate(r.inPackets, prev.inPkts);
-        c.outPps = rate(r.outPackets, prev.outPkts);
-        c.inBps = rate(r.inBytes, prev.inBytes);
-        c.outBps = rate(r.outBytes, prev.outBytes);
-        if (dt >= 2) this.rateBase.set(r.id, { t: now, conns: r.conns, inPkts: r.inPackets, outPkts: r.outPackets, inBytes: r.inBytes, outBytes: r.outBytes });
-      } else {
-        this.rateBase.set(r.id, { t: now, conns: r.conns, inPkts: r.inPackets, outPkts: r.outPackets, inBytes: r.inBytes, outBytes: r.outBytes });
-      }
-      out.set(key, c);
-    }
-    return out;
-  }
-
-  /** ipvsadm -Z: counters restart from zero (connections in progress stay). */
-  zero(serviceKey?: string): void {
+  serverCounters(): Map<string, RawServerCounters> {
+    const out = new Map<string, RawServerCounters>();
     for (const r of this.live().serverStats()) {
       const key = this.ids.servers.keyOf(r.id);
-      if (!key || (serviceKey && !key.startsWith(`${serviceKey}/`))) continue;
-      this.zeroed.set(r.id, { t: Date.now(), conns: r.conns, inPkts: r.inPackets, outPkts: r.outPackets, inBytes: r.inBytes, outBytes: r.outBytes });
+      if (!key) continue;
+      out.set(key, {
+        activeConns: r.active, inactConns: r.inactive, conns: r.conns,
+        inPkts: r.inPackets, outPkts: r.outPackets, inBytes: r.inBytes, outBytes: r.outBytes,
+      });
     }
+    return out;
   }
 
   /** Sessions, read worker by worker between bursts; cursor "worker:position". */

@@ -15,11 +15,12 @@
 //
 // Monotonic counters
 // ------------------
-// Appliance.serverCounters() has the offsets of the last zero() (ipvsadm -Z)
-// subtracted. Metrics must not go backwards, so each per-backend counter goes
-// through a Monotonic tracker: a value below the last one seen is taken as a
-// reset (as Prometheus' rate() would), and the last value is added to an
-// offset. The node_ipvs_* global totals are sums over every backend ever seen
+// Appliance.serverCounters() are the dataplane's raw counters: ipvsadm -Z
+// never touches them (its offsets live in the API's stats view,
+// lb/stats-view.ts). They restart only with the dataplane, so each
+// per-backend counter still goes through a Monotonic tracker: a value below
+// the last one seen is taken as a reset (as Prometheus' rate() would), and
+// the last value is added to an offset. The node_ipvs_* global totals are sums over every backend ever seen
 // (removed backends keep their last value), hence monotonic too. Per-lcore
 // counters from the addon are raw and never zeroed.
 //
@@ -33,12 +34,11 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FulcrumConfig } from '../config/types';
 import type { NativeLipStats, NativeStats } from '../native/addon';
-import type { ServerCounters } from '../lb/appliance';
+import type { RawServerCounters } from '../lb/stats-view';
 import { serverKey } from '../config/keys';
 
 /** The counters of one real server that the metrics read. */
-export type MetricsServerCounters = Pick<ServerCounters,
-  'activeConns' | 'inactConns' | 'conns' | 'inPkts' | 'outPkts' | 'inBytes' | 'outBytes'>;
+export type MetricsServerCounters = RawServerCounters;
 
 /** What the metrics read from the appliance (the real Appliance or a fake). */
 export interface MetricsAppliance {

@@ -10,7 +10,9 @@ export const statsRoutes: FastifyPluginAsync = async (api) => {
 
   api.get('/stats', { schema: { response: { 200: S.statsResponse, ...S.errs(503) } } }, async () => {
     const stats = api.dataplane(() => appliance.stats());
-    const counters = appliance.serverCounters ? api.dataplane(() => appliance.serverCounters!()) : new Map<string, object>();
+    const counters: Map<string, object> = appliance.serverCounters
+      ? api.statsView.view(api.dataplane(() => appliance.serverCounters!()))
+      : new Map();
     const services = api.writer.current().services.map((s) => {
       const servers = s.servers.map((r) => ({
         id: endpointKey(r), weight: r.weight, method: r.method, ...(counters.get(serverKey(s, r)) ?? {}),
@@ -32,9 +34,9 @@ export const statsRoutes: FastifyPluginAsync = async (api) => {
     if (body.service !== undefined && !api.writer.current().services.some((s) => serviceKey(s) === body.service)) {
       throw notFound(`service ${body.service}`);
     }
-    if (!appliance.zero) throw new HttpError(501, 'zeroing counters is not implemented');
-    const f = appliance.zero.bind(appliance);
-    api.dataplane(() => f(body.service));
+    if (!appliance.serverCounters) throw new HttpError(501, 'zeroing counters is not implemented');
+    const raw = api.dataplane(() => appliance.serverCounters!());
+    api.statsView.zero(raw, body.service);
     return { status: 'zeroed' };
   });
 
