@@ -7,7 +7,18 @@
 // Without --once it keeps running until SIGINT/SIGTERM; either way it cleans up.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DemoTopology, DemoProcess, DEMO_PLAN, demoDirectorConfig } from '../../demo/topology';
+import { deepMerge, PLAN, standardDirectorConfig, standardTopology, type StandardTopology } from '../../topology/standard';
+import { startDirector, type DirectorHandle } from '../../topology/director';
+
+/** The demo's director: the standard one with a FULLNAT rr service over the three real servers. */
+export function demoDirectorConfig(): Record<string, unknown> {
+  return deepMerge(standardDirectorConfig(), {
+    services: [{
+      protocol: 'tcp', vip: PLAN.vip, port: 80, scheduler: 'rr', lipPool: 'default',
+      servers: PLAN.realServers.map((address) => ({ address, port: 80, weight: 1, method: 'fullnat' })),
+    }],
+  });
+}
 
 export interface DemoOptions {
   /** Exit after the checks instead of waiting for Ctrl-C. */
@@ -50,28 +61,30 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     return 1;
   }
   const prefix = opts.prefix ?? 'fldemo';
-  const removed = DemoTopology.cleanLeftovers(prefix);
-  if (removed.length) log(`demo: removed leftovers of an earlier run: ${removed.join(' ')}`);
-
-  const topo = new DemoTopology(prefix);
-  let director: DemoProcess | undefined;
-  const P = DEMO_PLAN;
+  let st: StandardTopology | undefined;
+  let director: DirectorHandle | undefined;
+  const P = PLAN;
   try {
     log('demo: building namespaces: client, director, switch, rs1..rs3');
-    await topo.build(3);
+    st = await standardTopology({
+      prefix, realServers: 3,
+      onLeftovers: (names) => log(`demo: removed leftovers of an earlier run: ${names.join(' ')}`),
+    });
+    const topo = st.topo;
+    const workdir = topo.tmpDir();
 
     // Real servers: python3 http.server on :80, a page naming the server.
     for (let i = 1; i <= 3; i++) {
       const ip = P.realServers[i - 1];
-      const root = path.join(topo.workdir, `rs${i}`);
+      const root = path.join(workdir, `rs${i}`);
       fs.mkdirSync(root, { recursive: true });
       fs.writeFileSync(path.join(root, 'index.html'), `rs${i} ${ip}\n`);
-      topo.spawn(topo.ns(`rs${i}`), `rs${i}-http`, 'python3', ['-m', 'http.server', '80', '--bind', ip, '--directory', root], root);
+      topo.spawn(`rs${i}`, 'python3', ['-m', 'http.server', '80', '--bind', ip, '--directory', root], { cwd: root });
     }
     for (let i = 1; i <= 3; i++) {
       const ip = P.realServers[i - 1];
       const up = await waitUntil(async () => {
-        const r = await topo.exec(topo.ns(`rs${i}`), 'curl', ['-s', '--max-time', '2', `http://${ip}/`], { allowFail: true });
+        const r = await topo.exec(`rs${i}`, 'curl', ['-s', '--max-time', '2', `http://${ip}/`], { allowFail: true });
         return r.stdout.includes(ip);
       }, 10_000, 200);
       if (!up) throw new Error(`real server rs${i} (${ip}) http.server did not come up`);
@@ -79,35 +92,29 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     log(`demo: real servers up: ${P.realServers.map((ip, i) => `rs${i + 1} http://${ip}/`).join(', ')}`);
 
     // Director.
-    const cfgPath = path.join(topo.workdir, 'fulcrum.json');
+    const cfgPath = path.join(workdir, 'fulcrum.json');
     fs.writeFileSync(cfgPath, JSON.stringify(demoDirectorConfig(), null, 2) + '\n');
-    const cli = opts.cliPath ?? path.resolve(__dirname, '..', 'fulcrum.js');
     // The demo's own state file: never pick up (or clobber) a real director's.
-    const statePath = path.join(topo.workdir, 'state.json');
-    fs.rmSync(statePath, { force: true });
+    const statePath = path.join(workdir, 'state.json');
     log(`demo: starting director in ${topo.ns('dir')}: fulcrum daemon --config ${cfgPath} --state ${statePath}`);
-    director = topo.spawn(topo.ns('dir'), 'director', process.execPath, [cli, 'daemon', '--config', cfgPath, '--state', statePath]);
+    director = await startDirector(cfgPath, {
+      ns: topo.ns('dir'), timeoutMs: opts.upTimeoutMs ?? 30_000, args: ['--state', statePath],
+      ...(opts.cliPath ? { cli: opts.cliPath } : {}),
+    });
     const d = director;
-    const up = await waitUntil(() => d.stdout().includes('fulcrum: up') || d.hasExited(), opts.upTimeoutMs ?? 30_000, 50);
-    if (!up || d.hasExited()) {
-      throw new Error(
-        `director ${d.hasExited() ? `exited (code ${d.child.exitCode})` : 'did not report "fulcrum: up" in time'}\n` +
-          `--- director stdout ---\n${d.stdout()}--- director stderr ---\n${d.stderr()}`,
-      );
-    }
     log('demo: director up');
 
     // Exception-path service on the director's kernel.
-    const svc = topo.spawn(topo.ns('dir'), 'exception-svc', 'socat', [
+    const svc = topo.spawn('dir', 'socat', [
       `TCP-LISTEN:2222,bind=${P.clientDip},fork,reuseaddr`,
       "SYSTEM:echo exception-path-ok",
     ]);
     await waitUntil(async () => {
-      const r = await topo.exec(topo.ns('dir'), 'ss', ['-Hltn', 'sport = :2222'], { allowFail: true });
-      return r.stdout.includes('2222') || svc.hasExited();
+      const r = await topo.exec('dir', 'ss', ['-Hltn', 'sport = :2222'], { allowFail: true });
+      return r.stdout.includes('2222') || svc.child.exitCode !== null;
     }, 5000);
 
-    const checks = await runChecks(topo, log);
+    const checks = await runChecks(st, log);
     log('');
     log('demo results:');
     for (const c of checks) log(`  ${c.ok ? 'OK  ' : 'FAIL'}  ${c.name}${c.detail ? `  -> ${c.detail}` : ''}`);
@@ -141,14 +148,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     log(`demo: ERROR: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {
-    await topo.destroy();
+    await director?.stop().catch(() => null);
+    await st?.destroy();
     log('demo: cleaned up');
   }
 }
 
-async function runChecks(topo: DemoTopology, log: (line: string) => void): Promise<DemoCheck[]> {
-  const P = DEMO_PLAN;
-  const cli = topo.ns('cli');
+async function runChecks(st: StandardTopology, log: (line: string) => void): Promise<DemoCheck[]> {
+  const P = PLAN;
+  const topo = st.topo;
+  const cli = 'cli';
   const checks: DemoCheck[] = [];
 
   const pingCheck = async (dst: string, what: string): Promise<DemoCheck> => {

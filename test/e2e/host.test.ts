@@ -26,7 +26,7 @@ import {
 
 const SKIP = skipUnlessRoot();
 if (SKIP) {
-  process.stderr.write(`\n!!!!!!!! e2e/foundation SKIPPED: ${SKIP} !!!!!!!!\n\n`);
+  process.stderr.write(`\n!!!!!!!! e2e/host SKIPPED: ${SKIP} !!!!!!!!\n\n`);
 }
 
 const FILE_TIMEOUT = { timeout: 60_000 };
@@ -44,7 +44,7 @@ async function pingCount(ns: string, dst: string, count: number): Promise<{ rece
   return { received: m ? Number(m[2]) : 0, out: `${r.stdout}${r.stderr}` };
 }
 
-describe('e2e foundation: director over net_af_packet in namespaces', { skip: SKIP }, () => {
+describe('e2e host: the director over net_af_packet in namespaces (ports, twins, exception path)', { skip: SKIP }, () => {
   before(async () => {
     st = await standardTopology({ realServers: 0 });
     const cfg = st.writeDirectorConfig();
