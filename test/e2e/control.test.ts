@@ -21,7 +21,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   deepMerge,
@@ -30,13 +29,11 @@ import {
   skipUnlessRoot,
   sleep,
   standardDirectorConfig,
-  standardTopology,
   waitFor,
-  type DirectorHandle,
-  type StandardTopology,
 } from '../lib/netns';
 import { PY, NAMED_HTTP_SERVER_PY } from '../lib/scripts';
 import { curlMany as curlHttp, tally, type CurlResult } from '../lib/curl';
+import { onRealServers, startStandardDirector, type StandardDirector } from '../lib/standard-director';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) process.stderr.write(`\n!!!!!!!! e2e/control SKIPPED: ${SKIP} !!!!!!!!\n\n`);
@@ -112,39 +109,24 @@ function rawConfig(): Record<string, unknown> {
 
 // ---------------------------------------------------------------- fixture
 
-interface Fixture {
-  st: StandardTopology;
-  director: DirectorHandle;
-  cfgPath: string;
+interface Fixture extends StandardDirector {
   statePath: string;
-  work: string;
 }
 let fx: Fixture | undefined;
 
 async function setUp(): Promise<Fixture> {
-  const st = await standardTopology({ realServers: 3 });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `${st.topo.prefix}-control-`));
-  try {
-    for (let i = 0; i < 3; i++) {
-      st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, `rs${i + 1}`]);
-      st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', SINK_PY]);
-    }
-    const cfgPath = path.join(work, 'fulcrum.json');
-    fs.writeFileSync(cfgPath, JSON.stringify(initialConfig(), null, 2) + '\n');
-    const director = await st.startDirector(cfgPath, { timeoutMs: 45_000 });
-    for (let i = 0; i < 3; i++) {
-      await waitFor(async () => {
-        const r = await st.topo.exec(`rs${i + 1}`, 'ss', ['-Hltn', 'sport = :80 or sport = :5001'], { allowFail: true });
-        return r.stdout.trim().split('\n').filter((l) => l).length >= 2;
-      }, 15_000, { what: `rs${i + 1} listeners`, intervalMs: 200 });
-    }
-    await st.topo.exec('cli', 'ping', ['-n', '-c', '3', '-i', '0.2', '-W', '2', VIP], { allowFail: true, timeoutMs: 10_000 });
-    return { st, director, cfgPath, statePath: path.join(work, 'state.json'), work };
-  } catch (e) {
-    await st.destroy();
-    fs.rmSync(work, { recursive: true, force: true });
-    throw e;
-  }
+  const sd = await startStandardDirector({
+    suite: 'control',
+    config: initialConfig(),
+    prepare: (st) => {
+      for (let i = 0; i < 3; i++) {
+        st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, `rs${i + 1}`]);
+        st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', SINK_PY]);
+      }
+    },
+    listeners: onRealServers(3, [80, 5001]),
+  });
+  return { ...sd, statePath: path.join(sd.work, 'state.json') };
 }
 
 // ---------------------------------------------------------------- helpers
@@ -234,13 +216,7 @@ describe('e2e control plane: fulcrumadm, restarts, save/restore, stats, bad inpu
   }, { timeout: 120_000 });
 
   after(async () => {
-    if (!fx) return;
-    try {
-      await fx.director.stop(10_000);
-    } finally {
-      await fx.st.destroy();
-      fs.rmSync(fx.work, { recursive: true, force: true });
-    }
+    await fx?.stop();
   }, { timeout: 60_000 });
 
   test('1. fulcrumadm -a / -e -w / -d / -E -s / --set while traffic flows: 0 failed requests, -Ln reflects each change', { timeout: 300_000 }, async () => {

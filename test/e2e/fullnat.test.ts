@@ -21,23 +21,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   isRoot,
   repoRoot,
   skipUnlessRoot,
   sleep,
-  standardTopology,
   standardDirectorConfig,
   deepMerge,
   waitFor,
-  type DirectorHandle,
   type Spawned,
-  type StandardTopology,
 } from '../lib/netns';
 import { PY, NAMED_HTTP_SERVER_PY, PACED_SENDER_PY } from '../lib/scripts';
 import { curlMany as curlHttp, tally, type CurlResult } from '../lib/curl';
+import { onRealServers, startStandardDirector, type StandardDirector } from '../lib/standard-director';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) {
@@ -93,59 +90,31 @@ function fullnatConfig(opts: { workers?: number[]; lcoreMap?: string; http?: Ser
 
 // ---------------------------------------------------------------- fixture
 
-interface Fixture {
-  st: StandardTopology;
-  director: DirectorHandle;
-  cfgPath: string;
-  work: string;
+interface Fixture extends StandardDirector {
   http: Spawned[];
 }
 
 async function setUp(cfg: Record<string, unknown>): Promise<Fixture> {
-  const st = await standardTopology({ realServers: 3 });
-  // A world-writable work dir (the servers run as root anyway) without ':' or ',' (socat address syntax).
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `${st.topo.prefix}-fullnat-`));
   const http: Spawned[] = [];
-  try {
-    for (let i = 0; i < 3; i++) {
-      const ns = `rs${i + 1}`;
-      const name = `rs${i + 1}`;
-      http.push(st.topo.spawn(ns, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, name, 'log-peers']));
-      st.topo.spawn(ns, 'socat', ['-u', 'TCP4-LISTEN:5001,reuseaddr,fork,backlog=64', `SYSTEM:sha256sum >>${work}/${name}.sha`]);
-      st.topo.spawn(ns, 'socat', ['UDP4-RECVFROM:7,fork,reuseaddr', 'PIPE']);
-    }
-    const cfgPath = path.join(work, 'fulcrum.json');
-    fs.writeFileSync(cfgPath, JSON.stringify(cfg, null, 2) + '\n');
-    const director = await st.startDirector(cfgPath, { timeoutMs: 45_000 });
-    // Servers listening (bounded).
-    for (let i = 0; i < 3; i++) {
-      await waitFor(
-        async () => {
-          const r = await st.topo.exec(`rs${i + 1}`, 'ss', ['-Hltn', 'sport = :80 or sport = :5001'], { allowFail: true });
-          return r.stdout.trim().split('\n').filter((l) => l).length >= 2;
-        },
-        15_000,
-        { what: `rs${i + 1} listeners on :80 and :5001`, intervalMs: 200 },
-      );
-    }
-    // The client's first packets race ARP; one ping settles it.
-    await st.topo.exec('cli', 'ping', ['-n', '-c', '3', '-i', '0.2', '-W', '2', VIP], { allowFail: true, timeoutMs: 10_000 });
-    return { st, director, cfgPath, work, http };
-  } catch (e) {
-    await st.destroy();
-    fs.rmSync(work, { recursive: true, force: true });
-    throw e;
-  }
+  const sd = await startStandardDirector({
+    suite: 'fullnat',
+    config: cfg,
+    prepare: (st, work) => {
+      for (let i = 0; i < 3; i++) {
+        const ns = `rs${i + 1}`;
+        const name = `rs${i + 1}`;
+        http.push(st.topo.spawn(ns, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, name, 'log-peers']));
+        st.topo.spawn(ns, 'socat', ['-u', 'TCP4-LISTEN:5001,reuseaddr,fork,backlog=64', `SYSTEM:sha256sum >>${work}/${name}.sha`]);
+        st.topo.spawn(ns, 'socat', ['UDP4-RECVFROM:7,fork,reuseaddr', 'PIPE']);
+      }
+    },
+    listeners: onRealServers(3, [80, 5001]),
+  });
+  return { ...sd, http };
 }
 
 async function tearDown(fx: Fixture | undefined): Promise<void> {
-  if (!fx) return;
-  try {
-    await fx.director.stop(10_000);
-  } finally {
-    await fx.st.destroy();
-    fs.rmSync(fx.work, { recursive: true, force: true });
-  }
+  await fx?.stop();
 }
 
 // ---------------------------------------------------------------- traffic helpers

@@ -28,20 +28,18 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   isRoot,
   skipUnlessRoot,
   sleep,
-  standardTopology,
   standardDirectorConfig,
   deepMerge,
   waitFor,
-  type DirectorHandle,
   type Spawned,
   type StandardTopology,
 } from '../lib/netns';
+import { onRealServers, startStandardDirector, waitListening, type StandardDirector } from '../lib/standard-director';
 import { PY, PACED_SENDER_PY } from '../lib/scripts';
 import { curlMany as curlHttp, tally, type CurlResult } from '../lib/curl';
 
@@ -157,10 +155,7 @@ function healthConfig(): Record<string, unknown> {
 
 // ---------------------------------------------------------------- fixture
 
-interface Fixture {
-  st: StandardTopology;
-  director: DirectorHandle;
-  work: string;
+interface Fixture extends StandardDirector {
   /** Current :80 server process per real server (index 0..2), replaced on restart. */
   http: Spawned[];
 }
@@ -173,60 +168,32 @@ function startHttp(fx: { st: StandardTopology; work: string }, ns: string, name:
   return fx.st.topo.spawn(ns, PY, ['-u', '-c', HTTP_SERVER_PY, name, statusFile(fx, name)]);
 }
 
-async function listening(fx: { st: StandardTopology }, ns: string, port: number): Promise<boolean> {
-  const r = await fx.st.topo.exec(ns, 'ss', ['-Hltn', `sport = :${port}`], { allowFail: true });
-  return r.stdout.trim() !== '';
-}
-
-async function waitListening(fx: { st: StandardTopology }, ns: string, port: number): Promise<void> {
-  await waitFor(() => listening(fx, ns, port), 15_000, { what: `${ns} listening on :${port}`, intervalMs: 50 });
-}
-
 async function setUp(): Promise<Fixture> {
-  const st = await standardTopology({ realServers: 3 });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `${st.topo.prefix}-health-`));
-  try {
-    // The sorry server: a fourth namespace on the server bridge.
-    await st.topo.addNamespace('sorry');
-    await st.topo.addVeth({ ns: 'sorry', ifname: 'eth0' }, { ns: 'sw', ifname: 'p-sorry' });
-    await st.topo.attachToBridge('sw', 'p-sorry', 'br0');
-    await st.topo.addAddress('sorry', 'eth0', `${SORRY}/24`);
-    await st.topo.addRoute('sorry', 'default', DIP);
-
-    const fxp = { st, work };
-    const http: Spawned[] = [];
-    for (let i = 0; i < 3; i++) {
-      http.push(startHttp(fxp, `rs${i + 1}`, NAMES[i]!));
-      st.topo.spawn(`rs${i + 1}`, 'socat', ['-u', 'TCP4-LISTEN:5001,reuseaddr,fork,backlog=64', `SYSTEM:sha256sum >>${work}/${NAMES[i]}.sha`]);
-    }
-    startHttp(fxp, 'sorry', 'sorry');
-    for (let i = 0; i < 3; i++) {
-      await waitListening(fxp, `rs${i + 1}`, 80);
-      await waitListening(fxp, `rs${i + 1}`, 5001);
-    }
-    await waitListening(fxp, 'sorry', 80);
-
-    const cfgPath = path.join(work, 'fulcrum.json');
-    fs.writeFileSync(cfgPath, JSON.stringify(healthConfig(), null, 2) + '\n');
-    const director = await st.startDirector(cfgPath, { timeoutMs: 45_000 });
-    // The client's first packets race ARP; one ping settles it.
-    await st.topo.exec('cli', 'ping', ['-n', '-c', '3', '-i', '0.2', '-W', '2', VIP], { allowFail: true, timeoutMs: 10_000 });
-    return { st, director, work, http };
-  } catch (e) {
-    await st.destroy();
-    fs.rmSync(work, { recursive: true, force: true });
-    throw e;
-  }
+  const http: Spawned[] = [];
+  const sd = await startStandardDirector({
+    suite: 'health',
+    config: healthConfig(),
+    prepare: async (st, work) => {
+      // The sorry server: a fourth namespace on the server bridge.
+      await st.topo.addNamespace('sorry');
+      await st.topo.addVeth({ ns: 'sorry', ifname: 'eth0' }, { ns: 'sw', ifname: 'p-sorry' });
+      await st.topo.attachToBridge('sw', 'p-sorry', 'br0');
+      await st.topo.addAddress('sorry', 'eth0', `${SORRY}/24`);
+      await st.topo.addRoute('sorry', 'default', DIP);
+      const fxp = { st, work };
+      for (let i = 0; i < 3; i++) {
+        http.push(startHttp(fxp, `rs${i + 1}`, NAMES[i]!));
+        st.topo.spawn(`rs${i + 1}`, 'socat', ['-u', 'TCP4-LISTEN:5001,reuseaddr,fork,backlog=64', `SYSTEM:sha256sum >>${work}/${NAMES[i]}.sha`]);
+      }
+      startHttp(fxp, 'sorry', 'sorry');
+    },
+    listeners: { ...onRealServers(3, [80, 5001]), sorry: [80] },
+  });
+  return { ...sd, http };
 }
 
 async function tearDown(fx: Fixture | undefined): Promise<void> {
-  if (!fx) return;
-  try {
-    await fx.director.stop(10_000);
-  } finally {
-    await fx.st.destroy();
-    fs.rmSync(fx.work, { recursive: true, force: true });
-  }
+  await fx?.stop();
 }
 
 // ---------------------------------------------------------------- control-plane helpers
@@ -478,7 +445,7 @@ describe('e2e health checks: three FULLNAT real servers with HTTP_GET checks, a 
     const vName = NAMES[victim]!;
     const vAddr = RS[victim]!;
     fx!.http[victim] = startHttp(fx!, `rs${victim + 1}`, vName);
-    await waitListening(fx!, `rs${victim + 1}`, 80);
+    await waitListening(fx!.st, `rs${victim + 1}`, 80);
     const t0 = Date.now();
     const ms = await waitState(fx!, [[SVC80, `${vAddr}:80`], [SVC5001, `${vAddr}:5001`]], 'UP', t0, UP_BOUND_MS, `${vName} UP again`);
     timings.push(`restart -> UP ${ms} ms`);
@@ -511,7 +478,7 @@ describe('e2e health checks: three FULLNAT real servers with HTTP_GET checks, a 
     assert.deepEqual(tally(rs), { sorry: 10 });
 
     for (let i = 0; i < 3; i++) fx!.http[i] = startHttp(fx!, `rs${i + 1}`, NAMES[i]!);
-    for (let i = 0; i < 3; i++) await waitListening(fx!, `rs${i + 1}`, 80);
+    for (let i = 0; i < 3; i++) await waitListening(fx!.st, `rs${i + 1}`, 80);
     const t1 = Date.now();
     const up = await waitState(fx!, RS.map((a) => [SVC80, `${a}:80`]), 'UP', t1, UP_BOUND_MS, 'all three UP again');
     timings.push(`restart all -> all UP ${up} ms`);

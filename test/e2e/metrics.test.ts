@@ -14,7 +14,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
@@ -23,12 +22,10 @@ import {
   skipUnlessRoot,
   sleep,
   standardDirectorConfig,
-  standardTopology,
   waitFor,
-  type DirectorHandle,
   type Spawned,
-  type StandardTopology,
 } from '../lib/netns';
+import { onRealServers, startStandardDirector, type StandardDirector } from '../lib/standard-director';
 import { PY, NAMED_HTTP_SERVER_PY } from '../lib/scripts';
 
 const SKIP = skipUnlessRoot();
@@ -87,11 +84,8 @@ function substitute(expr: string): string {
     .replace(/\$\{?(instance|service|port)\}?/g, '.*');
 }
 
-interface Fixture {
-  st: StandardTopology;
-  director: DirectorHandle;
+interface Fixture extends StandardDirector {
   prom: Spawned;
-  work: string;
 }
 
 describe('e2e metrics: Prometheus scrapes the appliance; every dashboard query has data', { skip: SKIP }, () => {
@@ -122,19 +116,16 @@ describe('e2e metrics: Prometheus scrapes the appliance; every dashboard query h
     }
     assert.equal(spawnSync('prometheus', ['--version']).status, 0, 'prometheus is required (apt-get install prometheus; scripts/setup.sh)');
 
-    const st = await standardTopology({ realServers: 3 });
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), `${st.topo.prefix}-metrics-`));
+    const sd = await startStandardDirector({
+      suite: 'metrics',
+      config: directorConfig(),
+      prepare: (st) => {
+        for (let i = 0; i < 3; i++) st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, `rs${i + 1}`]);
+      },
+      listeners: onRealServers(3, [80]),
+    });
+    const { st, work } = sd;
     try {
-      for (let i = 0; i < 3; i++) st.topo.spawn(`rs${i + 1}`, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, `rs${i + 1}`]);
-      const cfgPath = path.join(work, 'fulcrum.json');
-      fs.writeFileSync(cfgPath, JSON.stringify(directorConfig(), null, 2) + '\n');
-      const director = await st.startDirector(cfgPath, { timeoutMs: 45_000 });
-      for (let i = 0; i < 3; i++) {
-        await waitFor(async () => {
-          const r = await st.topo.exec(`rs${i + 1}`, 'ss', ['-Hltn', 'sport = :80'], { allowFail: true });
-          return r.stdout.trim() !== '';
-        }, 15_000, { what: `rs${i + 1} listening on :80`, intervalMs: 200 });
-      }
       await waitFor(async () => {
         const r = await st.topo.exec('dir', 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '2', 'http://127.0.0.1:9180/metrics'], { allowFail: true });
         return r.stdout.trim() === '200';
@@ -159,11 +150,10 @@ describe('e2e metrics: Prometheus scrapes the appliance; every dashboard query h
         `--web.listen-address=127.0.0.1:${PROM_PORT}`,
         '--log.level=warn',
       ]);
-      fx = { st, director, prom, work };
+      fx = { ...sd, prom };
       await waitFor(async () => (await dirCurl([`${PROM}/-/ready`], 3000)).includes('Ready'), 30_000, { what: 'Prometheus ready', intervalMs: 300 });
     } catch (e) {
-      await st.destroy();
-      fs.rmSync(work, { recursive: true, force: true });
+      await sd.stop();
       fx = undefined;
       throw e;
     }
@@ -173,10 +163,8 @@ describe('e2e metrics: Prometheus scrapes the appliance; every dashboard query h
     if (!fx) return;
     try {
       await fx.prom.stop('SIGTERM', 5000);
-      await fx.director.stop(10_000);
     } finally {
-      await fx.st.destroy();
-      fs.rmSync(fx.work, { recursive: true, force: true });
+      await fx.stop();
     }
   });
 
