@@ -159,8 +159,16 @@ void fl_ipv4_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, 
  * refused, with fragmentation-needed to its sender when DF is set (IPVS
  * ip_vs_*_xmit). Cheap in the common case: only packets larger than the
  * smallest port MTU look their route up. */
-bool fl_ipv4_too_big(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
-		     uint32_t dst, unsigned rx_port);
+bool fl_ipv4_too_big_slow(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m,
+			  struct rte_ipv4_hdr *ip, uint32_t dst, unsigned rx_port);
+
+static inline bool fl_ipv4_too_big(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m,
+				   struct rte_ipv4_hdr *ip, uint32_t dst, unsigned rx_port)
+{
+	if (likely(rte_be_to_cpu_16(ip->total_length) <= s->min_mtu))
+		return false;
+	return fl_ipv4_too_big_slow(w, s, m, ip, dst, rx_port);
+}
 
 /* Next hop of a real server, as this worker last looked it up: valid while
  * the snapshot generation and the server's address are the same. */

@@ -93,12 +93,10 @@ void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s)
 	w->n_pending = keep;
 }
 
-bool fl_ipv4_too_big(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
-		    uint32_t dst, unsigned rx_port)
+bool fl_ipv4_too_big_slow(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m,
+			  struct rte_ipv4_hdr *ip, uint32_t dst, unsigned rx_port)
 {
 	unsigned tot = rte_be_to_cpu_16(ip->total_length);
-	if (likely(tot <= s->min_mtu))
-		return false;
 	const struct fl_nexthop *nh = fl_route_lookup(s, dst);
 	unsigned mtu = nh && fl_ports[nh->port].mtu ? fl_ports[nh->port].mtu : 1500;
 	if (tot <= mtu)

@@ -9,3 +9,8 @@ const struct fl_method_ops *const fl_methods[FL_FWD__COUNT] = {
 	[FL_FWD_NAT] = &fl_method_nat,
 	[FL_FWD_TUN] = &fl_method_tun,
 };
+
+const char *fl_method_name(unsigned method)
+{
+	return method < FL_FWD__COUNT ? fl_methods[method]->name : NULL;
+}
