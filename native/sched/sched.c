@@ -25,7 +25,7 @@ static const struct fl_sched_ops *const registry[FL_SCHED_KIND_COUNT] = {
 	[FL_SCHED_FO] = &fl_sched_fo_ops,     [FL_SCHED_OVF] = &fl_sched_ovf_ops,
 	[FL_SCHED_LBLC] = &fl_sched_lblc_ops, [FL_SCHED_LBLCR] = &fl_sched_lblcr_ops,
 	[FL_SCHED_DH] = &fl_sched_dh_ops,     [FL_SCHED_SH] = &fl_sched_sh_ops,
-	[FL_SCHED_MH] = &fl_sched_mh_ops,
+	[FL_SCHED_MH] = &fl_sched_mh_ops,     [FL_SCHED_TWOS] = &fl_sched_twos_ops,
 };
 
 int fl_sched_from_name(const char *name)
@@ -41,6 +41,17 @@ int fl_sched_from_name(const char *name)
 const char *fl_sched_name(unsigned kind)
 {
 	return kind < FL_SCHED_KIND_COUNT ? registry[kind]->name : NULL;
+}
+
+_Static_assert(FL_SCHED_F_SH_FALLBACK == 1u << 0 && FL_SCHED_F_SH_PORT == 1u << 1 && FL_SCHED_F_MH_FALLBACK == 1u << 2 &&
+		       FL_SCHED_F_MH_PORT == 1u << 3, "flag_names is indexed by flag bit");
+static const char *const flag_names[FL_SCHED_F_COUNT] = {
+	"sh-fallback", "sh-port", "mh-fallback", "mh-port",   /* FL_SCHED_F_*, bit by bit */
+};
+
+const char *fl_sched_flag_name(unsigned bit)
+{
+	return bit < FL_SCHED_F_COUNT ? flag_names[bit] : NULL;
 }
 
 /* ---------- table ---------- */

@@ -1,6 +1,6 @@
 /*
  * Fulcrum schedulers: the IPVS scheduler family (rr wrr lc wlc sed nq fo ovf
- * lblc lblcr dh sh) and Maglev (mh), with IPVS's selection and tie-breaking
+ * lblc lblcr dh sh twos) and Maglev (mh), with IPVS's selection and tie-breaking
  * rules. See docs/schedulers.md; each scheduler cites its IPVS source file
  * (linux net/netfilter/ipvs/ip_vs_*.c) in sched.c.
  *
@@ -40,6 +40,7 @@ enum fl_sched_kind {
 	FL_SCHED_DH,
 	FL_SCHED_SH,
 	FL_SCHED_MH,
+	FL_SCHED_TWOS,
 	FL_SCHED_KIND_COUNT
 };
 
@@ -55,6 +56,9 @@ const char *fl_sched_name(unsigned kind);
 #define FL_SCHED_F_SH_PORT 2u
 #define FL_SCHED_F_MH_FALLBACK 4u
 #define FL_SCHED_F_MH_PORT 8u
+#define FL_SCHED_F_COUNT 4u
+/* Flag bit i's ipvsadm name ("sh-fallback", ...), or NULL past the last. */
+const char *fl_sched_flag_name(unsigned bit);
 
 /* Dest status flags (IPVS IP_VS_DEST_F_*). A dest without AVAILABLE is
  * treated as absent from the service's list (IPVS keeps such dests only in

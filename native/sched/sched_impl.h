@@ -48,6 +48,7 @@ struct fl_sched_state {
 	uint32_t now;     /* lblc/lblcr clock, seconds */
 	uint32_t expiration;
 	uint32_t pad;
+	uint64_t rng;     /* twos: the worker's own generator */
 	uint64_t cache[]; /* lblc_entry[] or lblcr_entry[] */
 };
 
@@ -87,6 +88,7 @@ extern const struct fl_sched_ops fl_sched_lc_ops, fl_sched_wlc_ops, fl_sched_sed
 extern const struct fl_sched_ops fl_sched_lblc_ops, fl_sched_lblcr_ops;              /* sched_lblc.c */
 extern const struct fl_sched_ops fl_sched_dh_ops, fl_sched_sh_ops;                   /* sched_hash.c */
 extern const struct fl_sched_ops fl_sched_mh_ops;                                    /* sched_mh.c */
+extern const struct fl_sched_ops fl_sched_twos_ops;                                  /* sched_twos.c */
 
 /* wlc's choice, which lblc and lblcr fall back to (sched_lc.c). */
 int fl_sched_weighted_least(const struct fl_sched_dest *dests, unsigned n,

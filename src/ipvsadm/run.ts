@@ -10,6 +10,7 @@ import {
 } from './format';
 import { PROGRAM, isParseError, parseIpvsadm } from './parse';
 import { serviceKey } from '../config/keys';
+import { SCHEDULERS } from '../native/vocabulary';
 
 export interface RunIO {
   stdout: (s: string) => void;
@@ -63,7 +64,7 @@ virtual-service:
   --udp-service|-u  service-address   service-address is host[:port]
 
 Options:
-  --scheduler    -s scheduler         one of rr|wrr|lc|wlc|sed|nq|fo|ovf|lblc|lblcr|dh|sh|mh,
+  --scheduler    -s scheduler         one of ${SCHEDULERS.join('|')},
                                       the default scheduler is wlc.
   --persistent   -p [timeout]         persistent service (default timeout 360)
   --netmask      -M netmask           persistent granularity mask

@@ -74,7 +74,7 @@ export interface NativeService {
   proto: 'tcp' | 'udp';
   vip: string;
   port: number;
-  /** IPVS scheduler name (rr wrr lc wlc sed nq fo ovf lblc lblcr dh sh mh). */
+  /** IPVS scheduler name (native/vocabulary.ts SCHEDULERS). */
   sched: string;
   schedFlags?: string[];
   /** Maglev lookup table size (a prime); default 65537. */

@@ -9,7 +9,7 @@
 
 export const METHODS = ['fullnat', 'dr', 'nat', 'tun'] as const;
 export const SCHEDULERS = [
-  'rr', 'wrr', 'lc', 'wlc', 'sed', 'nq', 'fo', 'ovf', 'lblc', 'lblcr', 'dh', 'sh', 'mh',
+  'rr', 'wrr', 'lc', 'wlc', 'sed', 'nq', 'fo', 'ovf', 'lblc', 'lblcr', 'dh', 'sh', 'mh', 'twos',
 ] as const;
 export const DEFAULT_SCHEDULER = 'wlc';
 export const SCHED_FLAGS = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] as const;

@@ -8,7 +8,7 @@ import { cTest, repoRoot } from '../lib/ctest';
 const schedSources = fs.readdirSync(path.join(repoRoot, 'native/sched'))
   .filter((f) => f.endsWith('.c')).sort().map((f) => `native/sched/${f}`);
 
-for (const family of ['core', 'rr', 'lc', 'lblc', 'hash', 'mh']) {
+for (const family of ['core', 'rr', 'lc', 'lblc', 'hash', 'mh', 'twos']) {
   cTest({
     title: `native schedulers: ${family}`,
     sources: [`test/native/sched_${family}_test.c`, ...schedSources],

@@ -11,7 +11,7 @@
 static const char *test_names(void)
 {
 	static const char *const names[] = { "rr", "wrr", "lc", "wlc", "sed", "nq", "fo",
-					     "ovf", "lblc", "lblcr", "dh", "sh", "mh" };
+					     "ovf", "lblc", "lblcr", "dh", "sh", "mh", "twos" };
 	for (unsigned k = 0; k < NELEM(names); k++) {
 		CHECK(fl_sched_from_name(names[k]) == (int)k, "%s", names[k]);
 		CHECK(strcmp(fl_sched_name(k), names[k]) == 0, "%u", k);

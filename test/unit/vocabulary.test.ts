@@ -10,7 +10,8 @@ test('the built addon exports the vocabulary the control plane states', () => {
   const addon = loadNative(); // throws on any mismatch
   assert.deepEqual(vocabularyMismatches(addon.vocabulary), []);
   assert.deepEqual(addon.vocabulary.methods, ['fullnat', 'dr', 'nat', 'tun']);
-  assert.equal(addon.vocabulary.schedulers.length, 13);
+  assert.equal(addon.vocabulary.schedulers.length, 14);
+  assert.ok(addon.vocabulary.schedulers.includes('twos'));
   assert.deepEqual(addon.vocabulary.dropReasons, addon.dropReasons());
 });
 
