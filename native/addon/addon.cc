@@ -3,6 +3,7 @@
 #include <napi.h>
 #include <arpa/inet.h>
 
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -112,12 +113,193 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
   return env.Undefined();
 }
 
-uint8_t Role(Napi::Env env, const Napi::Value &v) {
-  std::string r = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
-  if (r == "dip") return FL_ADDR_DIP;
-  if (r == "vip") return FL_ADDR_VIP;
-  if (r == "lip") return FL_ADDR_LIP;
-  Throw(env, "address role must be dip, vip or lip");
+// ---- table-driven decoding of the publish() argument into fulcrum.h ----
+//
+// Each struct the control plane fills is described once, field by field:
+// its JS key, how it is read, where it goes, and its default. Names of
+// enums (methods, schedulers, their flags) come from the dataplane's own
+// tables, so nothing here can disagree with what the dataplane runs.
+
+struct Name {
+  std::string name;
+  uint32_t value;
+};
+using Names = std::vector<Name>;
+
+const Names &RoleNames() {
+  static const Names n{{"dip", FL_ADDR_DIP}, {"vip", FL_ADDR_VIP}, {"lip", FL_ADDR_LIP}};
+  return n;
+}
+const Names &ProtoNames() {
+  static const Names n{{"tcp", 6}, {"udp", 17}};
+  return n;
+}
+// A dataplane table's names, index by index until its name function says
+// NULL; the value is the index, or 1 << index for flag bits.
+Names TableNames(const char *(*name)(unsigned), bool bits) {
+  Names v;
+  for (unsigned i = 0; name(i); i++) v.push_back({name(i), bits ? 1u << i : i});
+  return v;
+}
+const Names &MethodNames() {
+  static const Names n = TableNames(fl_method_name, false);
+  return n;
+}
+const Names &SchedNames() {
+  static const Names n = TableNames(fl_sched_name, false);
+  return n;
+}
+const Names &SchedFlagNames() {
+  static const Names n = TableNames(fl_sched_flag_name, true);
+  return n;
+}
+
+enum class Kind { U8, U16, U32, Ip, Bool, Enum, Flags };
+
+struct Field {
+  const char *key;
+  Kind kind;
+  size_t offset;       // into the struct being filled
+  bool required;
+  uint32_t def;        // when absent (null/undefined) and not required
+  const Names &(*names)() = nullptr;   // Enum and Flags
+};
+
+std::string OneOf(const Names &names) {
+  std::string s;
+  for (size_t i = 0; i < names.size(); i++) s += (i ? ", " : "") + names[i].name;
+  return s;
+}
+
+uint32_t Lookup(Napi::Env env, const Names &names, const Napi::Value &v, const std::string &what) {
+  std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  for (const Name &n : names)
+    if (n.name == s) return n.value;
+  Throw(env, what + ": '" + s + "' is not one of " + OneOf(names));
+}
+
+template <typename T> void Store(void *base, size_t off, uint32_t v) {
+  T t = static_cast<T>(v);
+  std::memcpy(static_cast<uint8_t *>(base) + off, &t, sizeof(t));
+}
+
+void Decode(Napi::Env env, const Napi::Object &o, const Field *fields, size_t n, void *out, const std::string &what) {
+  for (size_t i = 0; i < n; i++) {
+    const Field &f = fields[i];
+    const std::string w = what + "." + f.key;
+    Napi::Value v = o.Get(f.key);
+    uint32_t val = f.def;
+    if (v.IsUndefined() || v.IsNull()) {
+      if (f.required) Throw(env, w + ": required");
+    } else {
+      switch (f.kind) {
+        case Kind::U8:
+        case Kind::U16:
+        case Kind::U32: {
+          if (!v.IsNumber()) Throw(env, w + ": expected a number");
+          double d = v.As<Napi::Number>().DoubleValue();
+          double max = f.kind == Kind::U8 ? 255.0 : f.kind == Kind::U16 ? 65535.0 : 4294967295.0;
+          if (!(d >= 0 && d <= max)) Throw(env, w + ": out of range");
+          val = static_cast<uint32_t>(d);
+          break;
+        }
+        case Kind::Ip:
+          val = ParseIp(env, v, w);
+          break;
+        case Kind::Bool:
+          val = v.ToBoolean() ? 1 : 0;
+          break;
+        case Kind::Enum:
+          val = Lookup(env, f.names(), v, w);
+          break;
+        case Kind::Flags: {
+          if (!v.IsArray()) Throw(env, w + ": expected an array");
+          Napi::Array a = v.As<Napi::Array>();
+          val = 0;
+          for (uint32_t j = 0; j < a.Length(); j++) val |= Lookup(env, f.names(), a.Get(j), w);
+          break;
+        }
+      }
+    }
+    switch (f.kind) {
+      case Kind::U8:
+      case Kind::Bool:
+        Store<uint8_t>(out, f.offset, val);
+        break;
+      case Kind::U16:
+        Store<uint16_t>(out, f.offset, val);
+        break;
+      case Kind::Enum:
+        // methods, schedulers, protocols and roles are one byte in the structs
+        Store<uint8_t>(out, f.offset, val);
+        break;
+      default:
+        Store<uint32_t>(out, f.offset, val);
+    }
+  }
+}
+
+template <size_t N> void Decode(Napi::Env env, const Napi::Value &v, const Field (&fields)[N], void *out,
+                                const std::string &what) {
+  if (!v.IsObject()) Throw(env, what + ": expected an object");
+  Decode(env, v.As<Napi::Object>(), fields, N, out, what);
+}
+
+// The plan: every field publish() reads, and where it goes.
+const Field kAddrFields[] = {
+    {"ip", Kind::Ip, offsetof(fl_addr, ip), true, 0},
+    {"prefix", Kind::U8, offsetof(fl_addr, prefix), false, 32},
+    {"role", Kind::Enum, offsetof(fl_addr, role), true, 0, RoleNames},
+    {"port", Kind::U16, offsetof(fl_addr, port), true, 0},
+};
+const Field kRouteFields[] = {
+    {"prefix", Kind::Ip, offsetof(fl_route, prefix), true, 0},
+    {"len", Kind::U8, offsetof(fl_route, len), true, 0},
+    {"port", Kind::U16, offsetof(fl_route, port), true, 0},
+    {"gateway", Kind::Ip, offsetof(fl_route, gateway), false, 0},   // null: directly connected
+};
+const Field kServerFields[] = {
+    {"id", Kind::U32, offsetof(fl_server_conf, id), true, 0},
+    {"ip", Kind::Ip, offsetof(fl_server_conf, ip), true, 0},
+    {"port", Kind::U16, offsetof(fl_server_conf, port), true, 0},
+    {"weight", Kind::U32, offsetof(fl_server_conf, weight), false, 1},
+    {"upperThreshold", Kind::U32, offsetof(fl_server_conf, u_threshold), false, 0},
+    {"lowerThreshold", Kind::U32, offsetof(fl_server_conf, l_threshold), false, 0},
+    {"method", Kind::Enum, offsetof(fl_server_conf, method), false, FL_FWD_FULLNAT, MethodNames},
+};
+const Field kServiceFields[] = {
+    {"id", Kind::U32, offsetof(fl_service_conf, id), true, 0},
+    {"proto", Kind::Enum, offsetof(fl_service_conf, proto), true, 0, ProtoNames},
+    {"vip", Kind::Ip, offsetof(fl_service_conf, vip), true, 0},
+    {"port", Kind::U16, offsetof(fl_service_conf, port), true, 0},
+    {"sched", Kind::Enum, offsetof(fl_service_conf, sched), false, FL_SCHED_WLC, SchedNames},
+    {"schedFlags", Kind::Flags, offsetof(fl_service_conf, sched_flags), false, 0, SchedFlagNames},
+    {"mhTableSize", Kind::U32, offsetof(fl_service_conf, mh_size), false, 0},
+    {"expireNodest", Kind::Bool, offsetof(fl_service_conf, expire_nodest), false, 0},
+    {"mssClamp", Kind::U16, offsetof(fl_service_conf, mss_clamp), false, 0},
+};
+// persistence: {timeout, netmask}, or null for none
+const Field kPersistFields[] = {
+    {"timeout", Kind::U32, offsetof(fl_service_conf, persist_timeout_s), false, 360},
+    {"netmask", Kind::Ip, offsetof(fl_service_conf, persist_mask), false, 0xffffffffu},
+};
+const Field kTimeoutFields[] = {
+    {"tcp", Kind::U32, offsetof(fl_net_conf, timeout_tcp), false, 0},
+    {"tcpFin", Kind::U32, offsetof(fl_net_conf, timeout_tcpfin), false, 0},
+    {"udp", Kind::U32, offsetof(fl_net_conf, timeout_udp), false, 0},
+};
+
+Napi::Array ArrayAt(Napi::Env env, const Napi::Object &o, const char *key, size_t max, bool optional = false) {
+  Napi::Value v = o.Get(key);
+  if (optional && (v.IsUndefined() || v.IsNull())) return Napi::Array::New(env, 0);
+  if (!v.IsArray()) Throw(env, std::string(key) + ": expected an array");
+  Napi::Array a = v.As<Napi::Array>();
+  if (a.Length() > max) Throw(env, std::string(key) + ": more than " + std::to_string(max));
+  return a;
+}
+
+std::string At(const std::string &what, uint32_t i) {
+  return what + "[" + std::to_string(i) + "]";
 }
 
 Napi::Value Publish(const Napi::CallbackInfo &info) {
@@ -126,118 +308,43 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
   Napi::Object o = info[0].As<Napi::Object>();
   auto net = std::make_unique<fl_net_conf>();
   std::memset(net.get(), 0, sizeof(*net));
-  Napi::Array addrs = o.Get("addrs").As<Napi::Array>();
-  if (addrs.Length() > FL_MAX_ADDRS) Throw(env, "too many addresses");
+  Napi::Array addrs = ArrayAt(env, o, "addrs", FL_MAX_ADDRS);
   net->n_addrs = addrs.Length();
-  for (uint32_t i = 0; i < addrs.Length(); i++) {
-    Napi::Object a = addrs.Get(i).As<Napi::Object>();
-    std::string what = "addrs[" + std::to_string(i) + "]";
-    net->addrs[i].ip = ParseIp(env, a.Get("ip"), what + ".ip");
-    net->addrs[i].prefix = static_cast<uint8_t>(U32(env, a, "prefix", 32));
-    net->addrs[i].role = Role(env, a.Get("role"));
-    net->addrs[i].port = static_cast<uint16_t>(U32(env, a, "port", 0, true));
-  }
-  Napi::Array routes = o.Get("routes").As<Napi::Array>();
-  if (routes.Length() > FL_MAX_ROUTES) Throw(env, "too many routes");
+  for (uint32_t i = 0; i < addrs.Length(); i++) Decode(env, addrs.Get(i), kAddrFields, &net->addrs[i], At("addrs", i));
+  Napi::Array routes = ArrayAt(env, o, "routes", FL_MAX_ROUTES);
   net->n_routes = routes.Length();
-  for (uint32_t i = 0; i < routes.Length(); i++) {
-    Napi::Object r = routes.Get(i).As<Napi::Object>();
-    std::string what = "routes[" + std::to_string(i) + "]";
-    net->routes[i].prefix = ParseIp(env, r.Get("prefix"), what + ".prefix");
-    net->routes[i].len = static_cast<uint8_t>(U32(env, r, "len", 32, true));
-    net->routes[i].port = static_cast<uint16_t>(U32(env, r, "port", 0, true));
-    Napi::Value gw = r.Get("gateway");
-    net->routes[i].gateway = (gw.IsNull() || gw.IsUndefined()) ? 0 : ParseIp(env, gw, what + ".gateway");
-  }
+  for (uint32_t i = 0; i < routes.Length(); i++)
+    Decode(env, routes.Get(i), kRouteFields, &net->routes[i], At("routes", i));
   // Services: storage lives until fl_net_publish has copied it.
-  std::vector<fl_service_conf> svcs;
-  std::vector<std::vector<fl_server_conf>> servers;
-  std::vector<std::vector<uint32_t>> lips;
-  Napi::Value sv = o.Get("services");
-  if (sv.IsArray()) {
-    Napi::Array arr = sv.As<Napi::Array>();
-    if (arr.Length() > FL_MAX_SERVICES) Throw(env, "too many services");
-    svcs.resize(arr.Length());
-    servers.resize(arr.Length());
-    lips.resize(arr.Length());
-    for (uint32_t i = 0; i < arr.Length(); i++) {
-      Napi::Object so = arr.Get(i).As<Napi::Object>();
-      std::string what = "services[" + std::to_string(i) + "]";
-      fl_service_conf &c = svcs[i];
-      std::memset(&c, 0, sizeof(c));
-      c.id = U32(env, so, "id", 0, true);
-      std::string proto = so.Get("proto").IsString() ? so.Get("proto").As<Napi::String>().Utf8Value() : "";
-      if (proto == "tcp") c.proto = 6;
-      else if (proto == "udp") c.proto = 17;
-      else Throw(env, what + ".proto: tcp or udp");
-      c.vip = ParseIp(env, so.Get("vip"), what + ".vip");
-      c.port = static_cast<uint16_t>(U32(env, so, "port", 0, true));
-      std::string sched = so.Get("sched").IsString() ? so.Get("sched").As<Napi::String>().Utf8Value() : FL_SCHED_DEFAULT_NAME;
-      int kind = fl_sched_from_name(sched.c_str());
-      if (kind < 0) Throw(env, what + ".sched: unknown scheduler '" + sched + "'");
-      c.sched = static_cast<uint8_t>(kind);
-      Napi::Value fv = so.Get("schedFlags");
-      if (fv.IsArray()) {
-        Napi::Array fa = fv.As<Napi::Array>();
-        for (uint32_t j = 0; j < fa.Length(); j++) {
-          std::string f = fa.Get(j).As<Napi::String>().Utf8Value();
-          if (f == "sh-fallback") c.sched_flags |= FL_SCHED_F_SH_FALLBACK;
-          else if (f == "sh-port") c.sched_flags |= FL_SCHED_F_SH_PORT;
-          else if (f == "mh-fallback") c.sched_flags |= FL_SCHED_F_MH_FALLBACK;
-          else if (f == "mh-port") c.sched_flags |= FL_SCHED_F_MH_PORT;
-          else Throw(env, what + ".schedFlags: unknown flag '" + f + "'");
-        }
-      }
-      c.mh_size = U32(env, so, "mhTableSize", 0);
-      c.expire_nodest = so.Get("expireNodest").ToBoolean() ? 1 : 0;
-      c.mss_clamp = static_cast<uint16_t>(U32(env, so, "mssClamp", 0));
-      Napi::Value pv = so.Get("persistence");
-      if (pv.IsObject()) {
-        Napi::Object po = pv.As<Napi::Object>();
-        c.persist_timeout_s = U32(env, po, "timeout", 360);
-        Napi::Value mv = po.Get("netmask");
-        c.persist_mask = mv.IsString() ? ParseIp(env, mv, what + ".persistence.netmask") : 0xffffffffu;
-      }
-      Napi::Array ra = so.Get("servers").As<Napi::Array>();
-      servers[i].resize(ra.Length());
-      for (uint32_t j = 0; j < ra.Length(); j++) {
-        Napi::Object ro = ra.Get(j).As<Napi::Object>();
-        std::string rw = what + ".servers[" + std::to_string(j) + "]";
-        fl_server_conf &r = servers[i][j];
-        r.id = U32(env, ro, "id", 0, true);
-        r.ip = ParseIp(env, ro.Get("ip"), rw + ".ip");
-        r.port = static_cast<uint16_t>(U32(env, ro, "port", 0, true));
-        r.weight = U32(env, ro, "weight", 1);
-        r.u_threshold = U32(env, ro, "upperThreshold", 0);
-        r.l_threshold = U32(env, ro, "lowerThreshold", 0);
-        std::string m = ro.Get("method").IsString() ? ro.Get("method").As<Napi::String>().Utf8Value() : "fullnat";
-        if (m == "fullnat") r.method = FL_FWD_FULLNAT;
-        else if (m == "dr") r.method = FL_FWD_DR;
-        else if (m == "nat") r.method = FL_FWD_NAT;
-        else if (m == "tun") r.method = FL_FWD_TUN;
-        else Throw(env, rw + ".method: fullnat, dr, nat or tun");
-      }
-      c.n_servers = static_cast<unsigned>(servers[i].size());
-      c.servers = servers[i].data();
-      Napi::Value lv = so.Get("lips");
-      if (lv.IsArray()) {
-        Napi::Array la = lv.As<Napi::Array>();
-        for (uint32_t j = 0; j < la.Length(); j++)
-          lips[i].push_back(ParseIp(env, la.Get(j), what + ".lips[" + std::to_string(j) + "]"));
-      }
-      c.n_lips = static_cast<unsigned>(lips[i].size());
-      c.lips = lips[i].data();
+  Napi::Array arr = ArrayAt(env, o, "services", FL_MAX_SERVICES, true);
+  std::vector<fl_service_conf> svcs(arr.Length());
+  std::vector<std::vector<fl_server_conf>> servers(arr.Length());
+  std::vector<std::vector<uint32_t>> lips(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    const std::string what = At("services", i);
+    fl_service_conf &c = svcs[i];
+    std::memset(&c, 0, sizeof(c));
+    Decode(env, arr.Get(i), kServiceFields, &c, what);
+    Napi::Object so = arr.Get(i).As<Napi::Object>();
+    Napi::Value pv = so.Get("persistence");
+    if (pv.IsObject()) Decode(env, pv, kPersistFields, &c, what + ".persistence");
+    Napi::Array ra = ArrayAt(env, so, "servers", FL_SCHED_MAX_DESTS);
+    servers[i].resize(ra.Length());
+    for (uint32_t j = 0; j < ra.Length(); j++) {
+      std::memset(&servers[i][j], 0, sizeof(servers[i][j]));
+      Decode(env, ra.Get(j), kServerFields, &servers[i][j], At(what + ".servers", j));
     }
+    c.n_servers = static_cast<unsigned>(servers[i].size());
+    c.servers = servers[i].data();
+    Napi::Array la = ArrayAt(env, so, "lips", FL_MAX_LIPS, true);
+    for (uint32_t j = 0; j < la.Length(); j++) lips[i].push_back(ParseIp(env, la.Get(j), At(what + ".lips", j)));
+    c.n_lips = static_cast<unsigned>(lips[i].size());
+    c.lips = lips[i].data();
   }
   net->n_services = static_cast<unsigned>(svcs.size());
   net->services = svcs.data();
   Napi::Value tv = o.Get("timeouts");
-  if (tv.IsObject()) {
-    Napi::Object t = tv.As<Napi::Object>();
-    net->timeout_tcp = U32(env, t, "tcp", 0);
-    net->timeout_tcpfin = U32(env, t, "tcpFin", 0);
-    net->timeout_udp = U32(env, t, "udp", 0);
-  }
+  if (tv.IsObject()) Decode(env, tv, kTimeoutFields, net.get(), "timeouts");
   char err[FL_ERR_LEN] = {0};
   if (fl_net_publish(net.get(), err, sizeof(err)) != 0) Throw(env, err);
   return env.Undefined();
@@ -477,13 +584,8 @@ Napi::Value LipStats(const Napi::CallbackInfo &info) {
 }
 
 const char *MethodName(uint8_t m) {
-  switch (m) {
-    case FL_FWD_FULLNAT: return "fullnat";
-    case FL_FWD_DR: return "dr";
-    case FL_FWD_NAT: return "nat";
-    case FL_FWD_TUN: return "tun";
-    default: return "unknown";
-  }
+  const char *n = fl_method_name(m);
+  return n ? n : "unknown";
 }
 
 // sessions(worker, cursor, max) -> { sessions, cursor, done }
@@ -526,7 +628,43 @@ Napi::Value Sessions(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// The dataplane's vocabulary: names of methods, schedulers, scheduler flags
+// and drop reasons, and the limits of fulcrum.h, from the C tables
+// themselves. The control plane checks them once at load (src/native/).
+Napi::Object Vocabulary(Napi::Env env) {
+  auto names = [&](const Names &n) {
+    Napi::Array a = Napi::Array::New(env, n.size());
+    for (size_t i = 0; i < n.size(); i++) a.Set(static_cast<uint32_t>(i), n[i].name);
+    return a;
+  };
+  Napi::Object v = Napi::Object::New(env);
+  v.Set("methods", names(MethodNames()));
+  v.Set("schedulers", names(SchedNames()));
+  v.Set("schedFlags", names(SchedFlagNames()));
+  v.Set("defaultScheduler", FL_SCHED_DEFAULT_NAME);
+  Napi::Array drops = Napi::Array::New(env, FL_DROP__MAX);
+  for (unsigned d = 0; d < FL_DROP__MAX; d++) drops.Set(d, fl_drop_name(d));
+  v.Set("dropReasons", drops);
+  Napi::Object l = Napi::Object::New(env);
+  l.Set("ports", FL_MAX_PORTS);
+  l.Set("workers", FL_MAX_WORKERS);
+  l.Set("addrs", FL_MAX_ADDRS);
+  l.Set("routes", FL_MAX_ROUTES);
+  l.Set("services", FL_MAX_SERVICES);
+  l.Set("serviceIds", FL_MAX_SERVICE_IDS);
+  l.Set("serverIds", FL_MAX_SERVER_IDS);
+  l.Set("lips", FL_MAX_LIPS);
+  l.Set("devargsLength", FL_DEVARGS_LEN - 1);
+  l.Set("nameLength", FL_NAME_LEN - 1);
+  l.Set("lcore", RTE_MAX_LCORE - 1);
+  l.Set("mhTableSize", FL_SCHED_MH_MAX_SIZE);
+  l.Set("serversPerService", FL_SCHED_MAX_DESTS);
+  v.Set("limits", l);
+  return v;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("vocabulary", Vocabulary(env));
   exports.Set("ealInit", Napi::Function::New(env, EalInit));
   exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("publish", Napi::Function::New(env, Publish));

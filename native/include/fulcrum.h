@@ -87,6 +87,8 @@ struct fl_route {
 /* Forwarding methods: the index into the dataplane's method table
  * (native/fastpath/methods.c), whose entries give their names. */
 enum fl_method { FL_FWD_FULLNAT = 0, FL_FWD_DR = 1, FL_FWD_NAT = 2, FL_FWD_TUN = 3, FL_FWD__COUNT };
+/* The method's name ("fullnat", "dr", ...), or NULL past the last. */
+const char *fl_method_name(unsigned method);
 
 struct fl_server_conf {
 	uint32_t id;                   /* stable across snapshots */
