@@ -126,11 +126,17 @@ static inline void clamp_mss(struct rte_tcp_hdr *th, unsigned avail, uint16_t ms
 		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
 			break;
 		if (o[0] == 2 && o[1] == 4) {
-			uint16_t old = *(uint16_t *)(o + 2);
+			/* The value may sit at an odd offset (options after a lone
+			 * NOP): read and write it bytewise, and since its bytes then
+			 * straddle two 16-bit words of the checksum, update the sum
+			 * with both values byte-swapped. */
+			uint16_t old, nw = rte_cpu_to_be_16(mss);
+			memcpy(&old, o + 2, 2);
 			if (rte_be_to_cpu_16(old) > mss) {
-				uint16_t nw = rte_cpu_to_be_16(mss);
 				memcpy(o + 2, &nw, 2);
-				th->cksum = cs_replace2(th->cksum, old, nw);
+				bool odd = ((uintptr_t)(o + 2 - (uint8_t *)th)) & 1;
+				th->cksum = odd ? cs_replace2(th->cksum, rte_bswap16(old), rte_bswap16(nw))
+						: cs_replace2(th->cksum, old, nw);
 			}
 			return;
 		}
