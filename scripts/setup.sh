@@ -21,7 +21,8 @@ loud() {
 
 PKGS=(dpdk libdpdk-dev dpdk-dev pkg-config cmake g++ make iproute2 socat curl
       python3 iputils-ping tcpdump procps kmod ca-certificates ethtool
-      prometheus)  # promtool check metrics (unit) and a real Prometheus (e2e/metrics)
+      prometheus   # promtool check metrics (unit) and a real Prometheus (e2e/metrics)
+      clang libclang-rt-14-dev)  # the fuzz harness and the C tests under ASan/UBSan
 WANT_PAGES="${FULCRUM_HUGEPAGES:-512}"
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1

@@ -197,6 +197,8 @@ void fl_publish_teardown(void);
 void fl_bench_rx(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n);
 void fl_bench_macswap(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n);
 void fl_bench_flush(struct fl_worker *w);
+/* Take in what other workers redirected to w, and release parked packets. */
+void fl_bench_redirect(struct fl_worker *w);
 
 /* ICMP error the director originates (time exceeded, port unreachable,
  * fragmentation needed), quoting `orig` (which stays owned by the caller). */

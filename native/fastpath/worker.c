@@ -129,6 +129,15 @@ void fl_bench_macswap(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts
 	}
 }
 
+void fl_bench_redirect(struct fl_worker *w)
+{
+	const struct fl_snapshot *s = fl_snap_get();
+	w->now_ms = rte_rdtsc() / fl_dp.tsc_per_ms;
+	redirect_poll(w, s);
+	if (w->n_pending)
+		fl_pending_run(w, s);
+}
+
 void fl_bench_flush(struct fl_worker *w)
 {
 	flush_all(w);

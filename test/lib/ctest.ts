@@ -65,8 +65,8 @@ export interface CTestSpec {
   title: string;
   /** Sources relative to the repo root; the first is the test program. */
   sources: string[];
-  /** Builds to run, each with its own -D flags. */
-  variants: { name: string; defines: string[] }[];
+  /** Builds to run, each with its own -D flags (and compiler, cc by default). */
+  variants: { name: string; defines: string[]; compiler?: string }[];
 }
 
 /** Run a TAP-printing program: each of its results becomes a subtest. */
@@ -100,6 +100,17 @@ export function builtTest(title: string, program: string): void {
   });
 }
 
+/**
+ * The sanitizer build of a C test: clang with AddressSanitizer and
+ * UndefinedBehaviorSanitizer, any report fatal (scripts/setup.sh installs
+ * clang and its runtimes).
+ */
+export const SANITIZERS = {
+  name: 'asan+ubsan',
+  compiler: 'clang',
+  defines: ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer', '-Wno-unused-command-line-argument'],
+};
+
 export function cTest(spec: CTestSpec): void {
   const sources = spec.sources.map((p) => (p.startsWith('-') ? p : path.join(repoRoot, p)));
   for (const variant of spec.variants) {
@@ -108,7 +119,7 @@ export function cTest(spec: CTestSpec): void {
       try {
         const bin = path.join(dir, 'test');
         const cc = spawnSync(
-          'cc',
+          variant.compiler ?? 'cc',
           ['-std=c11', '-O2', '-g', '-Wall', '-Wextra', '-Werror', ...pkgConfig('--cflags'), ...variant.defines,
             '-o', bin, ...sources, ...pkgConfig('--libs')],
           { encoding: 'utf8' },

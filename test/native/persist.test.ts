@@ -1,9 +1,9 @@
 // The C unit tests of native/session/persist.c: persistence templates shared
 // by workers (lock-free create, agreement under races, expiry, references).
-import { cTest } from '../lib/ctest';
+import { cTest, SANITIZERS } from '../lib/ctest';
 
 cTest({
   title: 'native persistence templates',
   sources: ['test/native/persist_test.c', 'native/session/persist.c', '-lpthread'],
-  variants: [{ name: 'default', defines: [] }],
+  variants: [{ name: 'default', defines: [] }, SANITIZERS],
 });

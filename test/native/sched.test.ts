@@ -3,7 +3,7 @@
 // family and Maglev, each built with the whole of native/sched.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cTest, repoRoot } from '../lib/ctest';
+import { cTest, repoRoot, SANITIZERS } from '../lib/ctest';
 
 const schedSources = fs.readdirSync(path.join(repoRoot, 'native/sched'))
   .filter((f) => f.endsWith('.c')).sort().map((f) => `native/sched/${f}`);
@@ -12,6 +12,6 @@ for (const family of ['core', 'rr', 'lc', 'lblc', 'hash', 'mh', 'twos']) {
   cTest({
     title: `native schedulers: ${family}`,
     sources: [`test/native/sched_${family}_test.c`, ...schedSources],
-    variants: [{ name: 'default', defines: [] }],
+    variants: [{ name: 'default', defines: [] }, SANITIZERS],
   });
 }

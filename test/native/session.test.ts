@@ -1,7 +1,7 @@
 // The C unit tests of native/session (test/native/session_test.c), built
 // twice: as shipped, and with a dense index (two slots per session) so that
 // filling the table drives the cuckoo displacement hard.
-import { cTest } from '../lib/ctest';
+import { cTest, SANITIZERS } from '../lib/ctest';
 
 cTest({
   title: 'native session table',
@@ -9,5 +9,6 @@ cTest({
   variants: [
     { name: 'default', defines: [] },
     { name: 'dense index', defines: ['-DFL_SESS_BUCKET_DIV=4'] },
+    SANITIZERS,
   ],
 });
