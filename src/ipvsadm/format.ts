@@ -237,7 +237,8 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
     if (!f.rule) dname = dname.slice(0, 28);
     const c = st?.servers.get(endpointKey(e)) ?? ZERO;
     if (f.rule) {
-      out += `-a ${svcName} -r ${dname} ${FWD_SWITCH[e.method]} -w ${e.weight}\n`;
+      // ipvsadm 1.31 print_tunnel_rule(): a tunnelled server names its type.
+      out += `-a ${svcName} -r ${dname} ${FWD_SWITCH[e.method]} -w ${e.weight}${e.method === 'tun' ? ' --tun-type ipip' : ''}\n`;
     } else if (f.stats) {
       out += `  -> ${padR(dname, 28)}` + [c.conns, c.inPkts, c.outPkts, c.inBytes, c.outBytes].map((n) => largenum(n, exact)).join('') + '\n';
     } else if (f.rate) {

@@ -9,6 +9,7 @@
 // errors exit 255 (-1 & 0xff).
 
 import type { ForwardingMethod, Protocol } from '../config/types';
+import { spawnSync } from 'node:child_process';
 import { parseIPv4 } from '../net/ipv4';
 
 export const PROGRAM = 'fulcrumadm';
@@ -57,6 +58,8 @@ export interface ParsedCommand {
   /** -b argument, split on commas, not yet checked against the scheduler. */
   schedFlags?: string[];
   server?: { address: string; port: number };
+  /** --tun-type: only ipip, and only for a tunnelled server (-i). */
+  tunType?: 'ipip';
   /** Forwarding method; ipvsadm defaults to DR (-g) when none is given. */
   method: ForwardingMethod;
   methodGiven: boolean;
@@ -248,16 +251,34 @@ const SERVICE_PORTS: Record<string, number> = {
   postgresql: 5432, 'http-alt': 8080,
 };
 
+/** A host name to its IPv4 address, or null: ipvsadm's host_to_addr(). */
+export type HostResolver = (host: string) => string | null;
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?$/;
+
+/** gethostbyname() as ipvsadm calls it, through NSS (/etc/hosts, then DNS): getent ahostsv4. */
+export const nssResolver: HostResolver = (host) => {
+  const r = spawnSync('getent', ['ahostsv4', host], { encoding: 'utf8', timeout: 5000 });
+  if (r.status !== 0) return null;
+  const addr = r.stdout.split(/\s+/)[0] ?? '';
+  return parseIPv4(addr) === null ? null : addr;
+};
+
 /**
  * parse_service(): "addr[:port]". Returns null where ipvsadm's result lacks
- * SERVICE_ADDR. Hostnames are not resolved (Fulcrum configs hold addresses).
+ * SERVICE_ADDR. A host name is resolved to its IPv4 address, as ipvsadm's
+ * host_to_addr() does; the address is what the config keeps.
  */
-export function parseServiceAddr(buf: string): { addr: string; port?: number } | null {
+export function parseServiceAddr(buf: string, resolve: HostResolver = nssResolver): { addr: string; port?: number } | null {
   if (buf === '' || /^\d+$/.test(buf)) return null;
   if (buf.startsWith('[')) return null; // IPv6: Fulcrum is IPv4-only
   const colon = buf.lastIndexOf(':');
-  const host = colon >= 0 ? buf.slice(0, colon) : buf;
-  if (parseIPv4(host) === null) return null;
+  let host = colon >= 0 ? buf.slice(0, colon) : buf;
+  if (parseIPv4(host) === null) {
+    const resolved = HOSTNAME.test(host) && !/^[\d.]+$/.test(host) ? resolve(host) : null;
+    if (resolved === null) return null;
+    host = resolved;
+  }
   if (colon < 0) return { addr: host };
   const p = buf.slice(colon + 1);
   let port = stringToNumber(p, 0, 65535);
@@ -385,9 +406,9 @@ function emptyFormat(): ListFormat {
  * Parse one ipvsadm command line (without the program name). A bare
  * `fulcrumadm` (no arguments) lists the table like `ipvsadm` does.
  */
-export function parseIpvsadm(argv: string[], prog = PROGRAM): ParseResult {
+export function parseIpvsadm(argv: string[], prog = PROGRAM, resolve: HostResolver = nssResolver): ParseResult {
   try {
-    return parseInner(argv, prog);
+    return parseInner(argv, prog, resolve);
   } catch (e) {
     if (e instanceof Fail) return { error: true, message: e.message, exitCode: e.exitCode };
     if (e instanceof PoptError) return { error: true, message: e.message, exitCode: 255 };
@@ -395,7 +416,7 @@ export function parseIpvsadm(argv: string[], prog = PROGRAM): ParseResult {
   }
 }
 
-function parseInner(argv: string[], prog: string): ParsedCommand {
+function parseInner(argv: string[], prog: string, resolve: HostResolver): ParsedCommand {
   const pc: ParsedCommand = {
     cmd: 'list', method: 'dr', methodGiven: false, weight: 1, weightGiven: false,
     uThreshold: 0, lThreshold: 0, thresholdsGiven: false, format: emptyFormat(),
@@ -433,7 +454,7 @@ function parseInner(argv: string[], prog: string): ParsedCommand {
       case 'u': {
         setOption('service-address');
         svcProtocol = t.opt.tag === 't' ? 'tcp' : 'udp';
-        const s = parseServiceAddr(arg!);
+        const s = parseServiceAddr(arg!, resolve);
         if (!s) fail(2, 'illegal virtual server address[:port] specified');
         pc.service = { protocol: svcProtocol, vip: s!.addr, port: s!.port ?? 0 };
         break;
@@ -461,7 +482,7 @@ function parseInner(argv: string[], prog: string): ParsedCommand {
       }
       case 'r': {
         setOption('real-server');
-        const s = parseServiceAddr(arg!);
+        const s = parseServiceAddr(arg!, resolve);
         if (!s) fail(2, 'illegal real server address[:port] specified');
         // copy vport to dport if not specified (uses the service parsed so far)
         pc.server = { address: s!.addr, port: s!.port ?? pc.service?.port ?? 0 };
@@ -555,7 +576,16 @@ function parseInner(argv: string[], prog: string): ParsedCommand {
       case 'mcast-ttl': case 'sync-maxlen':
         notSupported('the connection sync daemon');
         break;
-      case 'tun-info': case 'tun-type': case 'tun-port': case 'tun-nocsum':
+      case 'tun-type':
+        // ipvsadm 1.31 (kernels 5.2+): ipip, gue, gre. Fulcrum's TUN is IPIP.
+        setOption('tun-type');
+        if (arg === 'gue' || arg === 'gre') {
+          fail(2, `tunnel type ${arg} is not supported: Fulcrum tunnels to real servers in IPIP only (--tun-type ipip)`);
+        }
+        if (arg !== 'ipip') fail(2, 'illegal tunnel type specified');
+        pc.tunType = 'ipip';
+        break;
+      case 'tun-info': case 'tun-port': case 'tun-nocsum':
       case 'tun-csum': case 'tun-remcsum':
         notSupported(`tunnel options (--${t.opt.long})`);
         break;
@@ -566,6 +596,7 @@ function parseInner(argv: string[], prog: string): ParsedCommand {
     }
   }
 
+  if (pc.tunType && pc.method !== 'tun') fail(2, '--tun-type is only for a tunnelled real server (-i)');
   const args = popt.leftovers;
   if (pc.cmd === 'set') {
     if (args.length < 3) fail(2, '--set option requires 3 timeout values');

@@ -16,7 +16,7 @@ import {
   formatConnections, formatLaddrs, formatList, formatSave, formatTimeout, largenum,
   normalizeSessions, normalizeStats, servicesResolver,
 } from '../../src/ipvsadm/format';
-import { isParseError, parseIpvsadm, type ParsedCommand } from '../../src/ipvsadm/parse';
+import { isParseError, nssResolver, parseIpvsadm, PROGRAM, type ParsedCommand } from '../../src/ipvsadm/parse';
 import { runFulcrumadm } from '../../src/ipvsadm/run';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -426,5 +426,52 @@ describe('fulcrumadm runner', () => {
     // nothing listens there: "Can't initialize ipvs", exit 2
     await assert.rejects(promisify(execFile)(process.execPath, [bin, '--api', `http://127.0.0.1:${port}`, '-Ln']),
       (e: { code: number; stderr: string }) => e.code === 2 && e.stderr.startsWith("Can't initialize ipvs: cannot reach the Fulcrum API"));
+  });
+});
+
+describe('ipvsadm 1.31 tunnel types and host names', () => {
+  const perr = (argv: string[], resolve?: (h: string) => string | null) => {
+    const r = parseIpvsadm(argv, PROGRAM, resolve);
+    assert.ok(isParseError(r), `${argv.join(' ')} should fail`);
+    return r;
+  };
+
+  it('-S prints a tunnelled server with --tun-type ipip, and -R takes it back (a real 1.31 dump)', () => {
+    const dump = '-A -t 198.18.0.100:80 -s rr\n-a -t 198.18.0.100:80 -r 198.19.0.31:80 -i -w 3 --tun-type ipip\n';
+    const base = validateConfig({
+      dataplane: { workers: [1] },
+      ports: [{ name: 'client', device: 'ring', twin: false, addresses: [{ ip: '198.18.0.1/24', role: 'dip' }, { ip: '198.18.0.100/32', role: 'vip' }] },
+        { name: 'servers', device: 'ring', twin: false, addresses: [{ ip: '198.19.0.1/24', role: 'dip' }] }],
+    });
+    assert.ok(base.ok);
+    const r = applyRestore(base.config as IpvsConfig, dump);
+    assert.ok(r.ok, !r.ok ? r.message : '');
+    const rs = r.config.services[0]!.servers[0]!;
+    assert.deepEqual([rs.address, rs.port, rs.method, rs.weight], ['198.19.0.31', 80, 'tun', 3]);
+    assert.equal(formatSave(r.config, true), dump);
+  });
+
+  it('--tun-type gue and gre are refused by name; an unknown type and a non-tunnelled server as ipvsadm would', () => {
+    for (const t of ['gue', 'gre']) {
+      const e = perr(['-a', '-t', '198.18.0.100:80', '-r', '198.19.0.31', '-i', '--tun-type', t]);
+      assert.equal(e.exitCode, 2);
+      assert.match(e.message, new RegExp(`tunnel type ${t} is not supported: .*IPIP only`));
+    }
+    assert.equal(perr(['-a', '-t', '198.18.0.100:80', '-r', '198.19.0.31', '-i', '--tun-type', 'vxlan']).message, 'illegal tunnel type specified');
+    assert.match(perr(['-a', '-t', '198.18.0.100:80', '-r', '198.19.0.31', '-g', '--tun-type', 'ipip']).message, /only for a tunnelled real server \(-i\)/);
+  });
+
+  it('host names in -t/-u/-r are resolved (gethostbyname through NSS), unresolvable ones refused as ipvsadm does', () => {
+    const hosts: Record<string, string> = { 'vip.example': '198.18.0.100', rs1: '198.19.0.11' };
+    const resolve = (h: string): string | null => hosts[h] ?? null;
+    const r = parseIpvsadm(['-a', '-t', 'vip.example:http', '-r', 'rs1:8080', '-m'], PROGRAM, resolve);
+    assert.ok(!isParseError(r), isParseError(r) ? r.message : '');
+    assert.deepEqual(r.service, { protocol: 'tcp', vip: '198.18.0.100', port: 80 });
+    assert.deepEqual(r.server, { address: '198.19.0.11', port: 8080 });
+    assert.equal(perr(['-A', '-u', 'nowhere.example:53'], resolve).message, 'illegal virtual server address[:port] specified');
+    assert.equal(perr(['-a', '-t', 'vip.example:80', '-r', 'nowhere:80'], resolve).message, 'illegal real server address[:port] specified');
+    // The real resolver: /etc/hosts names localhost.
+    assert.equal(nssResolver('localhost'), '127.0.0.1');
+    assert.equal(nssResolver('no-such-host.invalid'), null);
   });
 });

@@ -78,7 +78,9 @@ def listing(fmt):
             dname = '%s:%u' % (e['address'], e['port'])
             c = sst.get(dname)
             if fmt == 'rule':
-                out += '-a %s -r %s %s -w %d\n' % (svc_name, dname, SW[e['method']], e['weight'])
+                # ipvsadm 1.31 print_tunnel_rule(): tunnelled servers name their type
+                tun = ' --tun-type ipip' if e['method'] == 'tun' else ''
+                out += '-a %s -r %s %s -w %d%s\n' % (svc_name, dname, SW[e['method']], e['weight'], tun)
                 continue
             dname = dname[:28]
             if fmt == 'stats':
