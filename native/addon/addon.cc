@@ -583,6 +583,32 @@ Napi::Value LipStats(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// templates(cursor, max) -> { templates, cursor, done }: live persistence templates.
+Napi::Value Templates(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  uint32_t cursor = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
+  unsigned max = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 1024;
+  if (max > 4096) max = 4096;
+  std::vector<fl_template_info> v(max);
+  int done = 1;
+  unsigned n = fl_templates_read(&cursor, v.data(), max, &done);
+  Napi::Array arr = Napi::Array::New(env, n);
+  for (unsigned i = 0; i < n; i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("serviceId", v[i].service_id);
+    o.Set("client", IpString(ntohl(v[i].client)));
+    o.Set("serverId", v[i].server_id);
+    o.Set("expiresInMs", v[i].expires_in_ms);
+    o.Set("refs", v[i].refcnt);
+    arr.Set(i, o);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("templates", arr);
+  out.Set("cursor", cursor);
+  out.Set("done", static_cast<bool>(done));
+  return out;
+}
+
 const char *MethodName(uint8_t m) {
   const char *n = fl_method_name(m);
   return n ? n : "unknown";
@@ -677,6 +703,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("serverStats", Napi::Function::New(env, ServerStats));
   exports.Set("lipStats", Napi::Function::New(env, LipStats));
   exports.Set("sessions", Napi::Function::New(env, Sessions));
+  exports.Set("templates", Napi::Function::New(env, Templates));
   exports.Set("ringInject", Napi::Function::New(env, RingInject));
   exports.Set("ringDrain", Napi::Function::New(env, RingDrain));
   return exports;

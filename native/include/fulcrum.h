@@ -242,6 +242,17 @@ struct fl_persist_stats {
 };
 void fl_persist_stats_read(struct fl_persist_stats *out);
 
+/* One live persistence template (network-order client address: the
+ * client masked by the service's netmask). */
+struct fl_template_info {
+	uint32_t service_id, client, server_id;
+	uint32_t expires_in_ms;                   /* 0 once only its sessions keep it */
+	uint32_t refcnt;                          /* sessions it controls */
+};
+/* Copy up to `max` live templates from *cursor (0 to start), advancing it;
+ * *done is set once the whole table was scanned. Returns the count. */
+unsigned fl_templates_read(uint32_t *cursor, struct fl_template_info *out, unsigned max, int *done);
+
 /* One session as listed by the API (network order addresses and ports). */
 struct fl_session_info {
 	uint32_t caddr, vaddr, raddr, laddr;

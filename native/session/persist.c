@@ -272,3 +272,27 @@ void fl_tpl_invalidate(struct fl_tpl_table *t, uint32_t ref)
 		;
 	__atomic_store_n(&e->expires_ms, 0, __ATOMIC_RELAXED);
 }
+
+unsigned fl_tpl_list(const struct fl_tpl_table *t, uint64_t now_ms, uint32_t *cursor, struct fl_tpl_entry *out,
+		     unsigned max)
+{
+	unsigned n = 0;
+	const uint32_t cap = t->mask + 1;
+	while (*cursor < cap && n < max) {
+		const struct fl_tpl *e = &t->slots[(*cursor)++];
+		struct tpl_view v;
+		int r = tpl_read(e, &v);
+		for (unsigned tries = 0; r < 0 && tries < 3; tries++)
+			r = tpl_read(e, &v);
+		if (r != 0 || !tpl_live(&v, now_ms))
+			continue;
+		out[n++] = (struct fl_tpl_entry){
+			.service_id = (uint32_t)((v.key & ~FL_TPL_USED) >> 32),
+			.client = (uint32_t)v.key,
+			.server_id = (uint32_t)(v.val & 0xffffffffu),
+			.expires_ms = v.exp,
+			.refcnt = v.refcnt,
+		};
+	}
+	return n;
+}

@@ -60,6 +60,22 @@ uint32_t fl_tpl_put(struct fl_tpl_table *t, uint32_t service_id, uint32_t client
 /* A session controlled by template `ref` (slot + 1) ended. */
 void fl_tpl_release(struct fl_tpl_table *t, uint32_t ref, uint64_t now_ms, uint32_t timeout_ms);
 
+/* One live template, as listings show it (ipvsadm -Lnc, --persistent-conn). */
+struct fl_tpl_entry {
+	uint32_t service_id;
+	uint32_t client;       /* masked client address, network order */
+	uint32_t server_id;
+	uint64_t expires_ms;
+	uint32_t refcnt;       /* sessions it controls */
+};
+
+/* Copy up to `max` live templates, scanning slots from *cursor (start at 0)
+ * and advancing it; the scan is complete when *cursor is the capacity. Any
+ * thread: reads are lock-free under each slot's sequence count; a slot
+ * rewritten while read is skipped. */
+unsigned fl_tpl_list(const struct fl_tpl_table *t, uint64_t now_ms, uint32_t *cursor, struct fl_tpl_entry *out,
+		     unsigned max);
+
 /* Drop the template of a server that is gone (its id is no longer valid).
  * Call it while still holding the reference fl_tpl_get gave. */
 void fl_tpl_invalidate(struct fl_tpl_table *t, uint32_t ref);

@@ -45,6 +45,30 @@ void fl_persist_stats_read(struct fl_persist_stats *out)
 	out->reclaimed = __atomic_load_n(&fl_tpl_tbl->reclaimed, __ATOMIC_RELAXED);
 }
 
+unsigned fl_templates_read(uint32_t *cursor, struct fl_template_info *out, unsigned max, int *done)
+{
+	*done = 1;
+	if (!fl_tpl_tbl)
+		return 0;
+	struct fl_tpl_entry e[64];
+	uint64_t now = fl_now_ms();
+	unsigned n = 0;
+	while (n < max) {
+		unsigned want = max - n < 64 ? max - n : 64;
+		unsigned k = fl_tpl_list(fl_tpl_tbl, now, cursor, e, want);
+		for (unsigned i = 0; i < k; i++)
+			out[n++] = (struct fl_template_info){
+				.service_id = e[i].service_id, .client = e[i].client, .server_id = e[i].server_id,
+				.expires_in_ms = e[i].expires_ms > now ? (uint32_t)(e[i].expires_ms - now) : 0,
+				.refcnt = e[i].refcnt,
+			};
+		if (*cursor > fl_tpl_tbl->mask)
+			break;
+	}
+	*done = *cursor > fl_tpl_tbl->mask;
+	return n;
+}
+
 unsigned fl_lip_stats_read(struct fl_lip_stats *out, unsigned max)
 {
 	unsigned n = 0;

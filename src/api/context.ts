@@ -26,6 +26,8 @@ export interface ApiAppliance {
   neighbours?(): object[];
   /** Per real server raw counters keyed by serverKey (config/keys.ts). */
   serverCounters?(): Map<string, RawServerCounters>;
+  /** Live persistence templates per real server (serverKey): ipvsadm's PersistConn. */
+  persistConns?(): Map<string, number>;
 }
 
 declare module 'fastify' {

@@ -63,6 +63,15 @@ export const sessionsQuery = {
   },
 } as const;
 
+/** GET /config?view=: the operator's desired config, or what the dataplane runs. */
+export const configQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    view: { type: 'string', enum: ['desired', 'effective'], default: 'desired' },
+  },
+} as const;
+
 // ------------------------------------------------------------------ bodies
 
 /** PUT /config: the whole config, exactly as in a config file. */
@@ -186,7 +195,7 @@ export const workerCounters = {
 
 /** IPVS's per-service and per-server counters (ipvsadm -L --stats / --rate). */
 const serviceCounterProps = Object.fromEntries(
-  ['activeConns', 'inactConns', 'conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes', 'cps', 'inPps', 'outPps', 'inBps', 'outBps']
+  ['activeConns', 'inactConns', 'persistConns', 'conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes', 'cps', 'inPps', 'outPps', 'inBps', 'outBps']
     .map((k) => [k, { type: 'number' }]),
 );
 

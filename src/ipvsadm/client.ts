@@ -76,10 +76,18 @@ export class FulcrumApiClient {
     throw new ApiError(message, res.status, errors);
   }
 
+  /** The desired config (what a change edits and PUTs back). */
   async getConfig(): Promise<FulcrumConfig> {
     const res = await this.request('GET', '/api/v1/config');
     if (!res.ok) return this.fail(res);
     this.etag = res.headers.get('etag') ?? undefined;
+    return (await res.json()) as FulcrumConfig;
+  }
+
+  /** What the dataplane runs now (health checks applied): what ipvsadm -L shows after keepalived. */
+  async getEffectiveConfig(): Promise<FulcrumConfig> {
+    const res = await this.request('GET', '/api/v1/config?view=effective');
+    if (!res.ok) return this.fail(res);
     return (await res.json()) as FulcrumConfig;
   }
 

@@ -160,7 +160,10 @@ export async function runFulcrumadm(rawArgv: string[], io: RunIO): Promise<numbe
         return 0;
       }
       if (f.daemon) return 0; // no sync daemon runs: ipvsadm prints nothing
-      const cfg = await client.getConfig();
+      // The table as it runs, as ipvsadm -L shows the kernel's after
+      // keepalived: a server health checks hold DOWN is absent (or at
+      // weight 0 with inhibitOnFailure); -S and changes use the desired config.
+      const cfg = await client.getEffectiveConfig();
       if (f.timeout) {
         io.stdout(formatTimeout(cfg.timeouts ?? { tcp: 900, tcpFin: 120, udp: 300 }));
         return 0;

@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FulcrumConfig } from '../config/types';
 import type {
-  NativeAddon, NativeDataplaneConf, NativeForwardingConf, NativePortInfo, NativeStats,
+  NativeAddon, NativeDataplaneConf, NativeForwardingConf, NativePortInfo, NativeStats, NativeTemplate,
 } from '../native/addon';
 import { loadNative } from '../native/addon';
 import { planEal, probeHost, type HostFacts } from '../dataplane/eal';
@@ -16,6 +16,7 @@ import {
   type CommandRunner, type HostCommand,
 } from '../dataplane/twin';
 import type { RawServerCounters } from './stats-view';
+import { endpointKey, parseEndpointKey, parseServiceKey, serviceKey } from '../config/keys';
 
 export interface AppliancePlan {
   eal: string[];
@@ -150,12 +151,17 @@ export class Appliance {
     return out;
   }
 
-  /** Sessions, read worker by worker between bursts; cursor "worker:position". */
+  /**
+   * Sessions, read worker by worker between bursts, then the persistence
+   * templates, as IPVS lists them among its connections (state NONE, client
+   * port 0: the masked client stuck to its server). Cursor "worker:position";
+   * worker = the worker count for the templates' phase.
+   */
   sessions(q: { service?: string; server?: string; limit: number; cursor?: string }): { sessions: object[]; next: string | null } {
     const addon = this.live();
     const nWorkers = this.config_.dataplane.workers.length;
     let [w, pos] = (q.cursor ?? '0:0').split(':').map((x) => Number.parseInt(x, 10)) as [number, number];
-    if (!Number.isInteger(w) || !Number.isInteger(pos) || w < 0 || pos < 0) throw new Error('bad cursor');
+    if (!Number.isInteger(w) || !Number.isInteger(pos) || w < 0 || w > nWorkers || pos < 0) throw new Error('bad cursor');
     const out: object[] = [];
     let guard = 0;
     while (w < nWorkers && out.length < q.limit && guard++ < 100000) {
@@ -186,7 +192,67 @@ export class Appliance {
         pos = 0;
       }
     }
-    return { sessions: out, next: w < nWorkers ? `${w}:${pos}` : null };
+    let templatesDone = false;
+    while (w === nWorkers && out.length < q.limit && guard++ < 100000) {
+      const page = addon.templates(pos, Math.min(4096, q.limit - out.length));
+      for (const t of page.templates) {
+        const row = this.templateRow(t);
+        if (!row) continue;
+        if (q.service && row.service !== q.service) continue;
+        if (q.server && row.realServer !== q.server) continue;
+        out.push(row);
+      }
+      pos = page.cursor;
+      if (page.done) {
+        templatesDone = true;
+        break;
+      }
+    }
+    return { sessions: out, next: templatesDone ? null : `${w}:${pos}` };
+  }
+
+  /** A template as a connection entry, or null when its service or server is gone. */
+  private templateRow(t: NativeTemplate) {
+    const skey = this.ids.services.keyOf(t.serviceId);
+    const rfull = this.ids.servers.keyOf(t.serverId);
+    const svc = skey ? parseServiceKey(skey) : null;
+    const rkey = rfull?.split('/')[1];
+    const rs = rkey ? parseEndpointKey(rkey) : null;
+    if (!skey || !svc || !rkey || !rs) return null;
+    const method = this.config_.services.find((s) => serviceKey(s) === skey)?.servers.find((r) => endpointKey(r) === rkey)?.method ?? 'unknown';
+    return {
+      protocol: svc.protocol,
+      client: `${t.client}:0`,
+      virtual: `${svc.vip}:${svc.port}`,
+      server: endpointKey(rs),
+      local: null,
+      state: 'NONE',
+      expires: Math.ceil(t.expiresInMs / 1000),
+      method,
+      worker: null,
+      service: skey,
+      realServer: rkey,
+      packets: 0,
+      template: true,
+      controls: t.refs,
+    };
+  }
+
+  /** Live persistence templates per real server (serverKey): ipvsadm's PersistConn. */
+  persistConns(): Map<string, number> {
+    const addon = this.live();
+    const out = new Map<string, number>();
+    let cursor = 0;
+    for (let guard = 0; guard < 1 << 16; guard++) {
+      const page = addon.templates(cursor, 4096);
+      for (const t of page.templates) {
+        const key = this.ids.servers.keyOf(t.serverId);
+        if (key) out.set(key, (out.get(key) ?? 0) + 1);
+      }
+      cursor = page.cursor;
+      if (page.done) break;
+    }
+    return out;
   }
 
   neighbours(): object[] {

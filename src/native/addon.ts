@@ -229,6 +229,23 @@ export interface NativeSessionPage {
   done: boolean;
 }
 
+/** A live persistence template (ipvsadm -p): the client, masked, sticks to serverId. */
+export interface NativeTemplate {
+  serviceId: number;
+  client: string;
+  serverId: number;
+  /** 0 once only the sessions it controls keep it alive. */
+  expiresInMs: number;
+  /** Sessions it controls. */
+  refs: number;
+}
+
+export interface NativeTemplatePage {
+  templates: NativeTemplate[];
+  cursor: number;
+  done: boolean;
+}
+
 export interface NativeNeighbour {
   ip: string;
   port: number;
@@ -255,6 +272,8 @@ export interface NativeAddon {
    * by the worker between bursts. */
   sessions(worker: number, cursor: number, max?: number): NativeSessionPage;
   neighbours(): NativeNeighbour[];
+  /** Live persistence templates from slot `cursor` on, up to `max` (<= 4096). */
+  templates(cursor: number, max?: number): NativeTemplatePage;
   ringInject(port: number, queue: number, frames: Buffer[]): number;
   ringDrain(port: number, max?: number): RingFrame[];
 }

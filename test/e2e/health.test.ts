@@ -31,6 +31,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   isRoot,
+  repoRoot,
   skipUnlessRoot,
   sleep,
   standardDirectorConfig,
@@ -371,6 +372,13 @@ async function shortTransfer(fx: Fixture, file: string, sha: string): Promise<st
   );
 }
 
+/** fulcrumadm in the director namespace (its API is on that loopback). */
+async function adm(fx: Fixture, args: string[]): Promise<string> {
+  const r = await fx.st.topo.exec('dir', process.execPath, [path.join(repoRoot(), 'dist', 'src', 'cli', 'fulcrumadm.js'), ...args], { allowFail: true, timeoutMs: 15_000 });
+  assert.equal(r.code, 0, `fulcrumadm ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
 const countLines = (fx: Fixture, re: RegExp): number => (fx.director.stdout().match(new RegExp(re.source, 'gm')) ?? []).length;
 
 // ---------------------------------------------------------------- the suite
@@ -432,6 +440,13 @@ describe('e2e health checks: three FULLNAT real servers with HTTP_GET checks, a 
       assertAll200(fx!, rs, `with ${vName} down`);
       assert.equal(t[vName], undefined, `${vName} is down but still named: ${JSON.stringify(t)}`);
       assert.deepEqual(Object.values(t), [10, 10], `split over the two others: ${JSON.stringify(t)}`);
+      // fulcrumadm -Ln shows the table as it runs (the DOWN server is out, as
+      // ipvsadm -Ln after keepalived); the API keeps the desired config.
+      const listing = await adm(fx!, ['-Ln', '-t', `${VIP}:80`]);
+      assert.doesNotMatch(listing, new RegExp(`-> ${vAddr.replace(/\./g, '\\.')}:80 `), `fulcrumadm -Ln lists the DOWN server:\n${listing}`);
+      assert.equal(listing.split('\n').filter((l) => l.startsWith('  -> ') && !l.includes('RemoteAddress')).length, 2, listing);
+      const desired = JSON.parse((await dirGet(fx!, '/api/v1/config')).body) as { services: { port: number; servers: { address: string }[] }[] };
+      assert.ok(desired.services.find((s) => s.port === 80)!.servers.some((s) => s.address === vAddr), 'GET /config (desired) still has it');
       assert.equal(stream.sender.child.exitCode, null, 'the stream must still run during the checks');
       const r = await finishStream(fx!, stream, before);
       log(`stream: ${r}`);
@@ -589,6 +604,9 @@ describe('e2e health checks: three FULLNAT real servers with HTTP_GET checks, a 
       for (let k = 0; k < 4; k++) got.push(await shortTransfer(fx!, small.file, small.sha));
       log(`new :5001 connections with ${name} inhibited: ${got.join(', ')}`);
       assert.ok(!got.includes(name), `${name} is at weight 0 but got new connections: ${got.join(', ')}`);
+      // inhibit_on_failure as ipvsadm -Ln shows it after keepalived: listed at weight 0.
+      const listing = await adm(fx!, ['-Ln', '-t', `${VIP}:5001`]);
+      assert.match(listing, new RegExp(`-> ${addr.replace(/\./g, '\\.')}:5001 +FullNat +0 `), `fulcrumadm -Ln shows the inhibited server at weight 0:\n${listing}`);
       assert.equal(stream.sender.child.exitCode, null, 'the stream must still run during the checks');
       const r = await finishStream(fx!, stream, before);
       log(`inhibited stream: ${r}`);

@@ -310,7 +310,8 @@ async function holderResult(h: Spawned, timeoutMs: number): Promise<string> {
 }
 
 /** 100 connections to `port` from one client: all on one server, and both workers created sessions. */
-async function stickiness(port: number, what: string): Promise<void> {
+/** The server name ("rs2") the client stuck to. */
+async function stickiness(port: number, what: string): Promise<string> {
   const c0 = await created();
   const rs = await curlMany(port, 100);
   const c1 = await created();
@@ -322,6 +323,7 @@ async function stickiness(port: number, what: string): Promise<void> {
   assert.equal(perWorker.length, 2, `2 poll workers in /api/v1/stats: ${JSON.stringify(c1)}`);
   assert.ok(perWorker.every((d) => d > 0), `${what}: connections must land on both workers (sessionsCreated deltas ${JSON.stringify(perWorker)})`);
   assert.ok(perWorker.reduce((a, b) => a + b, 0) >= 100, `${what}: sessionsCreated grew by ${JSON.stringify(perWorker)}`);
+  return Object.keys(t)[0]!;
 }
 
 // ---------------------------------------------------------------- tests
@@ -353,7 +355,17 @@ describe('e2e schedulers and persistence (2 workers)', { skip: SKIP }, () => {
     // rr positions are per worker (docs/schedulers.md), so the split is only about even.
     assert.deepEqual(Object.keys(ctl).sort(), ['rs1', 'rs2', 'rs3'], `rr without persistence spreads: ${JSON.stringify(ctl)}`);
     assert.ok(Object.values(ctl).every((v) => v >= 5), `rr without persistence spreads: ${JSON.stringify(ctl)}`);
-    await stickiness(81, 'FULLNAT rr+persistence :81');
+    const name = await stickiness(81, 'FULLNAT rr+persistence :81');
+    // As IPVS shows them: the template counted in PersistConn, and listed by
+    // -Lnc among the connections (state NONE, client port 0).
+    const rip = RS[Number(name.slice(2)) - 1]!;
+    const pc = await adm(['-Ln', '--persistent-conn', '-t', `${VIP}:81`]);
+    for (const a of RS) {
+      assert.match(pc, new RegExp(`^  -> ${a.replace(/\./g, '\\.')}:81 +1 +${a === rip ? 1 : 0} `, 'm'), `PersistConn of ${a}:\n${pc}`);
+    }
+    const lnc = await adm(['-Lnc']);
+    assert.match(lnc, new RegExp(`^TCP 0[56]:\\d\\d +NONE +${CLIENT.replace(/\./g, '\\.')}:0 +${VIP.replace(/\./g, '\\.')}:81 +${rip.replace(/\./g, '\\.')}:81$`, 'm'),
+      `the client's template in -Lnc:\n${lnc.split('\n').filter((l) => l.includes('NONE') || l.startsWith('pro')).join('\n')}`);
   });
 
   test('2a. DR sh: one client stays on one server across 100 connections on both workers', { timeout: 120_000 }, async () => {

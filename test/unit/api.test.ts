@@ -375,3 +375,23 @@ test('the served OpenAPI document is valid OpenAPI 3.1 (a real validator), with 
     }
   }
 });
+
+test('GET /config is the desired config; ?view=effective is what the dataplane runs (health checks applied)', async () => {
+  const fake = new FakeAppliance();
+  // As the health manager's transform would: the one real server held DOWN.
+  const writer = new ConfigWriter({
+    appliance: fake, initial: validConfig(), stateFile: null,
+    effective: (d) => ({ ...d, services: d.services.map((s) => ({ ...s, servers: [] })) }),
+  });
+  const app = buildApi({ writer, appliance: fake });
+  const desired = await req(app, 'GET', '/api/v1/config');
+  assert.equal(desired.status, 200);
+  assert.equal(desired.body.services[0].servers.length, 1);
+  assert.deepEqual((await req(app, 'GET', '/api/v1/config?view=desired')).body, desired.body);
+  const eff = await req(app, 'GET', '/api/v1/config?view=effective');
+  assert.equal(eff.status, 200);
+  assert.equal(eff.body.services[0].servers.length, 0);
+  const bad = await req(app, 'GET', '/api/v1/config?view=kernel');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.errors[0].path, 'query.view');
+});

@@ -25,6 +25,7 @@ function fakeAddon(calls: string[], failAt?: string): NativeAddon {
   };
   return {
     vocabulary: statedVocabulary(),
+    templates: () => ({ templates: [], cursor: 0, done: true }),
     ealInit: step('ealInit'),
     start: step('start'),
     publish: step('publish'),

@@ -22,6 +22,7 @@ function stack() {
   const rs: NativeServerStats = { id: 0, active: 0, inactive: 0, conns: 0, inPackets: 0, outPackets: 0, inBytes: 0, outBytes: 0 };
   const addon: NativeAddon = {
     vocabulary: statedVocabulary(),
+    templates: () => ({ templates: [], cursor: 0, done: true }),
     ealInit: () => undefined, start: () => undefined, publish: () => undefined, stop: () => undefined, cleanup: () => undefined,
     ports: () => [], dropReasons: () => [], ringInject: () => 0, ringDrain: () => [], lipStats: () => [], neighbours: () => [],
     stats: () => ({ workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 } }),

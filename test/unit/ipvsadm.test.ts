@@ -405,8 +405,9 @@ describe('fulcrumadm runner', () => {
   it('the installed bin talks HTTP to --api and exits like ipvsadm', async () => {
     const server = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
-      if (req.url === '/api/v1/config') res.end(JSON.stringify(scenario.config));
-      else if (req.url === '/api/v1/stats') res.end(JSON.stringify(scenario.stats));
+      const p = new URL(req.url ?? '/', 'http://fake').pathname; // -L asks for ?view=effective
+      if (p === '/api/v1/config') res.end(JSON.stringify(scenario.config));
+      else if (p === '/api/v1/stats') res.end(JSON.stringify(scenario.stats));
       else {
         res.statusCode = 404;
         res.end('{}');

@@ -13,9 +13,11 @@ export const statsRoutes: FastifyPluginAsync = async (api) => {
     const counters: Map<string, object> = appliance.serverCounters
       ? api.statsView.view(api.dataplane(() => appliance.serverCounters!()))
       : new Map();
+    const templates = appliance.persistConns ? api.dataplane(() => appliance.persistConns!()) : undefined;
     const services = api.writer.current().services.map((s) => {
       const servers = s.servers.map((r) => ({
         id: endpointKey(r), weight: r.weight, method: r.method, ...(counters.get(serverKey(s, r)) ?? {}),
+        ...(templates ? { persistConns: templates.get(serverKey(s, r)) ?? 0 } : {}),
       }));
       // A service's counters are the sums over its servers, as IPVS shows.
       const total: Record<string, number> = {};
