@@ -9,6 +9,8 @@
 // it. All changes go through the ConfigWriter, one at a time; a refused change
 // leaves the running config and the state file untouched.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import Ajv, { type ErrorObject } from 'ajv';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -59,6 +61,25 @@ export interface ApiOptions {
   metrics?: Registry;
   /** ipvsadm's view of the counters (zero offsets, rates); one per app by default. */
   statsView?: IpvsStatsView;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: TlsMaterial;
+}
+
+export interface TlsMaterial {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** api.tls's files, read now; an error names the file and why. */
+export function readTls(tls: { cert: string; key: string }): TlsMaterial {
+  const read = (what: string, file: string): Buffer => {
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      throw new Error(`api.tls.${what}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  };
+  return { cert: read('cert', tls.cert), key: read('key', tls.key) };
 }
 
 function isLoopback(addr: string): boolean {
@@ -79,6 +100,9 @@ export function resolveApiBind(cfg: FulcrumConfig, env: NodeJS.ProcessEnv = proc
   const token = envToken !== undefined && envToken !== '' ? envToken : cfg.api?.token;
   if (!isLoopback(host) && token === undefined) {
     throw new Error(`api: refusing to listen on ${host}:${port} without a token (set api.token or FULCRUM_API_TOKEN)`);
+  }
+  if (!isLoopback(host) && !cfg.api?.tls && !cfg.api?.insecure) {
+    throw new Error(`api: refusing to listen on ${host}:${port} without TLS: the token would travel in clear text (set api.tls, or api.insecure: true)`);
   }
   return token === undefined ? { host, port } : { host, port, token };
 }
@@ -106,7 +130,10 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   if (opts.listen !== undefined && !isLoopback(opts.listen) && !opts.token) {
     throw new Error(`api: refusing to listen on ${opts.listen} without a token (set api.token or FULCRUM_API_TOKEN)`);
   }
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 4 * 1024 * 1024 });
+  const app = Fastify({
+    logger: opts.logger ?? false, bodyLimit: 4 * 1024 * 1024,
+    ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
+  }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? bodyAjv : urlAjv;
@@ -194,15 +221,31 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   return app;
 }
 
+export interface StartedApi {
+  app: FastifyInstance;
+  url: string;
+  /** Re-read api.tls's files and serve them to new connections (SIGHUP); throws naming the file. */
+  reloadTls(): void;
+}
+
 /** Build and listen; resolves once bound. Throws on refusal or bind errors. */
-export async function startApi(opts: Omit<ApiOptions, 'token' | 'listen'> & { config: FulcrumConfig; env?: NodeJS.ProcessEnv }): Promise<{ app: FastifyInstance; url: string }> {
+export async function startApi(opts: Omit<ApiOptions, 'token' | 'listen' | 'https'> & { config: FulcrumConfig; env?: NodeJS.ProcessEnv }): Promise<StartedApi> {
   const bind = resolveApiBind(opts.config, opts.env);
-  const app = buildApi({ writer: opts.writer, appliance: opts.appliance, listen: bind.host, logger: opts.logger ?? false, ...(bind.token ? { token: bind.token } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.health ? { health: opts.health } : {}) });
+  const tls = opts.config.api?.tls;
+  const app = buildApi({ writer: opts.writer, appliance: opts.appliance, listen: bind.host, logger: opts.logger ?? false, ...(bind.token ? { token: bind.token } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.health ? { health: opts.health } : {}), ...(tls ? { https: readTls(tls) } : {}) });
   try {
     await app.listen({ host: bind.host, port: bind.port });
   } catch (e) {
     await app.close().catch(() => undefined);
     throw new Error(`api: cannot listen on ${bind.host}:${bind.port}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return { app, url: `http://${bind.host}:${bind.port}` };
+  return {
+    app,
+    url: `${tls ? 'https' : 'http'}://${bind.host}:${bind.port}`,
+    reloadTls: () => {
+      if (!tls) return;
+      const m = readTls(tls);
+      (app.server as unknown as HttpsServer).setSecureContext({ cert: m.cert, key: m.key });
+    },
+  };
 }

@@ -310,6 +310,19 @@ export const configSchema = {
         listen: { ...ipv4, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 1, maximum: 65535, default: 9180 },
         token: { type: 'string', minLength: 8 },
+        // HTTPS: PEM files, read at start and again on SIGHUP.
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cert', 'key'],
+          properties: {
+            cert: { type: 'string', minLength: 1, maxLength: 4096 },
+            key: { type: 'string', minLength: 1, maxLength: 4096 },
+          },
+        },
+        // A non-loopback bind without TLS sends the token in clear text:
+        // refused unless this says so.
+        insecure: { type: 'boolean', default: false },
       },
     },
     services: { type: 'array', items: service, default: [] },

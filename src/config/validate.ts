@@ -419,10 +419,14 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
     }
   });
 
-  // --- API: anything beyond loopback needs a token (DESIGN.md).
+  // --- API: anything beyond loopback needs a token (DESIGN.md), and TLS
+  // so that the token does not travel in clear text (or an explicit insecure).
   const listen = parseIPv4(cfg.api.listen);
   if (listen !== null && !LOOPBACK(listen) && cfg.api.token === undefined && !opts.apiTokenFromEnv) {
     err('api.token', `is required when api.listen (${cfg.api.listen}) is not a loopback address`);
+  }
+  if (listen !== null && !LOOPBACK(listen) && !cfg.api.tls && !cfg.api.insecure) {
+    err('api.tls', `is required when api.listen (${cfg.api.listen}) is not a loopback address: the token would travel in clear text (set api.insecure: true to accept that)`);
   }
   return errs;
 }

@@ -10,6 +10,7 @@ import {
 } from './format';
 import { PROGRAM, isParseError, parseIpvsadm } from './parse';
 import { serviceKey } from '../config/keys';
+import { transportFromEnv } from './https';
 import { SCHEDULERS } from '../native/vocabulary';
 
 export interface RunIO {
@@ -145,10 +146,17 @@ export async function runFulcrumadm(rawArgv: string[], io: RunIO): Promise<numbe
     return 0;
   }
 
+  let transport: FetchLike | undefined;
+  try {
+    transport = io.fetch ?? transportFromEnv(io.env);
+  } catch (e) {
+    io.stderr(`${(e as Error).message}\n`);
+    return 2;
+  }
   const client = new FulcrumApiClient({
     baseUrl: x.api ?? io.env.FULCRUM_API ?? DEFAULT_API,
     token: io.env.FULCRUM_API_TOKEN || undefined,
-    fetch: io.fetch,
+    fetch: transport,
   });
 
   try {

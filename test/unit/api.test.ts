@@ -288,7 +288,7 @@ test('token: no header -> 401, wrong -> 401, right -> 200', async () => {
 test('non-loopback bind without a token is refused; loopback default is 127.0.0.1:9180', async () => {
   const cfg = validConfig();
   assert.deepEqual(resolveApiBind(cfg, {}), { host: '127.0.0.1', port: 9180 });
-  const open = validConfig({ ...rawConfig(), api: { listen: '0.0.0.0', token: 'abcdefgh12' } });
+  const open = validConfig({ ...rawConfig(), api: { listen: '0.0.0.0', token: 'abcdefgh12', insecure: true } });
   const wide = structuredClone(open);
   delete wide.api.token;
   assert.throws(() => resolveApiBind(wide, {}), /refusing to listen on 0\.0\.0\.0:9180 without a token/);

@@ -267,10 +267,23 @@ test('non-contiguous persistence netmask', () => {
 
 test('API on a non-loopback address without a token', () => {
   const c = base();
-  c.api = { listen: '0.0.0.0' };
+  c.api = { listen: '0.0.0.0', insecure: true };
   expectOne(c, 'api.token', /required/);
   c.api.token = 'long-enough-token';
   assert.ok(validateConfig(c).ok);
+});
+
+test('API on a non-loopback address without TLS: refused unless api.insecure says so', () => {
+  const c = base();
+  c.api = { listen: '0.0.0.0', token: 'long-enough-token' };
+  expectOne(c, 'api.tls', /required when api\.listen \(0\.0\.0\.0\) is not a loopback address: the token would travel in clear text/);
+  c.api.insecure = true;
+  assert.ok(validateConfig(c).ok);
+  delete c.api.insecure;
+  c.api.tls = { cert: '/etc/fulcrum/api.crt', key: '/etc/fulcrum/api.key' };
+  assert.ok(validateConfig(c).ok);
+  c.api.tls = { cert: '/etc/fulcrum/api.crt' };
+  assert.equal(validateConfig(c).ok, false, 'a certificate without its key');
 });
 
 test('semantic errors are all reported at once', () => {

@@ -5,6 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { announcementLines, observe, runAnnouncer } from '../../bgp/announce';
 import { DEFAULT_API, FulcrumApiClient } from '../../ipvsadm/client';
+import { transportFromEnv } from '../../ipvsadm/https';
 
 interface AnnounceArgs {
   api?: string;
@@ -28,9 +29,11 @@ export const announceCommand: CommandModule<object, AnnounceArgs> = {
         return true;
       }) as Argv<AnnounceArgs>,
   handler: async (argv) => {
+    const transport = transportFromEnv(process.env);
     const client = new FulcrumApiClient({
       baseUrl: argv.api ?? process.env.FULCRUM_API ?? DEFAULT_API,
       token: process.env.FULCRUM_API_TOKEN || undefined,
+      ...(transport ? { fetch: transport } : {}),
     });
     if (argv.once) {
       const now = await observe(client);

@@ -7,7 +7,7 @@ import { formatConfigErrors, type ValidateOptions } from '../../config/validate'
 import { probeHost } from '../../dataplane/eal';
 import { Appliance, planAppliance } from '../../lb/appliance';
 import { ConfigRejected, ConfigWriter } from '../../lb/writer';
-import { startApi } from '../../api/server';
+import { startApi, type StartedApi } from '../../api/server';
 import { HealthManager } from '../../health/manager';
 import { buildMetrics } from '../../metrics/registry';
 
@@ -55,6 +55,7 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
   const health = new HealthManager({ republish: (why) => writer.republish(why) });
   const app = new Appliance(health.effective(cfg), { host });
   let api: FastifyInstance | undefined;
+  let started: StartedApi | undefined;
   try {
     const plan = app.start();
     const ports = cfg.ports
@@ -80,7 +81,7 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
     // Prometheus: GET /metrics on the API listener; the health manager is
     // attached with metrics.setHealth() (anything with snapshot()).
     const metrics = buildMetrics({ appliance: app, writer });
-    const started = await startApi({ writer, appliance: app, config: cfg, metrics, health });
+    started = await startApi({ writer, appliance: app, config: cfg, metrics, health });
     api = started.app;
     process.stdout.write(`fulcrum: api listening on ${started.url}\n`);
     metrics.setHealth(health);
@@ -123,6 +124,14 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
   // SIGHUP: re-read --config and apply it through the writer; on any error
   // the running config stays. One line either way.
   const reload = async (): Promise<void> => {
+    if (started?.reloadTls) {
+      try {
+        started.reloadTls();
+        if (cfg.api.tls) process.stdout.write(`fulcrum: api certificate reloaded from ${cfg.api.tls.cert}\n`);
+      } catch (e) {
+        process.stderr.write(`fulcrum: api certificate reload failed, the old one stays: ${oneLine(e)}\n`);
+      }
+    }
     const next = loadConfig(args.config, vopts);
     try {
       if (!next.ok) throw new ConfigRejected(next.errors);
