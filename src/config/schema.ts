@@ -322,7 +322,7 @@ export const configSchema = {
         },
         // A non-loopback bind without TLS sends the token in clear text:
         // refused unless this says so.
-        insecure: { type: 'boolean', default: false },
+        insecure: { type: 'boolean' },
       },
     },
     services: { type: 'array', items: service, default: [] },
