@@ -5,17 +5,22 @@
 // shows the DPDK fast path (ping to the VIP and the DIP) and the exception path
 // (TCP 2222 on the DIP, served by the director's kernel via the net_tap twin).
 // Without --once it keeps running until SIGINT/SIGTERM; either way it cleans up.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { deepMerge, PLAN, standardDirectorConfig, standardTopology, type StandardTopology } from '../../topology/standard';
 import { startDirector, type DirectorHandle } from '../../topology/director';
 
-/** The demo's director: the standard one with a FULLNAT rr service over the three real servers. */
+/** The demo's director: the standard one with a FULLNAT rr service over the
+ * three real servers, each health-checked over HTTP every second. */
 export function demoDirectorConfig(): Record<string, unknown> {
   return deepMerge(standardDirectorConfig(), {
     services: [{
       protocol: 'tcp', vip: PLAN.vip, port: 80, scheduler: 'rr', lipPool: 'default',
-      servers: PLAN.realServers.map((address) => ({ address, port: 80, weight: 1, method: 'fullnat' })),
+      servers: PLAN.realServers.map((address) => ({
+        address, port: 80, weight: 1, method: 'fullnat',
+        healthCheck: { type: 'http', delayLoop: 1, connectTimeout: 1, retry: 0, http: { path: '/' } },
+      })),
     }],
   });
 }
@@ -129,15 +134,33 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
 
     if (opts.once) return allOk ? 0 : 1;
 
-    log(`demo: running. Try: ip netns exec ${topo.ns('cli')} ping ${P.vip}`);
-    log(`      or:  ip netns exec ${topo.ns('cli')} curl --http0.9 http://${P.clientDip}:2222/`);
-    log('demo: Ctrl-C to stop');
+    // Light traffic from the client while the demo runs: 2 requests a
+    // second, at most an hour's worth.
+    topo.spawn('cli', 'sh', ['-c', `for i in $(seq 1 7200); do curl -s -o /dev/null --max-time 2 http://${P.vip}/; sleep 0.5; done`]);
+    const inDir = `ip netns exec ${topo.ns('dir')}`;
+    const cli = opts.cliPath ?? path.resolve(__dirname, '..', 'fulcrum.js');
+    const adm = path.join(path.dirname(cli), 'fulcrumadm.js');
+    for (const l of [
+      'demo: running, with 2 requests a second from the client to the VIP. The director, from its namespace:',
+      `  API      ${inDir} curl -s http://127.0.0.1:9180/api/v1/stats`,
+      `  metrics  ${inDir} curl -s http://127.0.0.1:9180/metrics`,
+      `  table    ${inDir} ${process.execPath} ${adm} -Ln --rate`,
+      'Try:',
+      `  curl the VIP:     ip netns exec ${topo.ns('cli')} curl http://${P.vip}/`,
+      `  drain rs1:        ${inDir} ${process.execPath} ${adm} -e -t ${P.vip}:80 -r ${P.realServers[0]}:80 --fullnat -w 0   (its CONN/S falls to 0)`,
+      `  stop rs2:         kill the http.server in ${topo.ns('rs2')} (ip netns pids ${topo.ns('rs2')}); the health check takes it out`,
+      `  exception path:   ip netns exec ${topo.ns('cli')} curl --http0.9 http://${P.clientDip}:2222/`,
+      `demo: fulcrum top follows (${inDir} ${process.execPath} ${cli} top); Ctrl-C stops the demo`,
+    ]) log(l);
+    // fulcrum top on this terminal, against the director's API in its namespace.
+    const top = spawn('ip', ['netns', 'exec', topo.ns('dir'), process.execPath, cli, 'top'], { stdio: ['ignore', 'inherit', 'inherit'] });
     const why = await new Promise<string>((resolve) => {
       const onSig = (s: NodeJS.Signals): void => resolve(s);
       process.once('SIGINT', onSig);
       process.once('SIGTERM', onSig);
       void d.exited.then((code) => resolve(`director exited (code ${code})`));
     });
+    top.kill('SIGTERM');
     log(`demo: ${why}, cleaning up`);
     if (why.startsWith('director exited')) {
       log(d.stderr().trimEnd());

@@ -5,6 +5,7 @@ import { announceCommand } from './announce';
 import { daemonCommand } from './daemon';
 import { demoCommand } from './demo-command';
 import { importKeepalivedCommand } from './import-keepalived';
+import { topCommand } from './top';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand];
+export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand, topCommand];
