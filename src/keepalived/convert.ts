@@ -97,11 +97,11 @@ const IGNORED_TOP = new Set([
 // virtual_server keywords that are understood but have no Fulcrum equivalent.
 const VS_NOT_CONVERTED = new Set([
   'ha_suspend', 'omega',
-  'virtualhost', 'ops', 'smtp_alert', 'ip_family', 'sorry_server_inhibit',
+  'ops', 'smtp_alert', 'ip_family', 'sorry_server_inhibit',
   'syn_proxy', 'establish_timeout', 'notify_up', 'notify_down',
   'flag-3', 'lvs_tunnel_type', 'lb_tunnel_type',
 ]);
-const RS_NOT_CONVERTED = new Set(['notify_up', 'notify_down', 'smtp_alert', 'virtualhost']);
+const RS_NOT_CONVERTED = new Set(['notify_up', 'notify_down', 'smtp_alert']);
 
 /**
  * keepalived 2.x checker defaults where the file is silent: retry and
@@ -122,6 +122,8 @@ const METHODS: Record<string, ForwardingMethod> = {
 };
 
 interface Inherited {
+  /** HTTP checks' Host; keepalived takes the url's, the checker's, the real server's, then the virtual server's. */
+  virtualhost?: string;
   alpha?: boolean;
   delayLoop?: number;
   connectTimeout?: number;
@@ -314,6 +316,7 @@ function convertRealServer(ctx: Ctx, st: Statement): PendingServer | null {
       }
       case 'inhibit_on_failure': rs.own.inhibit = true; break;
       case 'alpha': rs.own.alpha = true; break;
+      case 'virtualhost': rs.own.virtualhost = k.args[0]; break;
       case 'uthreshold': rs.upperThreshold = num(ctx, k); break;
       case 'lthreshold': rs.lowerThreshold = num(ctx, k); break;
       case 'lb_kind':
@@ -409,6 +412,8 @@ export function convertKeepalived(text: string): ImportResult {
       case 'local_address_group':
         break;
       case 'include':
+        // fulcrum import-keepalived follows includes before this runs
+        // (include.ts); one left here came as text, with no file to resolve it from.
         ctx.warn(st.line, `include ${st.args.join(' ')} is not supported - the included file was not read; import it separately`);
         break;
       case 'virtual_server':
@@ -488,6 +493,7 @@ function convertVirtualServer(
   for (const k of st.block ?? []) {
     switch (k.keyword) {
       case 'delay_loop': vsOwn.delayLoop = num(ctx, k, { int: false }); break;
+      case 'virtualhost': vsOwn.virtualhost = k.args[0]; break;
       case 'connect_timeout': vsOwn.connectTimeout = num(ctx, k, { int: false }); break;
       case 'retry': vsOwn.retry = num(ctx, k); break;
       case 'delay_before_retry': vsOwn.delayBeforeRetry = num(ctx, k, { int: false }); break;
@@ -522,8 +528,10 @@ function convertVirtualServer(
       case 'persistence_timeout':
         if (k.args.length === 0) persistTimeout = DEFAULT_PERSISTENCE;
         else {
-          const t = num(ctx, k, { min: 1 });
-          if (t !== undefined) {
+          const t = num(ctx, k, { min: 0 });
+          // keepalived: 0 is "not persistent", the same as leaving it out.
+          if (t === 0) persistTimeout = undefined;
+          else if (t !== undefined) {
             if (t > 2678400) ctx.warn(k.line, `persistence_timeout ${t} is above 31 days - using 2678400`);
             persistTimeout = Math.min(t, 2678400);
           }
@@ -746,7 +754,7 @@ function toHealthCheck(ctx: Ctx, c: PendingCheck, rs: PendingServer, vsOwn: Inhe
       if (/^[0-9a-fA-F]{32}$/.test(url.digest)) hc.http.digest = url.digest.toLowerCase();
       else warn(c.line, `${c.keepalived}: digest "${url.digest}" is not an md5 hex digest - not converted`);
     }
-    const host = url.virtualhost ?? c.virtualhost;
+    const host = url.virtualhost ?? c.virtualhost ?? rs.own.virtualhost ?? vsOwn.virtualhost;
     if (host !== undefined) hc.http.host = host;
   }
   return hc;

@@ -2,7 +2,7 @@
 // numbers. Follows keepalived's own lexer (parser.c alloc_strvec): blanks
 // separate words, `{` and `}` are words of their own, double quotes group a
 // word, and `!` or `#` at the start of a word comments out the rest of the
-// line. `include` is not followed: it is reported with its line.
+// line. `include` is followed before this reader runs (include.ts).
 
 export interface Token {
   text: string;

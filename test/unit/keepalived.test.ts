@@ -6,6 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { mkdirSync, rmSync, writeFileSync as wf } from 'node:fs';
+import * as pth from 'node:path';
+import { expandIncludes } from '../../src/keepalived/include';
 import { promisify } from 'node:util';
 import { validateConfig } from '../../src/config/validate';
 import { convertKeepalived, mergeImport, type ImportResult } from '../../src/keepalived/convert';
@@ -255,5 +258,52 @@ describe('fulcrum import-keepalived', () => {
       (e: { code: number; stderr: string }) => e.code === 1 && /fulcrum: config: /.test(e.stderr),
     );
     assert.equal(existsSync(out), false);
+  });
+});
+
+describe('keepalived: include, virtualhost at every level, persistence_timeout 0', () => {
+  it('include follows globs relative to the including file, nested, sorted; warnings name each file and line', () => {
+    const dir = mkdtempSync(pth.join(tmpdir(), 'fulcrum-ka-'));
+    try {
+      mkdirSync(pth.join(dir, 'conf.d'));
+      wf(pth.join(dir, 'keepalived.conf'), 'global_defs {\n  router_id lb1\n}\ninclude conf.d/*.conf\ninclude missing/*.conf\n');
+      wf(pth.join(dir, 'conf.d', '20-web.conf'), 'virtual_server 198.18.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 198.19.0.11 80 {\n    weight 2\n  }\n}\ninclude ../more/x?.inc\n');
+      wf(pth.join(dir, 'conf.d', '10-dns.conf'), 'virtual_server 198.18.0.100 53 {\n  protocol UDP\n  lb_kind NAT\n  frobnicate\n  real_server 198.19.0.12 53 {\n  }\n}\n');
+      wf(pth.join(dir, 'conf.d', 'skip.txt'), 'virtual_server 198.18.0.100 99 {\n}\n');
+      mkdirSync(pth.join(dir, 'more'));
+      wf(pth.join(dir, 'more', 'x1.inc'), 'include ../keepalived.conf\n');
+      const ex = expandIncludes(pth.join(dir, 'keepalived.conf'));
+      const r = convertKeepalived(ex.text);
+      // Sorted: 10-dns before 20-web; *.conf only.
+      assert.deepEqual(r.config.services.map((s) => `${s.protocol}:${s.port}`), ['udp:53', 'tcp:80']);
+      const w = r.warnings.find((x) => /unknown keyword "frobnicate"/.test(x.message))!;
+      assert.deepEqual(ex.origin(w.line), { file: pth.join(dir, 'conf.d', '10-dns.conf'), line: 4 });
+      // In the order reading reaches them: the nested include (from line 4) before line 5.
+      assert.deepEqual(ex.problems.map((p) => [pth.relative(dir, p.file), p.line]), [['more/x1.inc', 1], ['keepalived.conf', 5]]);
+      assert.match(ex.problems[0]!.message, /keepalived\.conf: includes itself - not read$/);
+      assert.match(ex.problems[1]!.message, /^include missing\/\*\.conf: no file matches$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('virtualhost on a virtual_server or real_server is the HTTP check\'s host (url > checker > real_server > virtual_server)', () => {
+    const r = convertKeepalived([
+      'virtual_server 198.18.0.100 80 {',
+      '  protocol TCP', '  lb_kind NAT', '  virtualhost vs.example',
+      '  real_server 198.19.0.11 80 {', '    HTTP_GET {', '      url {', '        path /', '      }', '    }', '  }',
+      '  real_server 198.19.0.12 80 {', '    virtualhost rs.example', '    HTTP_GET {', '      url {', '        path /', '      }', '    }', '  }',
+      '  real_server 198.19.0.13 80 {', '    virtualhost rs.example', '    HTTP_GET {', '      virtualhost checker.example',
+      '      url {', '        path /a', '      }', '    }', '  }',
+      '}',
+    ].join('\n'));
+    assert.deepEqual(r.config.services[0]!.servers.map((s) => s.healthCheck?.http?.host), ['vs.example', 'rs.example', 'checker.example']);
+    assert.ok(!r.warnings.some((x) => /virtualhost/.test(x.message)), JSON.stringify(r.warnings));
+  });
+
+  it('persistence_timeout 0 is "not persistent", with no warning', () => {
+    const r = convertKeepalived('virtual_server 198.18.0.100 80 {\n  protocol TCP\n  lb_kind NAT\n  persistence_timeout 0\n  real_server 198.19.0.11 80 {\n  }\n}\n');
+    assert.equal(r.config.services[0]!.persistence, null);
+    assert.ok(!r.warnings.some((x) => /persistence/.test(x.message)), JSON.stringify(r.warnings));
   });
 });

@@ -3,6 +3,7 @@
 // Checkers become the servers' healthCheck fields, sorry_server and quorum
 // the services' own fields. Warnings name their keepalived.conf line.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { expandIncludes } from '../../keepalived/include';
 import type { Argv, CommandModule } from 'yargs';
 import { formatConfigErrors, validateConfig } from '../../config/validate';
 import { convertKeepalived, mergeImport } from '../../keepalived/convert';
@@ -23,17 +24,20 @@ export const importKeepalivedCommand: CommandModule<object, ImportArgs> = {
       .option('out', { alias: 'o', type: 'string', describe: 'write the config here' })
       .option('base', { type: 'string', describe: 'merge into this Fulcrum config and validate the result' }) as Argv<ImportArgs>,
   handler: (argv) => {
-    let text: string;
     try {
-      text = readFileSync(argv.file, 'utf8');
+      readFileSync(argv.file, 'utf8');
     } catch (e) {
       process.stderr.write(`fulcrum: import-keepalived: cannot read ${argv.file}: ${(e as Error).message}\n`);
       process.exitCode = 1;
       return;
     }
-    const res = convertKeepalived(text);
+    // include directives are followed, as keepalived follows them.
+    const ex = expandIncludes(argv.file);
+    for (const p of ex.problems) process.stderr.write(`${p.file}:${p.line}: warning: ${p.message}\n`);
+    const res = convertKeepalived(ex.text);
     for (const w of res.warnings) {
-      process.stderr.write(`${argv.file}:${w.line}: ${w.severity}: ${w.message}\n`);
+      const o = ex.origin(w.line);
+      process.stderr.write(`${o.file}:${o.line}: ${w.severity}: ${w.message}\n`);
     }
     let config: unknown = res.config;
     if (argv.base) {
