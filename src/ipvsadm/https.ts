@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { FetchLike } from './client';
+import { DEFAULT_API, FulcrumApiClient, type FetchLike } from './client';
 
 export function fetchWithCa(ca: Buffer): FetchLike {
   return (url, init = {}) =>
@@ -43,4 +43,15 @@ export function transportFromEnv(env: Record<string, string | undefined>): Fetch
     throw new Error(`FULCRUM_API_CA: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   return fetchWithCa(ca);
+}
+
+/** The API client the CLI tools build from --api and the environment
+ * (FULCRUM_API, FULCRUM_API_TOKEN, FULCRUM_API_CA). */
+export function clientFromEnv(api: string | undefined, env: Record<string, string | undefined>): FulcrumApiClient {
+  const transport = transportFromEnv(env);
+  return new FulcrumApiClient({
+    baseUrl: api ?? env.FULCRUM_API ?? DEFAULT_API,
+    token: env.FULCRUM_API_TOKEN || undefined,
+    ...(transport ? { fetch: transport } : {}),
+  });
 }

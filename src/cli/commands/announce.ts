@@ -4,8 +4,8 @@
 //   process fulcrum { run /usr/bin/fulcrum announce; encoder text; }
 import type { Argv, CommandModule } from 'yargs';
 import { announcementLines, observe, runAnnouncer } from '../../bgp/announce';
-import { DEFAULT_API, FulcrumApiClient } from '../../ipvsadm/client';
-import { transportFromEnv } from '../../ipvsadm/https';
+import { DEFAULT_API } from '../../ipvsadm/client';
+import { clientFromEnv } from '../../ipvsadm/https';
 
 interface AnnounceArgs {
   api?: string;
@@ -29,12 +29,7 @@ export const announceCommand: CommandModule<object, AnnounceArgs> = {
         return true;
       }) as Argv<AnnounceArgs>,
   handler: async (argv) => {
-    const transport = transportFromEnv(process.env);
-    const client = new FulcrumApiClient({
-      baseUrl: argv.api ?? process.env.FULCRUM_API ?? DEFAULT_API,
-      token: process.env.FULCRUM_API_TOKEN || undefined,
-      ...(transport ? { fetch: transport } : {}),
-    });
+    const client = clientFromEnv(argv.api, process.env);
     if (argv.once) {
       const now = await observe(client);
       if (now.error) {

@@ -3,8 +3,8 @@
 // packets and bytes per second, active and inactive connections, weight and
 // health, and the drops by reason; plain lines when stdout is not a terminal.
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_API, FulcrumApiClient } from '../../ipvsadm/client';
-import { transportFromEnv } from '../../ipvsadm/https';
+import { DEFAULT_API } from '../../ipvsadm/client';
+import { clientFromEnv } from '../../ipvsadm/https';
 import { runTop } from '../../top/run';
 
 interface TopArgs {
@@ -27,12 +27,7 @@ export const topCommand: CommandModule<object, TopArgs> = {
         return true;
       }) as Argv<TopArgs>,
   handler: async (argv) => {
-    const transport = transportFromEnv(process.env);
-    const client = new FulcrumApiClient({
-      baseUrl: argv.api ?? process.env.FULCRUM_API ?? DEFAULT_API,
-      token: process.env.FULCRUM_API_TOKEN || undefined,
-      ...(transport ? { fetch: transport } : {}),
-    });
+    const client = clientFromEnv(argv.api, process.env);
     const stop = new AbortController();
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
     await runTop({
