@@ -3,7 +3,7 @@
 // config file can never disagree about a field. Bodies are validated for shape
 // only here (no defaults, no coercion); the writer then validates the whole
 // resulting config, defaults and semantic checks included.
-import { configSchema, IPV4_PATTERN } from '../config/schema';
+import { configSchema, HEALTH_CHECK_TYPES, IPV4_PATTERN } from '../config/schema';
 
 type Schema = Record<string, unknown>;
 
@@ -277,7 +277,7 @@ export const healthServersResponse = {
     properties: {
       service: { type: 'string' },
       server: { type: 'string' },
-      type: { type: 'string', enum: ['tcp', 'http', 'misc'] },
+      type: { type: 'string', enum: HEALTH_CHECK_TYPES },
       state: { type: 'string', enum: ['UP', 'DOWN'] },
       since: { type: 'string' },
       lastError: { type: ['string', 'null'] },

@@ -134,16 +134,38 @@ const gateway = {
   },
 } as const;
 
-// ---- health checks (keepalived's TCP_CHECK / HTTP_GET / SSL_GET / MISC_CHECK)
+// ---- health checks: keepalived's TCP_CHECK, HTTP_GET / SSL_GET, MISC_CHECK,
+// SMTP_CHECK, UDP_CHECK, PING_CHECK and DNS_CHECK. A type's own settings sit
+// in the block named after it (http, misc, smtp, udp, dns).
 /** "200" or "200-299" */
 export const STATUS_CODE_PATTERN = '^[1-5][0-9]{2}(-[1-5][0-9]{2})?$';
 export const MD5_PATTERN = '^[0-9a-fA-F]{32}$';
+/** Bytes as hex digits, spaces allowed between bytes (keepalived's payload / require_reply). */
+export const HEX_BYTES_PATTERN = '^([0-9a-fA-F]{2}\\s*)+$';
 PATTERN_DESCRIPTIONS[STATUS_CODE_PATTERN] = 'must be an HTTP status code "200" or a range "200-299"';
 PATTERN_DESCRIPTIONS[MD5_PATTERN] = 'must be an md5 digest of 32 hex digits';
-export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'misc'] as const;
+PATTERN_DESCRIPTIONS[HEX_BYTES_PATTERN] = 'must be bytes as pairs of hex digits, e.g. "0a1b 2c"';
+export const HEALTH_CHECK_TYPES = ['tcp', 'http', 'misc', 'smtp', 'udp', 'ping', 'dns'] as const;
+/** The query types keepalived's DNS_CHECK knows. */
+export const DNS_QUERY_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'] as const;
 /** Fractional seconds, as keepalived accepts them (up to one day). */
 const checkSeconds = { type: 'number', minimum: 0, maximum: 86400 } as const;
 const command = { type: 'string', minLength: 1, maxLength: 4096 } as const;
+const statusCodes = {
+  type: 'array', minItems: 1, maxItems: 32,
+  items: { type: 'string', pattern: STATUS_CODE_PATTERN },
+  default: ['200-299'],
+} as const;
+const urlPath = { type: 'string', minLength: 1, maxLength: 2048, pattern: '^/\\S*$', default: '/' } as const;
+const digest = { type: 'string', pattern: MD5_PATTERN } as const;
+const hexBytes = { type: 'string', minLength: 2, maxLength: 4096, pattern: HEX_BYTES_PATTERN } as const;
+// keepalived notify_up / notify_down: run as
+// `sh -c <command> fulcrum-notify <service> <server> <UP|DOWN>`.
+const notify = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { up: command, down: command },
+} as const;
 
 const healthCheck = {
   type: 'object',
@@ -166,13 +188,19 @@ const healthCheck = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        path: { type: 'string', minLength: 1, maxLength: 2048, pattern: '^/\\S*$', default: '/' },
-        statusCodes: {
-          type: 'array', minItems: 1, maxItems: 32,
-          items: { type: 'string', pattern: STATUS_CODE_PATTERN },
-          default: ['200-299'],
+        path: urlPath,
+        statusCodes,
+        digest,
+        /** keepalived checks every url block: these are checked after `path`, and all must pass. */
+        extraUrls: {
+          type: 'array', maxItems: 32,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['path'],
+            properties: { path: urlPath, statusCodes, digest },
+          },
         },
-        digest: { type: 'string', pattern: MD5_PATTERN },
         host: { type: 'string', minLength: 1, maxLength: 255, pattern: '^\\S+$' },
         /** SSL_GET: HTTPS without certificate verification, as keepalived. */
         tls: { type: 'boolean', default: false },
@@ -190,8 +218,54 @@ const healthCheck = {
         dynamic: { type: 'boolean', default: false },
       },
     },
+    smtp: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        /** keepalived helo_name. */
+        helo: { type: 'string', minLength: 1, maxLength: 255, pattern: '^\\S+$', default: 'smtpchecker.keepalived.org' },
+      },
+    },
+    udp: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        /** The datagram sent (hex); absent: an empty datagram. */
+        payload: hexBytes,
+        /** keepalived require_reply: up only on an answer, else up unless the server refuses (ICMP port unreachable). */
+        requireReply: { type: 'boolean', default: false },
+        /** The answer must start with these bytes (hex); implies requireReply. */
+        reply: hexBytes,
+        minReplyLength: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
+        maxReplyLength: { type: 'integer', minimum: 0, maximum: 65535, default: 255 },
+      },
+    },
+    dns: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        type: { type: 'string', enum: DNS_QUERY_TYPES, default: 'SOA' },
+        name: { type: 'string', minLength: 1, maxLength: 253, pattern: '^(\\.|([A-Za-z0-9_-]{1,63}\\.)*[A-Za-z0-9_-]{1,63}\\.?)$', default: '.' },
+      },
+    },
   },
 } as const;
+
+type CheckBlockKey = Extract<keyof typeof healthCheck.properties, (typeof HEALTH_CHECK_TYPES)[number]>;
+/** The check types with a settings block of their own (the block is named after the type). */
+export const CHECK_BLOCKS = (Object.keys(healthCheck.properties) as string[])
+  .filter((k): k is CheckBlockKey => (HEALTH_CHECK_TYPES as readonly string[]).includes(k));
+/**
+ * A block's defaults, for a check given without its block ({"type": "smtp"}):
+ * the schema's own defaults; null when the block has a required field.
+ */
+export function checkBlockDefaults(key: CheckBlockKey): Record<string, unknown> | null {
+  const block = healthCheck.properties[key] as { required?: readonly string[]; properties: Record<string, { default?: unknown }> };
+  if (block.required?.length) return null;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(block.properties)) if (v.default !== undefined) out[k] = structuredClone(v.default);
+  return out;
+}
 
 const server = {
   type: 'object',
@@ -206,6 +280,8 @@ const server = {
     upperThreshold: { type: 'integer', minimum: 0, maximum: 4294967295 },
     lowerThreshold: { type: 'integer', minimum: 0, maximum: 4294967295 },
     healthCheck,
+    /** keepalived real_server notify_up / notify_down: run when this server's check changes state. */
+    notify,
   },
 } as const;
 
@@ -265,13 +341,8 @@ const service = {
         down: command,
       },
     },
-    // keepalived notify_up / notify_down, for every checked server of the service:
-    // run as `sh -c <command> fulcrum-notify <service> <server> <UP|DOWN>`.
-    notify: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { up: command, down: command },
-    },
+    /** Run when any checked server of the service changes state. */
+    notify,
   },
 } as const;
 

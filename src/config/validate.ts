@@ -3,7 +3,7 @@
 // Every problem is collected; the operator fixes a config in one pass, not one
 // error per restart.
 import Ajv, { type ErrorObject } from 'ajv';
-import { configSchema, PATTERN_DESCRIPTIONS } from './schema';
+import { CHECK_BLOCKS, checkBlockDefaults, configSchema, PATTERN_DESCRIPTIONS } from './schema';
 import type {
   ConfigError, ConfigResult, ForwardingMethod, FulcrumConfig, HealthCheckConfig, ServiceConfig,
 } from './types';
@@ -140,16 +140,27 @@ export function parseStatusRange(s: string): [number, number] | null {
 }
 
 function checkHealth(base: string, hc: HealthCheckConfig, err: (path: string, message: string) => void): void {
-  if (hc.type !== 'http' && hc.http !== undefined) err(`${base}.http`, `only applies to type "http" (type is "${hc.type}")`);
-  if (hc.type !== 'misc' && hc.misc !== undefined) err(`${base}.misc`, `only applies to type "misc" (type is "${hc.type}")`);
+  for (const key of CHECK_BLOCKS) {
+    if (hc.type !== key && hc[key] !== undefined) err(`${base}.${key}`, `only applies to type "${key}" (type is "${hc.type}")`);
+  }
   if (hc.type === 'misc' && hc.misc === undefined) err(`${base}.misc`, 'is required for type "misc" (misc.command)');
   if (hc.type === 'misc' && (hc.connectIp !== undefined || hc.connectPort !== undefined)) {
     err(`${base}.${hc.connectIp !== undefined ? 'connectIp' : 'connectPort'}`, 'does not apply to type "misc" (the command decides what to check)');
   }
-  hc.http?.statusCodes.forEach((c, k) => {
-    const r = parseStatusRange(c);
-    if (r && r[0] > r[1]) err(`${base}.http.statusCodes[${k}]`, `range ${c} is empty: ${r[0]} > ${r[1]}`);
-  });
+  if (hc.type === 'ping' && hc.connectPort !== undefined) err(`${base}.connectPort`, 'does not apply to type "ping" (ICMP has no ports)');
+  if (hc.http) {
+    [hc.http, ...(hc.http.extraUrls ?? [])].forEach((u, i) => {
+      const at = i === 0 ? `${base}.http` : `${base}.http.extraUrls[${i - 1}]`;
+      u.statusCodes.forEach((c, k) => {
+        const r = parseStatusRange(c);
+        if (r && r[0] > r[1]) err(`${at}.statusCodes[${k}]`, `range ${c} is empty: ${r[0]} > ${r[1]}`);
+      });
+    });
+  }
+  const u = hc.udp;
+  if (u && u.minReplyLength > u.maxReplyLength) {
+    err(`${base}.udp.minReplyLength`, `is above maxReplyLength (${u.minReplyLength} > ${u.maxReplyLength}): every answer would fail`);
+  }
 }
 
 export interface ValidateOptions {
@@ -448,9 +459,13 @@ export function validateConfig(raw: unknown, opts: ValidateOptions = {}): Config
   }
   for (const s of cfg.services) {
     for (const r of s.servers) {
-      // type "http" without an http block: GET / expecting any 2xx.
-      if (r.healthCheck?.type === 'http' && r.healthCheck.http === undefined) {
-        r.healthCheck.http = { path: '/', statusCodes: ['200-299'], tls: false };
+      // A check without its settings block ({"type": "http"}) gets the
+      // block's schema defaults (http: GET / expecting any 2xx).
+      const hc = r.healthCheck as Record<string, unknown> | undefined;
+      const key = CHECK_BLOCKS.find((k) => k === hc?.type);
+      if (hc && key && hc[key] === undefined) {
+        const d = checkBlockDefaults(key);
+        if (d) hc[key] = d;
       }
     }
   }

@@ -8,11 +8,16 @@
 // is never persisted: the ConfigWriter persists desired state and calls
 // effective() just before publishing; on a state change the manager asks the
 // writer to republish().
+//
+// One probe per distinct check: members (service, server) whose server
+// address, port and check settings are the same share one probe and one
+// state, as keepalived probes a real server of a virtual_server_group once
+// for every address of the group.
 import { spawn } from 'node:child_process';
 import type { FulcrumConfig, HealthCheckConfig, ServerConfig, ServiceConfig } from '../config/types';
 import { sorryMethod } from '../config/validate';
 import { endpointKey, serviceKey } from '../config/keys';
-import { probeSource, runProbe, type ProbeSpec } from './checkers';
+import { CHECKERS, probeSource, runProbe, type ProbeSpec } from './checkers';
 import { CheckState, type ProbeResult, type ServerState } from './state';
 
 /** One checked server, as GET /api/v1/health/servers and the metrics read it. */
@@ -59,15 +64,23 @@ export interface HealthManagerOptions {
   runCommand?: (command: string, args: string[], env: Record<string, string>) => void;
 }
 
-interface Entry {
+/** One probe and its state, shared by every member with the same check. */
+interface Probe {
   key: string;
-  service: string;
-  server: string;
   hc: HealthCheckConfig;
   spec: ProbeSpec;
   st: CheckState;
   timer: unknown;
   stopped: boolean;
+  /** entryKey()s of the members. */
+  members: Set<string>;
+}
+
+/** A checked (service, server): what it reports and which probe decides it. */
+interface Member {
+  service: string;
+  server: string;
+  probe: Probe;
 }
 
 const realTimers: Timers = {
@@ -96,7 +109,8 @@ function defaultRunCommand(command: string, args: string[], env: Record<string, 
 const entryKey = (svc: string, server: string): string => `${svc} ${server}`;
 
 export class HealthManager implements HealthSource {
-  private readonly entries = new Map<string, Entry>();
+  private readonly members = new Map<string, Member>();
+  private readonly probes = new Map<string, Probe>();
   /** Quorum state per service key (hysteresis needs the previous state). */
   private readonly quorumUp = new Map<string, boolean>();
   private cfg: FulcrumConfig | undefined;
@@ -118,8 +132,8 @@ export class HealthManager implements HealthSource {
   }
 
   /**
-   * Follow a new desired config: start checkers for new servers, stop them
-   * for removed ones, take new settings for the rest (their state stays).
+   * Follow a new desired config: start probes for new checks, stop those no
+   * member uses any more, take new settings for the rest (their state stays).
    */
   update(cfg: FulcrumConfig): void {
     if (this.stopped) return;
@@ -129,61 +143,83 @@ export class HealthManager implements HealthSource {
       const sk = serviceKey(svc);
       for (const rs of svc.servers) {
         if (!rs.healthCheck) continue;
-        const key = entryKey(sk, endpointKey(rs));
-        keep.add(key);
+        const mk = entryKey(sk, endpointKey(rs));
+        keep.add(mk);
         const spec = this.specOf(cfg, sk, rs, rs.healthCheck);
-        const e = this.entries.get(key);
-        if (e) {
-          if (JSON.stringify(e.hc) !== JSON.stringify(rs.healthCheck)) {
-            e.hc = rs.healthCheck;
-            e.st.setTiming(rs.healthCheck);
-          }
-          e.spec = spec;
+        const pk = JSON.stringify([rs.healthCheck, spec]);
+        const m = this.members.get(mk);
+        if (m && m.probe.key === pk) continue;
+        let probe = this.probes.get(pk);
+        if (m && !probe && m.probe.members.size === 1) {
+          // Its own probe with new settings: re-key it, keeping its state.
+          probe = m.probe;
+          this.probes.delete(probe.key);
+          probe.key = pk;
+          probe.spec = spec;
+          if (JSON.stringify(probe.hc) !== JSON.stringify(rs.healthCheck)) probe.st.setTiming(rs.healthCheck);
+          probe.hc = rs.healthCheck;
+          this.probes.set(pk, probe);
           continue;
         }
-        const now = this.now();
-        const st = new CheckState(rs.healthCheck, now);
-        const ne: Entry = { key, service: sk, server: endpointKey(rs), hc: rs.healthCheck, spec, st, timer: undefined, stopped: false };
-        this.entries.set(key, ne);
-        this.schedule(ne, st.firstProbeAt(now) - now);
+        if (m) this.detach(mk, m);
+        if (!probe) {
+          const now = this.now();
+          const st = new CheckState(rs.healthCheck, now);
+          probe = { key: pk, hc: rs.healthCheck, spec, st, timer: undefined, stopped: false, members: new Set() };
+          this.probes.set(pk, probe);
+          this.schedule(probe, st.firstProbeAt(now) - now);
+        }
+        probe.members.add(mk);
+        this.members.set(mk, { service: sk, server: endpointKey(rs), probe });
       }
     }
-    for (const [key, e] of this.entries) {
-      if (!keep.has(key)) {
-        e.stopped = true;
-        if (e.timer !== undefined) this.timers.clear(e.timer);
-        this.entries.delete(key);
-      }
-    }
+    for (const [mk, m] of this.members) if (!keep.has(mk)) this.detach(mk, m);
     const svcKeys = new Set(cfg.services.map(serviceKey));
     for (const k of [...this.quorumUp.keys()]) if (!svcKeys.has(k)) this.quorumUp.delete(k);
     // Settle quorum for new or changed services without running commands.
     for (const svc of cfg.services) this.evaluateQuorum(svc, false);
   }
 
+  /** Drop a member; its probe stops when no member is left. */
+  private detach(mk: string, m: Member): void {
+    this.members.delete(mk);
+    m.probe.members.delete(mk);
+    if (m.probe.members.size > 0) return;
+    m.probe.stopped = true;
+    if (m.probe.timer !== undefined) this.timers.clear(m.probe.timer);
+    this.probes.delete(m.probe.key);
+  }
+
   /** Stop every checker; no probe result is acted on afterwards. */
   stop(): void {
     this.stopped = true;
-    for (const e of this.entries.values()) {
-      e.stopped = true;
-      if (e.timer !== undefined) this.timers.clear(e.timer);
+    for (const p of this.probes.values()) {
+      p.stopped = true;
+      if (p.timer !== undefined) this.timers.clear(p.timer);
     }
-    this.entries.clear();
+    this.probes.clear();
+    this.members.clear();
+  }
+
+  /** How many probes run (members with the same check share one). */
+  probeCount(): number {
+    return this.probes.size;
   }
 
   snapshot(): HealthServerStatus[] {
     const out: HealthServerStatus[] = [];
-    for (const e of this.entries.values()) {
+    for (const m of this.members.values()) {
+      const st = m.probe.st;
       out.push({
-        service: e.service,
-        server: e.server,
-        type: e.hc.type,
-        state: e.st.state,
-        since: new Date(e.st.since).toISOString(),
-        lastError: e.st.lastError,
-        checks: e.st.checks,
-        failures: e.st.failures,
-        transitions: e.st.transitions,
+        service: m.service,
+        server: m.server,
+        type: m.probe.hc.type,
+        state: st.state,
+        since: new Date(st.since).toISOString(),
+        lastError: st.lastError,
+        checks: st.checks,
+        failures: st.failures,
+        transitions: st.transitions,
       });
     }
     return out;
@@ -210,9 +246,9 @@ export class HealthManager implements HealthSource {
 
   private stateOf(sk: string, rs: ServerConfig): { up: boolean; weight: number } {
     if (!rs.healthCheck) return { up: true, weight: rs.weight };
-    const e = this.entries.get(entryKey(sk, endpointKey(rs)));
-    if (!e) return { up: !rs.healthCheck.alpha, weight: rs.weight };
-    return { up: e.st.state === 'UP', weight: e.st.weight ?? rs.weight };
+    const m = this.members.get(entryKey(sk, endpointKey(rs)));
+    if (!m) return { up: !rs.healthCheck.alpha, weight: rs.weight };
+    return { up: m.probe.st.state === 'UP', weight: m.probe.st.weight ?? rs.weight };
   }
 
   /** Servers as published: DOWN ones removed, or at weight 0 with inhibitOnFailure. */
@@ -263,72 +299,77 @@ export class HealthManager implements HealthSource {
   }
 
   private specOf(cfg: FulcrumConfig, sk: string, rs: ServerConfig, hc: HealthCheckConfig): ProbeSpec {
-    const timeoutMs = Math.max(1, Math.round(hc.connectTimeout * 1000));
-    if (hc.type === 'misc') {
-      const m = hc.misc!;
-      return {
-        type: 'misc',
-        command: m.command,
-        timeoutMs: Math.max(1, Math.round((m.timeout ?? hc.delayLoop) * 1000)),
-        dynamic: m.dynamic,
-        env: { FULCRUM_SERVICE: sk, FULCRUM_SERVER: endpointKey(rs), FULCRUM_SERVER_ADDRESS: rs.address, FULCRUM_SERVER_PORT: String(rs.port) },
-      };
-    }
     const address = hc.connectIp ?? rs.address;
-    const port = hc.connectPort ?? rs.port;
-    const src = this.sourceFor(cfg, address);
-    const base = { address, port, timeoutMs, ...(src ? { localAddress: src } : {}) };
-    if (hc.type === 'tcp') return { type: 'tcp', ...base };
-    const h = hc.http ?? { path: '/', statusCodes: ['200-299'], tls: false };
-    return {
-      type: 'http',
-      ...base,
-      path: h.path,
-      statusCodes: h.statusCodes,
-      tls: h.tls,
-      ...(h.digest ? { digest: h.digest } : {}),
-      ...(h.host ? { host: h.host } : {}),
+    const src = hc.type === 'misc' ? undefined : this.sourceFor(cfg, address);
+    const target = {
+      address,
+      port: hc.connectPort ?? rs.port,
+      timeoutMs: Math.max(1, Math.round(hc.connectTimeout * 1000)),
+      ...(src ? { localAddress: src } : {}),
     };
+    const env = { FULCRUM_SERVICE: sk, FULCRUM_SERVER: endpointKey(rs), FULCRUM_SERVER_ADDRESS: rs.address, FULCRUM_SERVER_PORT: String(rs.port) };
+    return CHECKERS[hc.type].spec({ hc, target, env });
   }
 
-  private schedule(e: Entry, delayMs: number): void {
-    if (e.stopped) return;
-    e.timer = this.timers.set(() => void this.run(e), Math.max(0, delayMs));
+  private schedule(p: Probe, delayMs: number): void {
+    if (p.stopped) return;
+    p.timer = this.timers.set(() => void this.run(p), Math.max(0, delayMs));
   }
 
-  private async run(e: Entry): Promise<void> {
-    e.timer = undefined;
-    if (e.stopped) return;
+  private async run(p: Probe): Promise<void> {
+    p.timer = undefined;
+    if (p.stopped) return;
     let r: ProbeResult;
     try {
-      r = await this.probe(e.spec);
+      r = await this.probe(p.spec);
     } catch (err) {
       r = { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
-    if (e.stopped || this.stopped) return;
+    if (p.stopped || this.stopped) return;
     const now = this.now();
-    const out = e.st.record(r, now);
+    const out = p.st.record(r, now);
+    const members = [...p.members].map((k) => this.members.get(k)!).filter(Boolean);
     if (out.transition) {
       const t = out.transition;
-      this.log(`fulcrum: health: ${e.service} ${e.server} ${t.to} (${t.reason})`);
-      const svc = this.cfg?.services.find((s) => serviceKey(s) === e.service);
-      const cmd = t.to === 'UP' ? svc?.notify?.up : svc?.notify?.down;
-      if (cmd) {
-        this.runCommand(cmd, [e.service, e.server, t.to], {
-          FULCRUM_SERVICE: e.service, FULCRUM_SERVER: e.server, FULCRUM_STATE: t.to, FULCRUM_REASON: t.reason,
-        });
+      for (const m of members) this.log(`fulcrum: health: ${m.service} ${m.server} ${t.to} (${t.reason})`);
+      this.notify(members, t.to, t.reason);
+      for (const m of members) {
+        const svc = this.cfg?.services.find((s) => serviceKey(s) === m.service);
+        if (svc) this.evaluateQuorum(svc, true);
       }
-      if (svc) this.evaluateQuorum(svc, true);
-    } else if (out.weightChanged && e.st.weight !== undefined) {
-      this.log(`fulcrum: health: ${e.service} ${e.server} weight ${e.st.weight} (misc_dynamic)`);
+    } else if (out.weightChanged && p.st.weight !== undefined) {
+      for (const m of members) this.log(`fulcrum: health: ${m.service} ${m.server} weight ${p.st.weight} (misc_dynamic)`);
     }
-    if (out.transition || out.weightChanged) {
-      const why = out.transition ? `${e.service} ${e.server} ${out.transition.to}` : `${e.service} ${e.server} weight`;
+    if ((out.transition || out.weightChanged) && members.length) {
+      const first = members[0]!;
+      const more = members.length > 1 ? ` (+${members.length - 1} services)` : '';
+      const why = `${first.service} ${first.server} ${out.transition ? out.transition.to : 'weight'}${more}`;
       this.opts.republish(`health: ${why}`).catch((err: unknown) => {
         this.log(`fulcrum: health: publishing after ${why} failed: ${err instanceof Error ? err.message : String(err)}`);
       });
     }
-    this.schedule(e, out.next - now);
+    this.schedule(p, out.next - now);
+  }
+
+  /**
+   * Run the notify commands of a state change: the server's own
+   * (real_server notify_up/down) and its service's. A command shared by
+   * several members (a group's services) runs once, as keepalived runs a
+   * real server's notify once.
+   */
+  private notify(members: Member[], to: ServerState, reason: string): void {
+    const ran = new Set<string>();
+    for (const m of members) {
+      const svc = this.cfg?.services.find((s) => serviceKey(s) === m.service);
+      const rs = svc?.servers.find((x) => endpointKey(x) === m.server);
+      for (const n of [rs?.notify, svc?.notify]) {
+        const cmd = to === 'UP' ? n?.up : n?.down;
+        if (!cmd || ran.has(cmd)) continue;
+        ran.add(cmd);
+        this.runCommand(cmd, [m.service, m.server, to], {
+          FULCRUM_SERVICE: m.service, FULCRUM_SERVER: m.server, FULCRUM_STATE: to, FULCRUM_REASON: reason,
+        });
+      }
+    }
   }
 }
-

@@ -124,20 +124,20 @@ describe('checkers against local servers', () => {
       else res.writeHead(500).end('boom');
     }));
     const base = { type: 'http' as const, address: '127.0.0.1', port, timeoutMs: 1000, tls: false };
-    assert.deepEqual(await httpCheck({ ...base, path: '/ok', statusCodes: ['200-299'] }), { ok: true });
+    assert.deepEqual(await httpCheck({ ...base, urls: [{ path: '/ok', statusCodes: ['200-299'] }] }), { ok: true });
     assert.equal(seenHost, `127.0.0.1:${port}`);
-    assert.deepEqual(await httpCheck({ ...base, path: '/fail', statusCodes: ['200-299'] }), { ok: false, error: 'status 500' });
-    assert.deepEqual(await httpCheck({ ...base, path: '/moved', statusCodes: ['200', '301'] }), { ok: true });
-    assert.deepEqual(await httpCheck({ ...base, path: '/ok', statusCodes: ['200'], digest: MD5, host: 'www.example.net' }), { ok: true });
+    assert.deepEqual(await httpCheck({ ...base, urls: [{ path: '/fail', statusCodes: ['200-299'] }] }), { ok: false, error: 'status 500' });
+    assert.deepEqual(await httpCheck({ ...base, urls: [{ path: '/moved', statusCodes: ['200', '301'] }] }), { ok: true });
+    assert.deepEqual(await httpCheck({ ...base, urls: [{ path: '/ok', statusCodes: ['200'], digest: MD5 }], host: 'www.example.net' }), { ok: true });
     assert.equal(seenHost, 'www.example.net');
-    const bad = await httpCheck({ ...base, path: '/ok', statusCodes: ['200'], digest: '0'.repeat(32) });
+    const bad = await httpCheck({ ...base, urls: [{ path: '/ok', statusCodes: ['200'], digest: '0'.repeat(32) }] });
     assert.equal(bad.ok, false);
     assert.match(bad.error!, /^digest mismatch/);
   });
 
   it('HTTP_GET: a server that never answers times out', async () => {
     const port = await listen(net.createServer(() => undefined)); // accepts, never replies
-    const r = await httpCheck({ type: 'http', address: '127.0.0.1', port, timeoutMs: 150, tls: false, path: '/', statusCodes: ['200'] });
+    const r = await httpCheck({ type: 'http', address: '127.0.0.1', port, timeoutMs: 150, tls: false, urls: [{ path: '/', statusCodes: ['200'] }] });
     assert.deepEqual(r, { ok: false, error: 'timeout' });
   });
 
@@ -226,7 +226,7 @@ function setupManager(cfg: FulcrumConfig) {
     timers,
     sourceFor: () => undefined,
     probe: async (spec) => {
-      const key = spec.type === 'misc' ? spec.command : `${spec.address}:${spec.port}`;
+      const key = spec.type === 'misc' ? spec.command : spec.type === 'ping' ? spec.address : `${spec.address}:${spec.port}`;
       return down.has(key) ? { ok: false, error: 'connect timeout' } : { ok: true };
     },
     runCommand: (command, args, env) => commands.push({ command, args, env }),
@@ -337,6 +337,41 @@ describe('health manager: the effective config', () => {
     t.down.add('198.19.0.11:80');
     await t.timers.advance(60000);
     assert.equal(t.servers().length, 3, 'stopped: no more checks');
+  });
+
+  it('services with the same server and check share one probe (a virtual_server_group); server notify runs once', async () => {
+    let probes = 0;
+    const cfg = healthConfig((r) => {
+      const rs = { address: '198.19.0.11', port: 80, method: 'fullnat', weight: 2, healthCheck: { type: 'tcp', retry: 0 }, notify: { down: 'rs-down' } };
+      r.services = [80, 81, 82].map((port) => ({ protocol: 'tcp', vip: '198.18.0.100', port, servers: [structuredClone(rs)] }));
+      r.services[2].servers[0].healthCheck.connectTimeout = 2; // another check: its own probe
+    });
+    const t = setupManager(cfg);
+    const inner = (t.mgr as unknown as { probe: (s: ProbeSpec) => Promise<{ ok: boolean }> }).probe;
+    (t.mgr as unknown as { probe: unknown }).probe = (s: ProbeSpec) => {
+      probes++;
+      return inner(s);
+    };
+    assert.equal(t.mgr.probeCount(), 2);
+    assert.equal(t.mgr.snapshot().length, 3, 'every member is listed');
+    await t.timers.advance(0);
+    assert.equal(probes, 2, 'one probe for the two identical checks, one for the third');
+    t.down.add('198.19.0.11:80');
+    await t.timers.advance(6000);
+    const states = t.mgr.snapshot().map((x) => `${x.service} ${x.state}`);
+    assert.deepEqual(states, ['tcp:198.18.0.100:80 DOWN', 'tcp:198.18.0.100:81 DOWN', 'tcp:198.18.0.100:82 DOWN']);
+    assert.equal(t.writer.published().services[0]!.servers.length, 0);
+    assert.equal(t.writer.published().services[1]!.servers.length, 0, 'the sharing service follows the shared probe');
+    assert.deepEqual(t.commands.map((c) => [c.command, ...c.args]), [
+      ['rs-down', 'tcp:198.18.0.100:80', '198.19.0.11:80', 'DOWN'],
+      ['rs-down', 'tcp:198.18.0.100:82', '198.19.0.11:80', 'DOWN'],
+    ], 'a notify once per probe that changed state, not once per service');
+    await t.writer.mutate((d) => { d.services.splice(0, 1); }, 'test');
+    assert.equal(t.mgr.probeCount(), 2, 'the shared probe lives on for its other member');
+    assert.equal(t.mgr.snapshot()[0]!.state, 'DOWN', 'with its state');
+    await t.writer.mutate((d) => { d.services.splice(0, 1); }, 'test');
+    assert.equal(t.mgr.probeCount(), 1);
+    t.mgr.stop();
   });
 
   it('republish changes nothing when the effective config is the same', async () => {
