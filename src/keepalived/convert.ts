@@ -7,7 +7,8 @@
 // converted is reported with its line; nothing is dropped silently.
 //
 // Checkers become each real server's `healthCheck` (TCP_CHECK -> tcp,
-// HTTP_GET -> http, SSL_GET -> http with tls, MISC_CHECK -> misc) with their
+// HTTP_GET -> http, SSL_GET -> http with tls, MISC_CHECK -> misc,
+// SMTP_CHECK -> smtp, UDP_CHECK -> udp, PING_CHECK -> ping, DNS_CHECK -> dns) with their
 // timing resolved through keepalived's inheritance (checker, real_server,
 // virtual_server, then keepalived's checker defaults); inhibit_on_failure,
 // sorry_server, quorum/hysteresis/quorum_up/quorum_down and alpha become the
@@ -17,7 +18,7 @@ import type {
   ForwardingMethod, FulcrumConfig, HealthCheckConfig, PersistenceConfig, Protocol, QuorumConfig,
   SchedFlag, Scheduler, ServerConfig, ServiceConfig,
 } from '../config/types';
-import { SCHEDULERS } from '../config/schema';
+import { DNS_QUERY_TYPES, SCHEDULERS } from '../config/schema';
 import { formatIPv4, isContiguousMask, maskOf, parseIPv4 } from '../net/ipv4';
 import { parseKeepalived, type Statement } from './parse';
 import { serviceKey } from '../config/keys';
@@ -42,7 +43,7 @@ export interface CheckUrl {
   virtualhost?: string;
 }
 
-export type CheckType = 'tcp' | 'http' | 'https' | 'misc';
+export type CheckType = 'tcp' | 'http' | 'https' | 'misc' | 'smtp' | 'udp' | 'ping' | 'dns';
 
 export interface ConvertedCheck {
   /** Service id as the API spells it: "tcp:198.18.0.100:80". */
@@ -71,6 +72,10 @@ export interface ConvertedCheck {
   virtualhost?: string;
   urls?: CheckUrl[];
   misc?: { command: string; timeout: number | null; dynamic: boolean; user?: string };
+  /** SMTP_CHECK helo_name. */
+  helo?: string;
+  udp?: { payload?: string; requireReply: boolean; reply?: string; minReplyLength?: number; maxReplyLength?: number };
+  dns?: { type?: string; name?: string };
 }
 
 export interface ImportFragment {
@@ -94,28 +99,28 @@ const IGNORED_TOP = new Set([
   'use_pid_dir', 'use_instance', 'track_bfd',
 ]);
 
-// virtual_server keywords that are understood but have no Fulcrum equivalent.
-const VS_NOT_CONVERTED = new Set([
-  'ha_suspend', 'omega',
-  'ops', 'smtp_alert', 'ip_family', 'sorry_server_inhibit',
-  'syn_proxy', 'establish_timeout', 'notify_up', 'notify_down',
-  'flag-3', 'lvs_tunnel_type', 'lb_tunnel_type',
-]);
-const RS_NOT_CONVERTED = new Set(['notify_up', 'notify_down', 'smtp_alert']);
-
 /**
  * keepalived 2.x checker defaults where the file is silent: retry and
- * delay_before_retry (TCP_CHECK 1 / 1 s, HTTP_GET and SSL_GET 1 / 3 s,
- * MISC_CHECK 0 / 0 s).
+ * delay_before_retry (TCP_CHECK, SMTP_CHECK, UDP_CHECK, PING_CHECK 1 / 1 s,
+ * HTTP_GET and SSL_GET 1 / 3 s, MISC_CHECK 0 / 0 s, DNS_CHECK 3 / 1 s).
  */
 const CHECKER_DEFAULTS: Record<CheckType, { retry: number; delayBeforeRetry: number }> = {
   tcp: { retry: 1, delayBeforeRetry: 1 },
   http: { retry: 1, delayBeforeRetry: 3 },
   https: { retry: 1, delayBeforeRetry: 3 },
   misc: { retry: 0, delayBeforeRetry: 0 },
+  smtp: { retry: 1, delayBeforeRetry: 1 },
+  udp: { retry: 1, delayBeforeRetry: 1 },
+  ping: { retry: 1, delayBeforeRetry: 1 },
+  dns: { retry: 3, delayBeforeRetry: 1 },
 };
-const CHECKERS: Record<string, CheckType> = { TCP_CHECK: 'tcp', HTTP_GET: 'http', SSL_GET: 'https', MISC_CHECK: 'misc' };
-const OTHER_CHECKERS = new Set(['SMTP_CHECK', 'DNS_CHECK', 'UDP_CHECK', 'PING_CHECK', 'FILE_CHECK', 'BFD_CHECK']);
+const CHECKERS: Record<string, CheckType> = {
+  TCP_CHECK: 'tcp', HTTP_GET: 'http', SSL_GET: 'https', MISC_CHECK: 'misc',
+  SMTP_CHECK: 'smtp', UDP_CHECK: 'udp', PING_CHECK: 'ping', DNS_CHECK: 'dns',
+};
+const OTHER_CHECKERS = new Set(['FILE_CHECK', 'BFD_CHECK']);
+/** keepalived's hex strings (UDP_CHECK payload / require_reply): pairs of hex digits, spaces allowed. */
+const HEX = /^([0-9a-fA-F]{2}\s*)+$/;
 
 const METHODS: Record<string, ForwardingMethod> = {
   NAT: 'nat', DR: 'dr', TUN: 'tun', FNAT: 'fullnat', FULLNAT: 'fullnat',
@@ -129,8 +134,9 @@ interface Inherited {
   connectTimeout?: number;
   retry?: number;
   delayBeforeRetry?: number;
-  warmup?: number;
   inhibit?: boolean;
+  /** An SMTP_CHECK host{} block was converted. */
+  smtpHost?: boolean;
 }
 
 class Ctx {
@@ -152,6 +158,79 @@ function num(ctx: Ctx, st: Statement, opts: { min?: number; max?: number; int?: 
     return undefined;
   }
   return n;
+}
+
+/** keepalived's <BOOL>: no value is true; yes/no, true/false, on/off, 1/0. */
+function bool(ctx: Ctx, st: Statement): boolean | undefined {
+  const v = st.args[0]?.toLowerCase();
+  if (v === undefined || ['yes', 'true', 'on', '1'].includes(v)) return true;
+  if (['no', 'false', 'off', '0'].includes(v)) return false;
+  ctx.warn(st.line, `${st.keyword}: "${st.args[0]}" is not a boolean - ignored`);
+  return undefined;
+}
+
+/**
+ * A script keyword (notify_up/down, quorum_up/down): `<STRING>|<QUOTED-STRING>
+ * [username [:][groupname]]`: the first word is the command; a user after it
+ * is not converted (Fulcrum runs commands as its own user).
+ */
+function script(ctx: Ctx, st: Statement): string | undefined {
+  if (st.args.length === 0) {
+    ctx.warn(st.line, `${st.keyword} without a command - ignored`);
+    return undefined;
+  }
+  if (st.args.length > 1) ctx.warn(st.line, `${st.keyword}: user "${st.args.slice(1).join(' ')}" not converted (the command runs as the daemon's user)`);
+  return st.args[0];
+}
+
+/** Keywords keepalived knows that Fulcrum understands but does not convert, and why. */
+const NOT_CONVERTED: Record<string, string> = {
+  log_all_failures: 'Fulcrum logs every state change, not each failure',
+  fwmark: 'probes are not marked',
+  bind_if: 'Fulcrum binds probes to the on-link DIP',
+  http_protocol: 'Fulcrum speaks HTTP/1.1 with "Connection: close"',
+  fast_recovery: 'Fulcrum checks at the delay loop',
+  enable_sni: 'Fulcrum sends the virtualhost as SNI',
+  sni_name: 'Fulcrum sends the virtualhost as SNI',
+  tls_compliant: 'Fulcrum closes TLS cleanly',
+  regex: 'Fulcrum checks the status and the digest, not the body by pattern',
+  regex_no_match: 'no regex',
+  regex_options: 'no regex',
+  regex_stack: 'no regex',
+  regex_min_offset: 'no regex',
+  regex_max_offset: 'no regex',
+  snmp_name: 'Fulcrum has no SNMP agent; its metrics are Prometheus',
+  smtp_alert: 'Fulcrum sends no mail; use notify commands',
+  persistence_engine: 'Fulcrum has no persistence engines such as sip',
+  ops: 'Fulcrum has no one-packet scheduling',
+  'flag-3': 'no Fulcrum scheduler uses it',
+  ha_suspend: 'a VIP is always configured on the director',
+  omega: 'Fulcrum runs no command when a service is removed',
+  ip_family: 'services are IPv4',
+  sorry_server_inhibit: 'the sorry server is published alone at weight 1',
+  establish_timeout: 'a DPVS keyword without a Fulcrum equivalent',
+  syn_proxy: 'there is no SYN proxy yet',
+  lvs_tunnel_type: 'TUN is IPIP',
+  lb_tunnel_type: 'TUN is IPIP',
+};
+
+/** `lvs_method TUN [type {ipip|gue port N|gre} [csum...]]`: Fulcrum's TUN is IPIP, so only "type ipip" carries over. */
+function tunnelOptions(ctx: Ctx, st: Statement): void {
+  const opts = st.args.slice(1);
+  if (opts.length === 0 || (opts.length === 2 && opts[0] === 'type' && opts[1]!.toLowerCase() === 'ipip')) return;
+  ctx.warn(st.line, `${st.keyword}: tunnel options "${opts.join(' ')}" not converted (Fulcrum tunnels are IPIP)`);
+}
+
+/** keepalived's warmup (a random delay before the first check): reported once, where it is written. */
+function warmup(ctx: Ctx, st: Statement): void {
+  if (num(ctx, st, { int: false }) !== undefined) ctx.warn(st.line, 'warmup not converted: Fulcrum checks at once');
+}
+
+function notConverted(ctx: Ctx, st: Statement, where: string): boolean {
+  const why = NOT_CONVERTED[st.keyword];
+  if (why === undefined) return false;
+  ctx.warn(st.line, `${where}: "${st.keyword}" not converted (${why})`);
+  return true;
 }
 
 function port(v: string | undefined): number | null {
@@ -203,7 +282,8 @@ function convertChecker(ctx: Ctx, st: Statement): PendingCheck {
       case 'nb_get_retry': pc.own.retry = num(ctx, k); break;
       case 'delay_before_retry': pc.own.delayBeforeRetry = num(ctx, k, { int: false }); break;
       case 'delay_loop': pc.own.delayLoop = num(ctx, k, { int: false }); break;
-      case 'warmup': pc.own.warmup = num(ctx, k, { int: false }); break;
+      case 'warmup': warmup(ctx, k); break;
+      case 'alpha': pc.own.alpha = bool(ctx, k); break;
       case 'connect_ip':
         if (parseIPv4(k.args[0] ?? '') === null) ctx.warn(k.line, `connect_ip: not an IPv4 address "${k.args[0] ?? ''}" - ignored`);
         else pc.connectIp = k.args[0]!;
@@ -242,7 +322,7 @@ function convertChecker(ctx: Ctx, st: Statement): PendingCheck {
           } else if (u.keyword === 'digest') url.digest = u.args[0];
           else if (u.keyword === 'status_code') url.statusCodes.push(...parseStatusCodes(ctx, u));
           else if (u.keyword === 'virtualhost') url.virtualhost = u.args[0];
-          else ctx.warn(u.line, `url: "${u.keyword}" not converted`);
+          else if (!notConverted(ctx, u, 'url')) ctx.warn(u.line, `url: unknown keyword "${u.keyword}" - not converted`);
         }
         if (!hasPath) ctx.warn(k.line, 'url without path - using "/"');
         if (url.statusCodes.length === 0) url.statusCodes = [[200, 299]]; // keepalived: any 2xx
@@ -263,8 +343,63 @@ function convertChecker(ctx: Ctx, st: Statement): PendingCheck {
       case 'user':
         user = k.args.join(' ');
         break;
+      case 'helo_name':
+        if (type !== 'smtp') ctx.warn(k.line, `helo_name is not valid in ${st.keyword} - ignored`);
+        else if (!/^\S{1,255}$/.test(k.args[0] ?? '')) ctx.warn(k.line, `helo_name: invalid name "${k.args[0] ?? ''}" - ignored`);
+        else pc.helo = k.args[0]!;
+        break;
+      case 'host':
+        // SMTP_CHECK's deprecated host{} blocks: keepalived checks each in turn.
+        if (type !== 'smtp') ctx.warn(k.line, `host is not valid in ${st.keyword} - ignored`);
+        else if (pc.own.smtpHost) ctx.warn(k.line, 'SMTP_CHECK: Fulcrum checks one host - only the first host block is converted');
+        else {
+          pc.own.smtpHost = true;
+          for (const h of k.block ?? []) {
+            if (h.keyword === 'connect_ip' && parseIPv4(h.args[0] ?? '') !== null) pc.connectIp = h.args[0]!;
+            else if (h.keyword === 'connect_port' && port(h.args[0]) !== null && h.args[0] !== undefined) pc.connectPort = port(h.args[0])!;
+            else ctx.warn(h.line, `SMTP_CHECK host: "${[h.keyword, ...h.args].join(' ')}" not converted`);
+          }
+        }
+        break;
+      case 'payload':
+      case 'require_reply': {
+        if (type !== 'udp') {
+          ctx.warn(k.line, `${k.keyword} is not valid in ${st.keyword} - ignored`);
+          break;
+        }
+        const hex = k.args.join(' ');
+        pc.udp ??= { requireReply: false };
+        if (k.keyword === 'require_reply') pc.udp.requireReply = true;
+        if (hex === '' && k.keyword === 'require_reply') break;
+        if (!HEX.test(hex)) ctx.warn(k.line, `${k.keyword}: "${hex}" is not a hex string - ignored`);
+        else if (k.keyword === 'payload') pc.udp.payload = hex;
+        else pc.udp.reply = hex;
+        break;
+      }
+      case 'min_reply_length':
+      case 'max_reply_length': {
+        if (type !== 'udp') {
+          ctx.warn(k.line, `${k.keyword} is not valid in ${st.keyword} - ignored`);
+          break;
+        }
+        const n = num(ctx, k, { max: 65535 });
+        pc.udp ??= { requireReply: false };
+        if (n !== undefined) pc.udp[k.keyword === 'min_reply_length' ? 'minReplyLength' : 'maxReplyLength'] = n;
+        break;
+      }
+      case 'type':
+      case 'name':
+        if (type !== 'dns') {
+          ctx.warn(k.line, `${k.keyword} is not valid in ${st.keyword} - ignored`);
+          break;
+        }
+        pc.dns ??= {};
+        if (k.keyword === 'name') pc.dns.name = k.args[0] ?? '.';
+        else if ((DNS_QUERY_TYPES as readonly string[]).includes((k.args[0] ?? '').toUpperCase())) pc.dns.type = (k.args[0] ?? '').toUpperCase();
+        else ctx.warn(k.line, `type: unknown DNS query type "${k.args[0] ?? ''}" - defaulting to SOA, as keepalived does`);
+        break;
       default:
-        ctx.warn(k.line, `${st.keyword}: "${k.keyword}" not converted`);
+        if (!notConverted(ctx, k, st.keyword)) ctx.warn(k.line, `${st.keyword}: unknown keyword "${k.keyword}" - not converted`);
     }
   }
   if (type === 'misc') {
@@ -286,6 +421,7 @@ interface PendingServer {
   lowerThreshold?: number;
   own: Inherited;
   checks: PendingCheck[];
+  notify?: { up?: string; down?: string };
 }
 
 function convertRealServer(ctx: Ctx, st: Statement): PendingServer | null {
@@ -314,8 +450,8 @@ function convertRealServer(ctx: Ctx, st: Statement): PendingServer | null {
         }
         break;
       }
-      case 'inhibit_on_failure': rs.own.inhibit = true; break;
-      case 'alpha': rs.own.alpha = true; break;
+      case 'inhibit_on_failure': rs.own.inhibit = bool(ctx, k); break;
+      case 'alpha': rs.own.alpha = bool(ctx, k); break;
       case 'virtualhost': rs.own.virtualhost = k.args[0]; break;
       case 'uthreshold': rs.upperThreshold = num(ctx, k); break;
       case 'lthreshold': rs.lowerThreshold = num(ctx, k); break;
@@ -324,7 +460,7 @@ function convertRealServer(ctx: Ctx, st: Statement): PendingServer | null {
         const m = METHODS[(k.args[0] ?? '').toUpperCase()];
         if (!m) ctx.warn(k.line, `${k.keyword}: unknown forwarding method "${k.args[0] ?? ''}" - ignored`);
         else rs.method = m;
-        if (k.args.length > 1) ctx.warn(k.line, `${k.keyword}: tunnel options "${k.args.slice(1).join(' ')}" not converted`);
+        tunnelOptions(ctx, k);
         break;
       }
       case 'connect_timeout': rs.own.connectTimeout = num(ctx, k, { int: false }); break;
@@ -332,11 +468,16 @@ function convertRealServer(ctx: Ctx, st: Statement): PendingServer | null {
       case 'nb_get_retry': rs.own.retry = num(ctx, k); break;
       case 'delay_before_retry': rs.own.delayBeforeRetry = num(ctx, k, { int: false }); break;
       case 'delay_loop': rs.own.delayLoop = num(ctx, k, { int: false }); break;
-      case 'warmup': rs.own.warmup = num(ctx, k, { int: false }); break;
+      case 'warmup': warmup(ctx, k); break;
+      case 'notify_up':
+      case 'notify_down': {
+        const cmd = script(ctx, k);
+        if (cmd !== undefined) (rs.notify ??= {})[k.keyword === 'notify_up' ? 'up' : 'down'] = cmd;
+        break;
+      }
       default:
         if (OTHER_CHECKERS.has(k.keyword)) ctx.warn(k.line, `${k.keyword} is not supported by Fulcrum health checks - not converted`);
-        else if (RS_NOT_CONVERTED.has(k.keyword)) ctx.warn(k.line, `real_server: "${k.keyword}" has no Fulcrum equivalent - not converted`);
-        else ctx.warn(k.line, `real_server: unknown keyword "${k.keyword}" - not converted`);
+        else if (!notConverted(ctx, k, 'real_server')) ctx.warn(k.line, `real_server: unknown keyword "${k.keyword}" - not converted`);
     }
   }
   return rs;
@@ -410,6 +551,9 @@ export function convertKeepalived(text: string): ImportResult {
     switch (st.keyword) {
       case 'virtual_server_group':
       case 'local_address_group':
+        break;
+      case 'SSL':
+        ctx.warn(st.line, 'SSL (the client certificate of SSL_GET) not converted: Fulcrum\'s SSL_GET presents no certificate');
         break;
       case 'include':
         // fulcrum import-keepalived follows includes before this runs
@@ -497,13 +641,13 @@ function convertVirtualServer(
       case 'connect_timeout': vsOwn.connectTimeout = num(ctx, k, { int: false }); break;
       case 'retry': vsOwn.retry = num(ctx, k); break;
       case 'delay_before_retry': vsOwn.delayBeforeRetry = num(ctx, k, { int: false }); break;
-      case 'warmup': vsOwn.warmup = num(ctx, k, { int: false }); break;
-      case 'inhibit_on_failure': vsOwn.inhibit = true; break;
-      case 'alpha': vsOwn.alpha = true; break;
+      case 'warmup': warmup(ctx, k); break;
+      case 'inhibit_on_failure': vsOwn.inhibit = bool(ctx, k); break;
+      case 'alpha': vsOwn.alpha = bool(ctx, k); break;
       case 'quorum': quorum.count = num(ctx, k, { min: 1 }); quorumLine ??= k.line; break;
       case 'hysteresis': quorum.hysteresis = num(ctx, k); quorumLine ??= k.line; break;
-      case 'quorum_up': quorum.up = k.args.join(' '); quorumLine ??= k.line; break;
-      case 'quorum_down': quorum.down = k.args.join(' '); quorumLine ??= k.line; break;
+      case 'quorum_up': quorum.up = script(ctx, k); quorumLine ??= k.line; break;
+      case 'quorum_down': quorum.down = script(ctx, k); quorumLine ??= k.line; break;
       case 'sorry_server_lvs_method': {
         const m = METHODS[(k.args[0] ?? '').toUpperCase()];
         if (!m) ctx.warn(k.line, `sorry_server_lvs_method: unknown forwarding method "${k.args[0] ?? ''}" - ignored`);
@@ -522,7 +666,7 @@ function convertVirtualServer(
         const m = METHODS[(k.args[0] ?? '').toUpperCase()];
         if (!m) ctx.warn(k.line, `${k.keyword}: unknown forwarding method "${k.args[0] ?? ''}" - ignored`);
         else method = m;
-        if (k.args.length > 1) ctx.warn(k.line, `${k.keyword}: tunnel options "${k.args.slice(1).join(' ')}" not converted`);
+        tunnelOptions(ctx, k);
         break;
       }
       case 'persistence_timeout':
@@ -587,8 +731,8 @@ function convertVirtualServer(
       default:
         if (CHECKERS[k.keyword] || OTHER_CHECKERS.has(k.keyword)) {
           ctx.warn(k.line, `${k.keyword} directly in virtual_server is not valid (checkers belong in real_server) - not converted`);
-        } else if (VS_NOT_CONVERTED.has(k.keyword)) {
-          ctx.warn(k.line, `virtual_server: "${k.keyword}" has no Fulcrum equivalent - not converted`);
+        } else if (notConverted(ctx, k, 'virtual_server')) {
+          // reported
         } else {
           ctx.warn(k.line, `virtual_server: unknown keyword "${k.keyword}" - not converted`);
         }
@@ -663,6 +807,7 @@ function convertVirtualServer(
       const sc: ServerConfig = { address: rs.address, port: p, weight: rs.weight, method: m };
       if (rs.upperThreshold !== undefined) sc.upperThreshold = rs.upperThreshold;
       if (rs.lowerThreshold !== undefined) sc.lowerThreshold = rs.lowerThreshold;
+      if (rs.notify) sc.notify = { ...rs.notify };
       out.push(sc);
 
       const [c, ...more] = rs.checks;
@@ -728,7 +873,6 @@ function toHealthCheck(ctx: Ctx, c: PendingCheck, rs: PendingServer, vsOwn: Inhe
     fall: 1,
     alpha: pick('alpha') ?? false,
   };
-  if (pick('warmup') !== undefined) warn(c.line, `${c.keepalived}: warmup not converted (Fulcrum checks at once)`);
   if (c.bindTo !== undefined || c.bindPort !== undefined) {
     warn(c.line, `${c.keepalived}: bindto/bind_port not converted (Fulcrum binds probes to the on-link DIP)`);
   }
@@ -742,20 +886,41 @@ function toHealthCheck(ctx: Ctx, c: PendingCheck, rs: PendingServer, vsOwn: Inhe
   if (c.connectIp !== undefined) hc.connectIp = c.connectIp;
   if (c.connectPort !== undefined) hc.connectPort = c.connectPort;
   if (c.type === 'http' || c.type === 'https') {
-    const [u, ...more] = c.urls ?? [];
-    if (more.length) warn(more[0]!.line ?? c.line, `${c.keepalived}: Fulcrum checks one url - only the first (${u!.path}) is converted`);
-    const url = u ?? { path: '/', statusCodes: [[200, 299]] as StatusCode[] };
-    hc.http = {
-      path: url.path.replace(/\s/g, (ch) => encodeURIComponent(ch)),
-      statusCodes: url.statusCodes.map((x) => (Array.isArray(x) ? `${x[0]}-${x[1]}` : String(x))),
-      tls: c.type === 'https',
+    const toUrl = (u: CheckUrl) => {
+      const url: { path: string; statusCodes: string[]; digest?: string } = {
+        path: u.path.replace(/\s/g, (ch) => encodeURIComponent(ch)),
+        statusCodes: u.statusCodes.map((x) => (Array.isArray(x) ? `${x[0]}-${x[1]}` : String(x))),
+      };
+      if (u.digest !== undefined) {
+        if (/^[0-9a-fA-F]{32}$/.test(u.digest)) url.digest = u.digest.toLowerCase();
+        else warn(u.line ?? c.line, `${c.keepalived}: digest "${u.digest}" is not an md5 hex digest - not converted`);
+      }
+      return url;
     };
-    if (url.digest !== undefined) {
-      if (/^[0-9a-fA-F]{32}$/.test(url.digest)) hc.http.digest = url.digest.toLowerCase();
-      else warn(c.line, `${c.keepalived}: digest "${url.digest}" is not an md5 hex digest - not converted`);
+    const [u, ...more] = c.urls ?? [];
+    const first = toUrl(u ?? { path: '/', statusCodes: [[200, 299]] });
+    hc.http = { ...first, tls: c.type === 'https' };
+    // keepalived checks every url; the rest follow the first.
+    if (more.length) hc.http.extraUrls = more.map(toUrl);
+    const inherited = c.virtualhost ?? rs.own.virtualhost ?? vsOwn.virtualhost;
+    const hostOf = (x: CheckUrl | undefined): string | undefined => x?.virtualhost ?? inherited;
+    const host = hostOf(u);
+    if (more.some((x) => hostOf(x) !== host)) {
+      warn(c.line, `${c.keepalived}: urls with different virtualhosts - Fulcrum sends one Host per check, the first url's`);
     }
-    const host = url.virtualhost ?? c.virtualhost ?? rs.own.virtualhost ?? vsOwn.virtualhost;
     if (host !== undefined) hc.http.host = host;
+  } else if (c.type === 'smtp') {
+    hc.smtp = { helo: c.helo ?? 'smtpchecker.keepalived.org' };
+  } else if (c.type === 'udp') {
+    const u = c.udp ?? { requireReply: false };
+    hc.udp = { requireReply: u.requireReply, minReplyLength: u.minReplyLength ?? 0, maxReplyLength: u.maxReplyLength ?? 255 };
+    if (u.payload !== undefined) hc.udp.payload = u.payload;
+    if (u.reply !== undefined) hc.udp.reply = u.reply;
+  } else if (c.type === 'dns') {
+    hc.dns = { type: (c.dns?.type ?? 'SOA') as NonNullable<HealthCheckConfig['dns']>['type'], name: c.dns?.name ?? '.' };
+  } else if (c.type === 'ping' && c.connectPort !== undefined) {
+    warn(c.line, 'PING_CHECK: connect_port has no meaning for ICMP - ignored');
+    delete hc.connectPort;
   }
   return hc;
 }
@@ -763,12 +928,33 @@ function toHealthCheck(ctx: Ctx, c: PendingCheck, rs: PendingServer, vsOwn: Inhe
 /**
  * Merge an import into a base config: imported services replace base
  * services with the same (protocol, VIP, port); imported LIP pools replace
- * base pools of the same name. The result is raw config for validateConfig().
+ * base pools of the same name. A pool address that no port has yet (DPVS's
+ * local_address_group) becomes a LIP on the port on-link for the real
+ * servers of the services that use the pool, with that network's prefix
+ * length. The result is raw config for validateConfig().
  */
 export function mergeImport(base: object, frag: ImportFragment): Record<string, unknown> {
   const out = structuredClone(base) as Record<string, unknown> & Partial<Pick<FulcrumConfig, 'services' | 'lipPools'>>;
   const incoming = new Set(frag.services.map(serviceKey));
   out.services = [...(out.services ?? []).filter((s) => !incoming.has(serviceKey(s))), ...structuredClone(frag.services)];
   if (frag.lipPools) out.lipPools = { ...(out.lipPools ?? {}), ...structuredClone(frag.lipPools) };
+  const ports = Array.isArray(out.ports) ? (out.ports as { addresses?: { ip?: unknown; role?: unknown }[] }[]) : [];
+  const onPorts = new Set(ports.flatMap((p) => (p.addresses ?? []).map((a) => String(a.ip).split('/')[0])));
+  for (const [pool, ips] of Object.entries(frag.lipPools ?? {})) {
+    const servers = frag.services.filter((s) => s.lipPool === pool).flatMap((s) => s.servers.map((r) => parseIPv4(r.address)));
+    for (const ip of ips) {
+      if (onPorts.has(ip)) continue;
+      const home = ports.flatMap((p) => (p.addresses ?? []).map((a) => ({ p, a }))).find(({ a }) => {
+        const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(String(a.ip));
+        if (!m || a.role === 'vip' || Number(m[2]) >= 32) return false;
+        const net = parseIPv4(m[1]!)!;
+        const mask = maskOf(Number(m[2]));
+        return servers.some((r) => r !== null && ((r & mask) >>> 0) === ((net & mask) >>> 0));
+      });
+      if (!home) continue; // validation names the address that no port carries
+      home.p.addresses!.push({ ip: `${ip}/${String(home.a.ip).split('/')[1]}`, role: 'lip' });
+      onPorts.add(ip);
+    }
+  }
   return out;
 }

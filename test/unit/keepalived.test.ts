@@ -93,7 +93,11 @@ describe('keepalived conversion: basic.conf', () => {
     const [ssl, misc] = tls!.servers.map((x) => x.healthCheck);
     assert.deepEqual(http, {
       type: 'http', delayLoop: 6, connectTimeout: 3, retry: 3, delayBeforeRetry: 3, rise: 1, fall: 1, alpha: false,
-      http: { path: '/healthz', statusCodes: ['200'], tls: false },
+      http: {
+        path: '/healthz', statusCodes: ['200'], tls: false,
+        // keepalived checks every url: the second follows the first.
+        extraUrls: [{ path: '/index.html', statusCodes: ['200-299'], digest: '640205b7b0fc66c1ea91c463fac6334d' }],
+      },
     });
     // keepalived's TCP_CHECK defaults: retry 1, delay_before_retry 1.
     assert.deepEqual(tcp, {
@@ -108,12 +112,12 @@ describe('keepalived conversion: basic.conf', () => {
     assert.equal(misc!.retry, 0);
   });
 
-  it('a second url, per-server inhibit_on_failure and non-LVS blocks are reported with their lines', () => {
-    assert.match(warningsAt(r, 39)[0]!, /checks one url - only the first \(\/healthz\) is converted/);
+  it('per-server inhibit_on_failure and non-LVS blocks are reported with their lines; a second url is no longer', () => {
+    assert.deepEqual(warningsAt(r, 39), []);
     assert.match(warningsAt(r, 21)[0]!, /inhibit_on_failure is set for some real servers only/);
     assert.match(warningsAt(r, 2)[0]!, /global_defs ignored/);
     assert.match(warningsAt(r, 9)[0]!, /vrrp_instance ignored/);
-    assert.equal(r.warnings.length, 4, JSON.stringify(r.warnings));
+    assert.equal(r.warnings.length, 3, JSON.stringify(r.warnings));
   });
 
   it('quorum, hysteresis, quorum_up/down, alpha, sorry_server_lvs_method and a digest url', () => {
@@ -125,7 +129,9 @@ describe('keepalived conversion: basic.conf', () => {
       '  TCP_CHECK {', '  }', ' }', '}', '',
     ].join('\n'));
     const svc = k.config.services[0]!;
-    assert.deepEqual(svc.quorum, { count: 3, hysteresis: 1, up: '/bin/echo up', down: '/bin/echo down' });
+    // keepalived: a quoted command, or one word and then the user to run it as.
+    assert.deepEqual(svc.quorum, { count: 3, hysteresis: 1, up: '/bin/echo up', down: '/bin/echo' });
+    assert.match(warningsAt(k, 7)[0]!, /quorum_down: user "down" not converted/);
     assert.deepEqual(svc.sorryServer, { address: '198.19.0.99', port: 8080, weight: 1, method: 'fullnat' });
     const hc = svc.servers[0]!.healthCheck!;
     assert.equal(hc.alpha, true);
@@ -158,7 +164,12 @@ describe('keepalived conversion: groups.conf', () => {
     }
     assert.deepEqual(r.config.lipPools, { laddr_g1: ['198.19.0.2', '198.19.0.3'] });
     assert.deepEqual(r.config.services.filter((s) => s.servers.some((x) => x.healthCheck)).map((s) => `${s.protocol}:${s.vip}:${s.port}`),
-      ['tcp:198.18.0.101:80', 'tcp:198.18.0.102:80', 'tcp:198.18.0.103:8080']);
+      ['tcp:198.18.0.101:80', 'tcp:198.18.0.102:80', 'tcp:198.18.0.103:8080', 'udp:198.18.0.104:53']);
+    // keepalived's DNS_CHECK: retry 3 by default, name ".", the type given.
+    assert.deepEqual(r.config.services[3]!.servers[0]!.healthCheck, {
+      type: 'dns', delayLoop: 60, connectTimeout: 5, retry: 3, delayBeforeRetry: 1, rise: 1, fall: 1, alpha: false,
+      dns: { type: 'A', name: '.' },
+    });
   });
 
   it("keepalived's defaults: UDP with a warning, NAT with a note", () => {
@@ -181,8 +192,7 @@ describe('keepalived conversion: groups.conf', () => {
     const expect: [number, RegExp][] = [
       [1, /include \/etc\/keepalived\/conf\.d\/\*\.conf is not supported/],
       [11, /fwmark entries are not supported/],
-      [21, /"syn_proxy" has no Fulcrum equivalent/],
-      [33, /DNS_CHECK is not supported/],
+      [21, /"syn_proxy" not converted \(there is no SYN proxy yet\)/],
       [43, /unknown keyword "frobnicate"/],
       [50, /protocol SCTP is not supported/],
       [55, /virtual_server fwmark/],
@@ -243,8 +253,8 @@ describe('fulcrum import-keepalived', () => {
     assert.equal(cfg.services.length, 5);
     assert.ok(cfg.dataplane, 'merged into the base');
     assert.equal(existsSync(join(dir, 'out.checks.json')), false, 'no sidecar any more');
-    assert.equal(cfg.services.flatMap((s) => s.servers).filter((x) => x.healthCheck).length, 3);
-    assert.ok(stderr.includes('with 3 health check(s)'), stderr);
+    assert.equal(cfg.services.flatMap((s) => s.servers).filter((x) => x.healthCheck).length, 4);
+    assert.ok(stderr.includes('with 4 health check(s)'), stderr);
   });
 
   it('refuses to write a merged config that does not validate', async () => {
