@@ -21,6 +21,7 @@ loud() {
 
 PKGS=(dpdk libdpdk-dev dpdk-dev pkg-config cmake g++ make iproute2 socat curl
       python3 iputils-ping tcpdump procps kmod ca-certificates ethtool
+      dnsmasq-base  # a real DNS server for the DNS_CHECK e2e test
       prometheus   # promtool check metrics (unit) and a real Prometheus (e2e/metrics)
       clang libclang-rt-14-dev)  # the fuzz harness and the C tests under ASan/UBSan
 WANT_PAGES="${FULCRUM_HUGEPAGES:-512}"

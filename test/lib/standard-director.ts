@@ -28,7 +28,8 @@ export interface StandardDirectorOpts {
   prepare?: (st: StandardTopology, work: string) => Promise<void> | void;
   /** TCP ports that must be listening in each namespace before the director starts. */
   listeners?: Record<string, number[]>;
-  config: Record<string, unknown>;
+  /** The director's config, or a function of the work dir (for files the config names). */
+  config: Record<string, unknown> | ((work: string) => Record<string, unknown>);
   startTimeoutMs?: number;
 }
 
@@ -60,7 +61,8 @@ export async function startStandardDirector(opts: StandardDirectorOpts): Promise
       for (const port of ports) await waitListening(st, ns, port);
     }
     const cfgPath = path.join(work, 'fulcrum.json');
-    fs.writeFileSync(cfgPath, JSON.stringify(opts.config, null, 2) + '\n');
+    const config = typeof opts.config === 'function' ? opts.config(work) : opts.config;
+    fs.writeFileSync(cfgPath, JSON.stringify(config, null, 2) + '\n');
     const director = await st.startDirector(cfgPath, { timeoutMs: opts.startTimeoutMs ?? 45_000 });
     // The client's first packets race ARP; one ping settles it.
     await st.topo.exec('cli', 'ping', ['-n', '-c', '3', '-i', '0.2', '-W', '2', PLAN.vip], { allowFail: true, timeoutMs: 10_000 });
