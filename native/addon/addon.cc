@@ -614,6 +614,28 @@ const char *MethodName(uint8_t m) {
   return n ? n : "unknown";
 }
 
+// One session as the API shows it.
+Napi::Object SessionObject(Napi::Env env, const fl_session_info &x) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("proto", x.proto == 6 ? "tcp" : x.proto == 17 ? "udp" : std::to_string(x.proto));
+  o.Set("client", IpString(ntohl(x.caddr)));
+  o.Set("clientPort", ntohs(x.cport));
+  o.Set("vip", IpString(ntohl(x.vaddr)));
+  o.Set("vport", ntohs(x.vport));
+  o.Set("server", IpString(ntohl(x.raddr)));
+  o.Set("serverPort", ntohs(x.rport));
+  o.Set("local", x.laddr ? Napi::Value(Napi::String::New(env, IpString(ntohl(x.laddr)))) : env.Null());
+  o.Set("localPort", x.laddr ? Napi::Value(Napi::Number::New(env, ntohs(x.lport))) : env.Null());
+  o.Set("state", x.proto == 6 ? fl_tcp_state_name(x.state) : "UDP");
+  o.Set("method", MethodName(x.method));
+  o.Set("worker", x.worker);
+  o.Set("serverId", x.server_id);
+  o.Set("serviceId", x.service_id);
+  o.Set("expiresInMs", x.expires_in_ms);
+  o.Set("packets", x.pkts);
+  return o;
+}
+
 // sessions(worker, cursor, max) -> { sessions, cursor, done }
 Napi::Value Sessions(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -627,30 +649,81 @@ Napi::Value Sessions(const Napi::CallbackInfo &info) {
   if (n < 0) Throw(env, "sessions: worker " + std::to_string(worker) + " did not answer (bad worker or stopped)");
   Napi::Array arr = Napi::Array::New(env, n);
   for (int i = 0; i < n; i++) {
-    const fl_session_info &x = buf[i];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("proto", x.proto == 6 ? "tcp" : x.proto == 17 ? "udp" : std::to_string(x.proto));
-    o.Set("client", IpString(ntohl(x.caddr)));
-    o.Set("clientPort", ntohs(x.cport));
-    o.Set("vip", IpString(ntohl(x.vaddr)));
-    o.Set("vport", ntohs(x.vport));
-    o.Set("server", IpString(ntohl(x.raddr)));
-    o.Set("serverPort", ntohs(x.rport));
-    o.Set("local", x.laddr ? Napi::Value(Napi::String::New(env, IpString(ntohl(x.laddr)))) : env.Null());
-    o.Set("localPort", x.laddr ? Napi::Value(Napi::Number::New(env, ntohs(x.lport))) : env.Null());
-    o.Set("state", x.proto == 6 ? fl_tcp_state_name(x.state) : "UDP");
-    o.Set("method", MethodName(x.method));
-    o.Set("worker", x.worker);
-    o.Set("serverId", x.server_id);
-    o.Set("serviceId", x.service_id);
-    o.Set("expiresInMs", x.expires_in_ms);
-    o.Set("packets", x.pkts);
+    Napi::Object o = SessionObject(env, buf[i]);
     arr.Set(i, o);
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("sessions", arr);
   out.Set("cursor", cursor);
   out.Set("done", static_cast<bool>(done));
+  return out;
+}
+
+// explain({ proto, src, sport, dst, dport }) -> what the fast path would do
+// with that client's packet now (ids and numbers; src/lb names them).
+Napi::Value Explain(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info[0].As<Napi::Object>();
+  fl_explain_query q{};
+  q.proto = static_cast<uint8_t>(U32(env, o, "proto", 6));
+  q.saddr = htonl(ParseIp(env, o.Get("src"), "src"));
+  q.daddr = htonl(ParseIp(env, o.Get("dst"), "dst"));
+  q.sport = htons(static_cast<uint16_t>(U32(env, o, "sport", 0)));
+  q.dport = htons(static_cast<uint16_t>(U32(env, o, "dport", 0)));
+  fl_explain_result r{};
+  std::vector<fl_explain_dest> dests(256);
+  char err[256] = "";
+  if (fl_explain(&q, &r, dests.data(), static_cast<unsigned>(dests.size()), 500, err, sizeof(err)) != 0)
+    Throw(env, std::string("explain: ") + err);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("worker", r.worker);
+  out.Set("ownerKnown", static_cast<bool>(r.owner_known));
+  out.Set("serviceId", r.service_found ? Napi::Value(Napi::Number::New(env, r.service_id)) : env.Null());
+  out.Set("serviceWildcard", static_cast<bool>(r.service_wildcard));
+  out.Set("session", r.has_session ? Napi::Value(SessionObject(env, r.session)) : env.Null());
+  if (r.has_template) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("serverId", r.tpl_server_id);
+    t.Set("expiresInMs", r.tpl_expires_in_ms);
+    t.Set("refs", r.tpl_refs);
+    out.Set("template", t);
+  } else {
+    out.Set("template", env.Null());
+  }
+  out.Set("scheduler", r.service_found ? Napi::Value(Napi::String::New(env, fl_sched_name(r.sched_kind))) : env.Null());
+  out.Set("lastPickServerId", r.sched_last_server_id >= 0 ? Napi::Value(Napi::Number::New(env, r.sched_last_server_id)) : env.Null());
+  out.Set("keySlot", r.key_slot >= 0 ? Napi::Value(Napi::Number::New(env, static_cast<double>(r.key_slot))) : env.Null());
+  out.Set("slots", r.n_slots);
+  out.Set("slotServerId", r.slot_server_id >= 0 ? Napi::Value(Napi::Number::New(env, r.slot_server_id)) : env.Null());
+  out.Set("pickServerId", r.pick_server_id >= 0 ? Napi::Value(Napi::Number::New(env, r.pick_server_id)) : env.Null());
+  out.Set("pickFromTemplate", static_cast<bool>(r.pick_from_template));
+  out.Set("method", r.pick_server_id >= 0 ? Napi::Value(Napi::String::New(env, MethodName(r.method))) : env.Null());
+  out.Set("openDrop", r.open_drop >= 0 ? Napi::Value(Napi::String::New(env, fl_drop_name(static_cast<unsigned>(r.open_drop)))) : env.Null());
+  bool reply = r.pick_server_id >= 0 && r.keyed && r.open_drop < 0 && r.laddr;
+  out.Set("replyTo", reply ? Napi::Value(Napi::String::New(env, IpString(ntohl(r.laddr)))) : env.Null());
+  out.Set("replyPort", reply ? Napi::Value(Napi::Number::New(env, ntohs(r.lport))) : env.Null());
+  if (r.egress_ok) {
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("port", r.egress_port);
+    e.Set("nextHop", IpString(ntohl(r.egress_hop)));
+    e.Set("mac", r.neigh_ok ? Napi::Value(Napi::String::New(env, MacString(r.neigh_mac))) : env.Null());
+    out.Set("egress", e);
+  } else {
+    out.Set("egress", env.Null());
+  }
+  unsigned n = r.n_dests < dests.size() ? r.n_dests : static_cast<unsigned>(dests.size());
+  Napi::Array arr = Napi::Array::New(env, n);
+  for (unsigned i = 0; i < n; i++) {
+    Napi::Object d = Napi::Object::New(env);
+    d.Set("serverId", dests[i].server_id);
+    d.Set("weight", dests[i].weight);
+    d.Set("available", static_cast<bool>(dests[i].flags & FL_DEST_F_AVAILABLE));
+    d.Set("overloaded", static_cast<bool>(dests[i].flags & FL_DEST_F_OVERLOAD));
+    d.Set("active", dests[i].active);
+    d.Set("inactive", dests[i].inactive);
+    arr.Set(i, d);
+  }
+  out.Set("servers", arr);
   return out;
 }
 
@@ -704,6 +777,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lipStats", Napi::Function::New(env, LipStats));
   exports.Set("sessions", Napi::Function::New(env, Sessions));
   exports.Set("templates", Napi::Function::New(env, Templates));
+  exports.Set("explain", Napi::Function::New(env, Explain));
   exports.Set("ringInject", Napi::Function::New(env, RingInject));
   exports.Set("ringDrain", Napi::Function::New(env, RingDrain));
   return exports;

@@ -58,6 +58,21 @@ struct fl_sess_mailbox {
 	struct fl_session_info *out;
 };
 
+struct fl_explain_query;
+struct fl_explain_result;
+struct fl_explain_dest;
+/* Control -> worker request to work out a query (fulcrum explain). */
+struct fl_explain_mailbox {
+	uint32_t req, ack;           /* as fl_sess_mailbox */
+	uint8_t session_only;        /* only look the session up */
+	const struct fl_explain_query *q;
+	struct fl_explain_result *out;
+	struct fl_explain_dest *dests;
+	unsigned max_dests;
+	void *scratch;               /* the control side's memory for the copies */
+	size_t scratch_len;
+};
+
 /* Per real-server traffic counters, one row per worker, by stable id. */
 struct fl_server_traffic {
 	uint64_t conns, pkts_in, pkts_out, bytes_in, bytes_out;
@@ -86,6 +101,7 @@ struct fl_worker {
 	struct fl_server_traffic *traffic;    /* by server id; written by this worker only */
 	struct fl_rs_hop *rs_hop;             /* by server id: next hop cache (ipv4_output.c) */
 	struct fl_sess_mailbox mbox;
+	struct fl_explain_mailbox xbox;
 } __rte_cache_aligned;
 
 struct fl_dp_state {

@@ -25,6 +25,25 @@ static int fullnat_open(struct fl_worker *w, const struct fl_snapshot *s, const 
 	return -1;
 }
 
+/* The LIP and port open would take next: the same walk, without taking. */
+static int fullnat_peek(const struct fl_worker *w, const struct fl_snapshot *s, const struct fl_snap_service *svc,
+			const struct fl_snap_server *rs, const struct fl_flow_key *in, uint16_t rport_be,
+			struct fl_flow_key *out, enum fl_drop *why)
+{
+	uint32_t rr = w->sched[svc->id].lip_rr;
+	for (uint32_t k = 0; k < svc->n_lips; k++) {
+		uint16_t slot = s->lip_slots[svc->first_lip + (rr++ % svc->n_lips)];
+		const struct fl_lport_pool *pool = fl_lip_pool[slot][w->idx];
+		if (pool && pool->count) {
+			uint16_t lport = pool->ports[pool->head & pool->mask];
+			*out = fl_flow_key_make(rs->ip, fl_lip_ip[slot], rport_be, rte_cpu_to_be_16(lport), in->proto);
+			return 1;
+		}
+	}
+	*why = FL_DROP_NO_LPORT;
+	return -1;
+}
+
 static void fullnat_release(struct fl_worker *w, const struct fl_session *se)
 {
 	int slot = fl_lip_slot(se->laddr);
@@ -70,6 +89,7 @@ const struct fl_method_ops fl_method_fullnat = {
 	.name = "fullnat",
 	.flags = FL_METHOD_F_REWRITES,
 	.open = fullnat_open,
+	.peek = fullnat_peek,
 	.xmit_in = fullnat_in,
 	.xmit_out = fullnat_out,
 	.icmp_in = fullnat_icmp_in,

@@ -51,6 +51,8 @@ bool fl_icmp_xlat(struct fl_worker *w, const struct fl_snapshot *s, unsigned por
 
 /* Answer the API's session-listing request, if any (mailbox.c). */
 void fl_lb_mailbox(struct fl_worker *w);
+/* Answer a pending explain request (explain.c). */
+void fl_lb_explain(struct fl_worker *w, const struct fl_snapshot *s);
 
 /* Shared by all workers; allocated by fl_lb_shared_init (lb_shared.c). */
 extern struct fl_sched_conns *fl_conns_all;        /* [worker][server id] */

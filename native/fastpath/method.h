@@ -51,6 +51,11 @@ struct fl_method_ops {
 	int (*open)(struct fl_worker *w, const struct fl_snapshot *s, const struct fl_snap_service *svc,
 		    const struct fl_snap_server *rs, const struct fl_flow_key *in, uint16_t rport_be,
 		    struct fl_flow_key *out, enum fl_drop *why);
+	/* What open would set *out to, taking nothing (fulcrum explain). NULL:
+	 * open itself takes nothing, so explain may call it. */
+	int (*peek)(const struct fl_worker *w, const struct fl_snapshot *s, const struct fl_snap_service *svc,
+		    const struct fl_snap_server *rs, const struct fl_flow_key *in, uint16_t rport_be,
+		    struct fl_flow_key *out, enum fl_drop *why);
 	fl_method_xmit_fn xmit_in;
 	fl_method_xmit_fn xmit_out;  /* NULL for INPUT_ONLY */
 	/* ICMP errors about a session, from the client's side (icmp_in) and

@@ -190,6 +190,7 @@ int fl_worker_main(void *arg)
 				fl_pending_run(w, s);
 			fl_lb_expire(w, 64);
 			fl_lb_mailbox(w);
+			fl_lb_explain(w, s);
 			if (w->idx == 0) {
 				uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(fl_svc_tx_ring, (void **)pkts, burst, NULL);
 				for (uint16_t i = 0; i < n; i++)

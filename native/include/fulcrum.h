@@ -269,6 +269,55 @@ struct fl_session_info {
 int fl_sessions_read(unsigned worker, uint32_t *cursor, struct fl_session_info *out, unsigned max,
 		     int *done, unsigned timeout_ms);
 
+/* fulcrum explain: what the fast path would do with a client's packet now,
+ * worked out by the worker that owns the flow, between two bursts, on
+ * copies: nothing in the dataplane changes (network order throughout). */
+struct fl_explain_query {
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint8_t proto;
+};
+/* One server of the matched service, as its scheduler sees it now. */
+struct fl_explain_dest {
+	uint32_t server_id;
+	int32_t weight;
+	uint32_t flags;                           /* FL_DEST_F_* (sched.h) */
+	uint32_t active, inactive;                /* summed over the workers */
+};
+struct fl_explain_result {
+	int8_t owner_known;                       /* 0: the port's RSS picks the worker */
+	uint8_t worker;                           /* the worker that answered */
+	uint8_t service_found, service_wildcard;  /* wildcard: a port-0 (all ports) service matched */
+	uint32_t service_id;
+	uint8_t has_session;
+	struct fl_session_info session;
+	uint8_t has_template;
+	uint32_t tpl_server_id, tpl_expires_in_ms, tpl_refs;
+	uint8_t sched_kind;
+	int32_t sched_last_server_id;             /* rr/wrr: the last pick, -1 none */
+	int64_t key_slot;                         /* sh/dh/mh: the key's slot, -1 without a table */
+	uint32_t n_slots;
+	int32_t slot_server_id;                   /* whose slot that is, -1 empty */
+	int32_t pick_server_id;                   /* -1: no server available */
+	uint8_t pick_from_template;
+	uint8_t method;
+	int16_t open_drop;                        /* -1, or the drop reason the method's open would give */
+	uint8_t keyed;                            /* the method keys replies (not INPUT_ONLY) */
+	uint32_t laddr;                           /* FULLNAT: the LIP and port open would take */
+	uint16_t lport;
+	uint16_t egress_port;
+	uint32_t egress_hop;                      /* the next hop's address */
+	uint8_t egress_ok, neigh_ok;
+	uint8_t neigh_mac[6];
+	uint32_t n_dests;                         /* servers of the service (dests[] holds up to max) */
+};
+/* Work out `q` on the worker that owns its flow (or, when the port's RSS
+ * decides, the worker that holds its session, else worker 0). dests gets up
+ * to max_dests servers. 0 on success; -1 (message in err) when the
+ * dataplane is not running or a worker did not answer within timeout_ms. */
+int fl_explain(const struct fl_explain_query *q, struct fl_explain_result *out, struct fl_explain_dest *dests,
+	       unsigned max_dests, unsigned timeout_ms, char *err, size_t errlen);
+
 /* Neighbour table entries (network-order IP), for the API. */
 struct fl_neigh_view {
 	uint32_t ip;

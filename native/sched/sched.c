@@ -201,6 +201,19 @@ void fl_sched_update_overload(struct fl_sched_dest *d, const struct fl_sched_con
 	}
 }
 
+int64_t fl_sched_key_slot(const struct fl_sched_table *t, uint32_t saddr, uint32_t daddr, uint16_t sport,
+			  uint8_t proto)
+{
+	if (t == NULL || t->kind >= FL_SCHED_KIND_COUNT || !registry[t->kind]->key_slot || t->nslots == 0)
+		return -1;
+	return registry[t->kind]->key_slot(t, saddr, daddr, sport, proto);
+}
+
+int32_t fl_sched_state_last(const struct fl_sched_state *st)
+{
+	return st ? st->cl : -1;
+}
+
 int fl_sched_pick(const struct fl_sched_table *t, struct fl_sched_state *st,
 		  const struct fl_sched_dest *dests, unsigned n,
 		  const struct fl_sched_conns_view *cv, uint32_t saddr, uint32_t daddr,

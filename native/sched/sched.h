@@ -155,6 +155,15 @@ int fl_sched_pick(const struct fl_sched_table *t, struct fl_sched_state *st,
 		  const struct fl_sched_conns_view *cv, uint32_t saddr, uint32_t daddr,
 		  uint16_t sport, uint16_t dport, uint8_t proto);
 
+/* For fulcrum explain. The slot of the service's table (sh/dh bucket, mh
+ * lookup slot) a key hashes to before any fallback, or -1 for a scheduler
+ * without a table; fl_sched_table_slots() tells whose slot it is. */
+int64_t fl_sched_key_slot(const struct fl_sched_table *t, uint32_t saddr, uint32_t daddr, uint16_t sport,
+			  uint8_t proto);
+/* rr/wrr: the dest index of the last pick (-1: none yet); the next pick
+ * starts after it. */
+int32_t fl_sched_state_last(const struct fl_sched_state *st);
+
 /*
  * IPVS thresholds (ip_vs_conn.c ip_vs_bind_dest / ip_vs_unbind_dest):
  * OVERLOAD is set when u_threshold != 0 and active + inactive >= u_threshold;

@@ -85,6 +85,19 @@ static int pick_dh(const struct fl_sched_table *t, const struct fl_sched_dest *d
 	return dest;
 }
 
+static uint32_t sh_key_slot(const struct fl_sched_table *t, uint32_t saddr, uint32_t daddr, uint16_t sport, uint8_t proto)
+{
+	(void)daddr;
+	uint16_t port = (t->flags & FL_SCHED_F_SH_PORT) && l4_has_ports(proto) ? sport : 0;
+	return sh_hashkey(saddr, port, 0);
+}
+
+static uint32_t dh_key_slot(const struct fl_sched_table *t, uint32_t saddr, uint32_t daddr, uint16_t sport, uint8_t proto)
+{
+	(void)t, (void)saddr, (void)sport, (void)proto;
+	return hash_32(ntohl_(daddr), FL_HTAB_BITS);
+}
+
 static int sh_pick(FL_SCHED_PICK_PARAMS)
 {
 	FL_SCHED_PICK_UNUSED;
@@ -97,5 +110,9 @@ static int dh_pick(FL_SCHED_PICK_PARAMS)
 	return pick_dh(t, dests, n, daddr);
 }
 
-const struct fl_sched_ops fl_sched_sh_ops = { .name = "sh", .slots = htab_slots, .build = sh_build, .pick = sh_pick };
-const struct fl_sched_ops fl_sched_dh_ops = { .name = "dh", .slots = htab_slots, .build = dh_build, .pick = dh_pick };
+const struct fl_sched_ops fl_sched_sh_ops = {
+	.name = "sh", .slots = htab_slots, .build = sh_build, .pick = sh_pick, .key_slot = sh_key_slot,
+};
+const struct fl_sched_ops fl_sched_dh_ops = {
+	.name = "dh", .slots = htab_slots, .build = dh_build, .pick = dh_pick, .key_slot = dh_key_slot,
+};

@@ -79,6 +79,10 @@ struct fl_sched_ops {
 			   const struct fl_sched_dest *dests, unsigned n,
 			   const struct fl_sched_state *prev);
 	int (*pick)(FL_SCHED_PICK_PARAMS);
+	/* The table slot a key hashes to before any fallback (sh, dh, mh), for
+	 * fulcrum explain; NULL: the scheduler has no table. */
+	uint32_t (*key_slot)(const struct fl_sched_table *t, uint32_t saddr, uint32_t daddr, uint16_t sport,
+			     uint8_t proto);
 };
 
 /* The families (one file each). */

@@ -226,4 +226,13 @@ static int mh_pick(FL_SCHED_PICK_PARAMS)
 	return pick_mh(t, dests, n, saddr, sport, proto);
 }
 
-const struct fl_sched_ops fl_sched_mh_ops = { .name = "mh", .slots = mh_slots, .build = mh_build, .pick = mh_pick };
+static uint32_t mh_key_slot(const struct fl_sched_table *t, uint32_t saddr, uint32_t daddr, uint16_t sport, uint8_t proto)
+{
+	(void)daddr;
+	uint16_t port = (t->flags & FL_SCHED_F_MH_PORT) && l4_has_ports(proto) ? sport : 0;
+	return mh_hashkey(saddr, port, MH_K1, 0) % t->nslots;
+}
+
+const struct fl_sched_ops fl_sched_mh_ops = {
+	.name = "mh", .slots = mh_slots, .build = mh_build, .pick = mh_pick, .key_slot = mh_key_slot,
+};

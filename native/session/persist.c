@@ -137,6 +137,35 @@ uint32_t fl_tpl_get(struct fl_tpl_table *t, uint32_t service_id, uint32_t client
 	return 0;
 }
 
+int fl_tpl_peek(const struct fl_tpl_table *t, uint32_t service_id, uint32_t client, uint64_t now_ms,
+		struct fl_tpl_entry *out)
+{
+	uint64_t key = tpl_key(service_id, client);
+	uint32_t h = tpl_hash(key);
+	unsigned retries = 0;
+	for (unsigned i = 0; i < FL_TPL_PROBE; i++) {
+		const struct fl_tpl *e = &t->slots[(h + i) & t->mask];
+		struct tpl_view v;
+		int r = tpl_read(e, &v);
+		if (r < 0 && retries++ < FL_TPL_RETRIES) {
+			i--;
+			continue;
+		}
+		if (r != 0)
+			continue;
+		if (v.key == 0)
+			return 0;
+		if (v.key != key)
+			continue;
+		if (!tpl_live(&v, now_ms))
+			return 0;
+		*out = (struct fl_tpl_entry){ .service_id = service_id, .client = client, .server_id = (uint32_t)v.val,
+					      .expires_ms = v.exp, .refcnt = v.refcnt };
+		return 1;
+	}
+	return 0;
+}
+
 /* Rewrite slot e (read at sequence `seq`) for `key`: revive our own expired
  * template in place (its references stay), or reclaim another client's
  * expired, unreferenced one. False if another writer or a reader got there

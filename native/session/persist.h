@@ -76,6 +76,11 @@ struct fl_tpl_entry {
 unsigned fl_tpl_list(const struct fl_tpl_table *t, uint64_t now_ms, uint32_t *cursor, struct fl_tpl_entry *out,
 		     unsigned max);
 
+/* The live template of (service, client), read only (fulcrum explain): 1
+ * with *out filled, 0 if there is none. Takes no reference, extends nothing. */
+int fl_tpl_peek(const struct fl_tpl_table *t, uint32_t service_id, uint32_t client, uint64_t now_ms,
+		struct fl_tpl_entry *out);
+
 /* Drop the template of a server that is gone (its id is no longer valid).
  * Call it while still holding the reference fl_tpl_get gave. */
 void fl_tpl_invalidate(struct fl_tpl_table *t, uint32_t ref);

@@ -4,7 +4,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Registry } from 'prom-client';
 import type { FulcrumConfig, ServiceConfig } from '../config/types';
-import type { NativePortInfo, NativeStats } from '../native/addon';
+import type { NativeExplain, NativePortInfo, NativeStats } from '../native/addon';
+import type { ExplainNames, ExplainQuery } from '../lb/explain';
 import type { HealthSource } from '../health/manager';
 import { ConfigRejected, type ConfigWriter } from '../lb/writer';
 import { parseEndpointKey, parseServiceKey } from '../config/keys';
@@ -13,6 +14,7 @@ import type { IpvsStatsView, RawServerCounters } from '../lb/stats-view';
 import type * as S from './schemas';
 
 export type SessionQuery = FromSchema<typeof S.sessionsQuery, { keepDefaultedPropertiesOptional: false }>;
+export type ExplainParams = FromSchema<typeof S.explainQuery>;
 export type ServiceParams = FromSchema<typeof S.serviceParams>;
 export type ServerParams = FromSchema<typeof S.serverParams>;
 
@@ -28,6 +30,8 @@ export interface ApiAppliance {
   serverCounters?(): Map<string, RawServerCounters>;
   /** Live persistence templates per real server (serverKey): ipvsadm's PersistConn. */
   persistConns?(): Map<string, number>;
+  /** The dataplane's dry run for one client packet, with the names of its ids. */
+  explain?(q: ExplainQuery): { native: NativeExplain; names: ExplainNames };
 }
 
 declare module 'fastify' {

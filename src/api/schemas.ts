@@ -3,7 +3,7 @@
 // config file can never disagree about a field. Bodies are validated for shape
 // only here (no defaults, no coercion); the writer then validates the whole
 // resulting config, defaults and semantic checks included.
-import { configSchema, HEALTH_CHECK_TYPES, IPV4_PATTERN } from '../config/schema';
+import { configSchema, HEALTH_CHECK_TYPES, IPV4_PATTERN, PATTERN_DESCRIPTIONS } from '../config/schema';
 
 type Schema = Record<string, unknown>;
 
@@ -32,6 +32,8 @@ const PORT_NUM = '(0|[1-9][0-9]{0,4})';
 
 export const SERVICE_ID_PATTERN = `^(tcp|udp):${IPV4_BODY}:${PORT_NUM}$`;
 export const SERVER_ID_PATTERN = `^${IPV4_BODY}:${PORT_NUM}$`;
+PATTERN_DESCRIPTIONS[SERVICE_ID_PATTERN] = 'must be protocol:vip:port, e.g. tcp:198.18.0.100:80';
+PATTERN_DESCRIPTIONS[SERVER_ID_PATTERN] = 'must be address:port, e.g. 198.19.0.11:80';
 
 export const serviceParams = {
   type: 'object',
@@ -60,6 +62,49 @@ export const sessionsQuery = {
     server: { type: 'string', pattern: SERVER_ID_PATTERN },
     limit: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
     cursor: { type: 'string', maxLength: 256 },
+  },
+} as const;
+
+/** GET /explain: a client's packet, as "address:port" each way. */
+export const explainQuery = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['proto', 'src', 'dst'],
+  properties: {
+    proto: { type: 'string', enum: ['tcp', 'udp'] },
+    src: { type: 'string', pattern: SERVER_ID_PATTERN, description: "the client's address:port, e.g. 198.18.0.10:40000" },
+    dst: { type: 'string', pattern: SERVER_ID_PATTERN, description: 'the VIP:port it connects to, e.g. 198.18.0.100:80' },
+  },
+} as const;
+
+const nullableString = { type: ['string', 'null'] } as const;
+/** GET /explain: what the fast path would do with that packet now (src/lb/explain.ts). */
+export const explainResponse = {
+  type: 'object',
+  required: ['query', 'service', 'worker', 'decision', 'session', 'template', 'scheduler', 'method', 'replyTo', 'drop', 'egress', 'reasons'],
+  properties: {
+    query: { type: 'object', properties: { protocol: { type: 'string' }, client: { type: 'string' }, destination: { type: 'string' } } },
+    service: {
+      type: ['object', 'null'],
+      properties: { id: { type: 'string' }, match: { type: 'string', enum: ['exact', 'all-ports'] }, scheduler: { type: 'string' }, persistence: { type: ['object', 'null'], additionalProperties: true } },
+    },
+    worker: { type: 'object', properties: { index: { type: 'integer' }, known: { type: 'boolean' } } },
+    decision: { type: 'object', properties: { server: nullableString, by: { type: ['string', 'null'], enum: ['session', 'template', 'scheduler', null] } } },
+    session: { type: ['object', 'null'], additionalProperties: true },
+    template: { type: ['object', 'null'], additionalProperties: true },
+    scheduler: {
+      type: ['object', 'null'],
+      properties: {
+        name: { type: 'string' }, rule: { type: 'string' }, pick: nullableString, lastPick: nullableString,
+        keySlot: { type: ['integer', 'null'] }, slots: { type: ['integer', 'null'] }, slotServer: nullableString,
+        servers: { type: 'array', items: { type: 'object', additionalProperties: true } },
+      },
+    },
+    method: nullableString,
+    replyTo: nullableString,
+    drop: nullableString,
+    egress: { type: ['object', 'null'], properties: { port: { type: 'string' }, nextHop: { type: 'string' }, mac: nullableString } },
+    reasons: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 

@@ -22,7 +22,7 @@ import { parseIPv4 } from '../net/ipv4';
 import { ApplyFailed, ConfigRejected, PersistFailed, type ConfigWriter } from '../lb/writer';
 import type { HealthSource } from '../health/manager';
 import { IpvsStatsView } from '../lb/stats-view';
-import { HttpError } from './errors';
+import { HttpError, summary } from './errors';
 import { configChange, dataplaneRead, type ApiAppliance } from './context';
 import { configRoutes } from './routes/config';
 import { servicesRoutes } from './routes/services';
@@ -30,6 +30,7 @@ import { serversRoutes } from './routes/servers';
 import { timeoutsRoutes } from './routes/timeouts';
 import { statsRoutes } from './routes/stats';
 import { sessionsRoutes } from './routes/sessions';
+import { explainRoutes } from './routes/explain';
 import { healthRoutes } from './routes/health';
 import { openapiRoutes } from './routes/openapi';
 import { metricsRoutes } from './routes/metrics';
@@ -184,13 +185,13 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
         path: prefix === '' ? e.path || '(body)' : e.path ? `${prefix}.${e.path}` : prefix,
         message: e.message,
       }));
-      return reply.code(400).send({ error: 'invalid request', errors: list });
+      return reply.code(400).send({ error: summary('invalid request', list), errors: list });
     }
     if (err instanceof HttpError) {
       return reply.code(err.statusCode).send(err.errors ? { error: err.message, errors: err.errors } : { error: err.message });
     }
     if (err instanceof ConfigRejected) {
-      return reply.code(400).send({ error: 'config rejected', errors: err.errors });
+      return reply.code(400).send({ error: summary('config rejected', err.errors), errors: err.errors });
     }
     if (err instanceof ApplyFailed) {
       return reply.code(422).send({ error: `not applied: ${err.message}`, errors: [{ path: '', message: err.message }] });
@@ -212,7 +213,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
 
   void app.register(async (api) => {
     for (const routes of [configRoutes, servicesRoutes, serversRoutes, timeoutsRoutes, statsRoutes, sessionsRoutes,
-      healthRoutes, openapiRoutes]) {
+      explainRoutes, healthRoutes, openapiRoutes]) {
       await api.register(routes);
     }
   }, { prefix: API_PREFIX });

@@ -4,6 +4,7 @@
 
 import type { ConfigError, FulcrumConfig } from '../config/types';
 import type { HealthServerStatus } from '../health/manager';
+import type { Explanation } from '../lb/explain';
 import { configSchema } from '../config/schema';
 
 /** The API a director listens on by default: the config schema's api defaults. */
@@ -132,5 +133,13 @@ export class FulcrumApiClient {
     if (res.status === 501 || res.status === 404) return null;
     if (!res.ok) return this.fail(res);
     return res.json();
+  }
+
+  /** fulcrum explain: the director's dry run for one client packet (GET /explain). */
+  async explain(proto: 'tcp' | 'udp', src: string, dst: string): Promise<Explanation> {
+    const q = new URLSearchParams({ proto, src, dst });
+    const res = await this.request('GET', `/api/v1/explain?${q.toString()}`);
+    if (!res.ok) return this.fail(res);
+    return (await res.json()) as Explanation;
   }
 }

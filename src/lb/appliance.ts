@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FulcrumConfig } from '../config/types';
 import type {
-  NativeAddon, NativeDataplaneConf, NativeForwardingConf, NativePortInfo, NativeStats, NativeTemplate,
+  NativeAddon, NativeDataplaneConf, NativeExplain, NativeForwardingConf, NativePortInfo, NativeStats, NativeTemplate,
 } from '../native/addon';
 import { loadNative } from '../native/addon';
 import { planEal, probeHost, type HostFacts } from '../dataplane/eal';
@@ -16,6 +16,7 @@ import {
   type CommandRunner, type HostCommand,
 } from '../dataplane/twin';
 import type { RawServerCounters } from './stats-view';
+import type { ExplainNames, ExplainQuery } from './explain';
 import { endpointKey, parseEndpointKey, parseServiceKey, serviceKey } from '../config/keys';
 
 export interface AppliancePlan {
@@ -253,6 +254,23 @@ export class Appliance {
       if (page.done) break;
     }
     return out;
+  }
+
+  /** The dataplane's dry run for one client packet (fl_explain), with the names of its ids. */
+  explain(q: ExplainQuery): { native: NativeExplain; names: ExplainNames } {
+    const addon = this.live();
+    const native = addon.explain({
+      proto: q.protocol === 'tcp' ? 6 : 17, src: q.client.ip, sport: q.client.port, dst: q.destination.ip, dport: q.destination.port,
+    });
+    const portNames = addon.ports().map((p) => p.name);
+    return {
+      native,
+      names: {
+        service: (id) => this.ids.services.keyOf(id),
+        server: (id) => this.ids.servers.keyOf(id)?.split('/')[1],
+        port: (i) => portNames[i],
+      },
+    };
   }
 
   neighbours(): object[] {

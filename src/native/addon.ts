@@ -254,6 +254,45 @@ export interface NativeNeighbour {
   expiresInMs: number;
 }
 
+/** A client's packet to explain: addresses dotted, ports in host order. */
+export interface NativeExplainQuery {
+  /** IP protocol number (6 tcp, 17 udp). */
+  proto: number;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+}
+
+/** What the fast path would do with that packet now (fl_explain: ids, not names). */
+export interface NativeExplain {
+  worker: number;
+  /** False: the receiving port's RSS picks the worker; `worker` is the one holding the session, else 0. */
+  ownerKnown: boolean;
+  serviceId: number | null;
+  /** A port-0 (all ports) service matched. */
+  serviceWildcard: boolean;
+  session: NativeSession | null;
+  template: { serverId: number; expiresInMs: number; refs: number } | null;
+  scheduler: string | null;
+  /** rr/wrr: the server of the last pick. */
+  lastPickServerId: number | null;
+  /** sh/dh/mh: the table slot the key hashes to, of `slots`, and whose it is. */
+  keySlot: number | null;
+  slots: number;
+  slotServerId: number | null;
+  pickServerId: number | null;
+  pickFromTemplate: boolean;
+  method: ForwardingMethod | null;
+  /** The drop reason the method's open would give (no free LIP port...). */
+  openDrop: string | null;
+  /** Where the replies come back to: FULLNAT's LIP:lport, NAT's CIP:cport. */
+  replyTo: string | null;
+  replyPort: number | null;
+  egress: { port: number; nextHop: string; mac: string | null } | null;
+  servers: { serverId: number; weight: number; available: boolean; overloaded: boolean; active: number; inactive: number }[];
+}
+
 export interface NativeAddon {
   /** Names and limits from the dataplane's own tables (checked at load). */
   readonly vocabulary: NativeVocabulary;
@@ -274,6 +313,8 @@ export interface NativeAddon {
   neighbours(): NativeNeighbour[];
   /** Live persistence templates from slot `cursor` on, up to `max` (<= 4096). */
   templates(cursor: number, max?: number): NativeTemplatePage;
+  /** Work a client's packet out on its worker, on copies: changes nothing. */
+  explain(q: NativeExplainQuery): NativeExplain;
   ringInject(port: number, queue: number, frames: Buffer[]): number;
   ringDrain(port: number, max?: number): RingFrame[];
 }

@@ -395,3 +395,41 @@ test('GET /config is the desired config; ?view=effective is what the dataplane r
   assert.equal(bad.status, 400);
   assert.equal(bad.body.errors[0].path, 'query.view');
 });
+
+test('GET /explain: bad queries name the parameter; without a dataplane that explains, 501; the answer is named and reasoned', async () => {
+  const t = setup();
+  const q = (s: string) => req(t.app, 'GET', `/api/v1/explain?${s}`);
+  const bad = await q('proto=tcp&src=nonsense&dst=198.18.0.100:80');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error, 'invalid request: query.src: must be address:port, e.g. 198.19.0.11:80');
+  assert.equal((await q('proto=sctp&src=198.18.0.10:1&dst=198.18.0.100:80')).body.errors[0].path, 'query.proto');
+  assert.equal((await q('src=198.18.0.10:1&dst=198.18.0.100:80')).body.error, 'invalid request: query.proto: is required');
+  assert.equal((await q('proto=tcp&src=198.18.0.10:0&dst=198.18.0.100:80')).body.error, 'query.src: a client port is 1-65535');
+  assert.equal((await q('proto=tcp&src=198.18.0.10:1&dst=198.18.0.100:80')).status, 501);
+
+  // The dataplane's answer (ids), named and explained by src/lb/explain.ts.
+  const ids = { services: ['tcp:198.18.0.100:80'], servers: ['198.19.0.11:80', '198.19.0.12:80'] };
+  (t.fake as unknown as { explain: unknown }).explain = () => ({
+    native: {
+      worker: 1, ownerKnown: true, serviceId: 0, serviceWildcard: false, session: null, template: null,
+      scheduler: 'wlc', lastPickServerId: null, keySlot: null, slots: 0, slotServerId: null, pickServerId: 1,
+      pickFromTemplate: false, method: 'fullnat', openDrop: null, replyTo: '198.19.0.2', replyPort: 40007,
+      egress: { port: 1, nextHop: '198.19.0.12', mac: null },
+      servers: [{ serverId: 0, weight: 1, available: true, overloaded: false, active: 5, inactive: 0 },
+        { serverId: 1, weight: 1, available: true, overloaded: false, active: 0, inactive: 2 }],
+    },
+    names: { service: (i: number) => ids.services[i], server: (i: number) => ids.servers[i], port: (i: number) => ['client', 'servers'][i] },
+  });
+  const ok = await q('proto=tcp&src=198.18.0.10:5000&dst=198.18.0.100:80');
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.deepEqual(ok.body.decision, { server: '198.19.0.12:80', by: 'scheduler' });
+  assert.equal(ok.body.replyTo, '198.19.0.2:40007');
+  assert.deepEqual(ok.body.egress, { port: 'servers', nextHop: '198.19.0.12', mac: null });
+  assert.deepEqual(ok.body.reasons, [
+    'tcp 198.18.0.100:80 matches service tcp:198.18.0.100:80 exactly',
+    "worker 1 owns the flow (the client's address and port name it)",
+    'scheduler wlc (weighted least connections: the fewest (active * 256 + inactive) / weight); 2 of 2 server(s) usable; it would pick 198.19.0.12:80',
+    'method fullnat: replies come back to 198.19.0.2:40007 (the LIP and port it would take)',
+    'it leaves by port servers to next hop 198.19.0.12 (not resolved yet: the first packet waits for ARP)',
+  ]);
+});

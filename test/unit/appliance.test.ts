@@ -26,6 +26,7 @@ function fakeAddon(calls: string[], failAt?: string): NativeAddon {
   return {
     vocabulary: statedVocabulary(),
     templates: () => ({ templates: [], cursor: 0, done: true }),
+    explain: () => { throw new Error('not in this fake'); },
     ealInit: step('ealInit'),
     start: step('start'),
     publish: step('publish'),

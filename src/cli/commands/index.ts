@@ -6,6 +6,7 @@ import { daemonCommand } from './daemon';
 import { demoCommand } from './demo-command';
 import { importKeepalivedCommand } from './import-keepalived';
 import { topCommand } from './top';
+import { explainCommand } from './explain';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand, topCommand];
+export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand, topCommand, explainCommand];
