@@ -155,6 +155,7 @@ describe('e2e fulcrum explain', { skip: SKIP || false }, () => {
   test('fulcrum explain (CLI) prints the reasons and the decision', async () => {
     const r = await fx.st.topo.exec('dir', process.execPath, [FULCRUM, 'explain', '--api', API, 'tcp', `${CLIENT}:45001`, `${VIP}:80`], { allowFail: true, timeoutMs: 10_000 });
     assert.equal(r.code, 0, r.stderr);
+    process.stderr.write(`[explain] fulcrum explain printed:\n${r.stdout}`);
     assert.match(r.stdout, /^tcp 198\.18\.0\.10:45001 -> 198\.18\.0\.100:80\n/);
     assert.match(r.stdout, /  - 198\.18\.0\.100:80 matches service tcp:198\.18\.0\.100:80 exactly|tcp 198\.18\.0\.100:80 matches service/);
     assert.match(r.stdout, /  => 198\.19\.0\.1[123]:80 \(by scheduler\), fullnat, replies to 198\.19\.0\.2:\d+, out servers via 198\.19\.0\.1[123]/);
