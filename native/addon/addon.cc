@@ -108,6 +108,7 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
   c->persist_templates = U32(env, o, "persistTemplates", 65536);
   c->icmp_per_sec = U32(env, o, "icmpErrorsPerSec", 1000);
   c->icmp_burst = U32(env, o, "icmpErrorsBurst", 50);
+  c->no_launch = static_cast<uint8_t>(U32(env, o, "noLaunch", 0) != 0);
   char err[FL_ERR_LEN] = {0};
   if (fl_dp_start(c.get(), err, sizeof(err)) != 0) Throw(env, err);
   return env.Undefined();
@@ -530,6 +531,29 @@ Napi::Value RingDrain(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// replayFrame(port, frame): one frame through the fast path on this thread
+// (dataplane started with noLaunch; fulcrum replay).
+Napi::Value ReplayFrame(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  unsigned port = info[0].As<Napi::Number>().Uint32Value();
+  Napi::Buffer<uint8_t> b = info[1].As<Napi::Buffer<uint8_t>>();
+  if (b.Length() > 65535) Throw(env, "replayFrame: frame too long");
+  char err[FL_ERR_LEN] = {0};
+  if (fl_replay_frame(port, b.Data(), static_cast<uint16_t>(b.Length()), err, sizeof(err)) != 0) Throw(env, std::string("replayFrame: ") + err);
+  return env.Undefined();
+}
+
+// replayNeighbour(port, ip, mac): learn a neighbour up front.
+Napi::Value ReplayNeighbour(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  unsigned port = info[0].As<Napi::Number>().Uint32Value();
+  uint32_t ip = htonl(ParseIp(env, info[1], "ip"));
+  Napi::Buffer<uint8_t> mac = info[2].As<Napi::Buffer<uint8_t>>();
+  if (mac.Length() != 6) Throw(env, "replayNeighbour: mac must be 6 bytes");
+  if (fl_replay_neighbour(port, ip, mac.Data()) != 0) Throw(env, "replayNeighbour: no such port");
+  return env.Undefined();
+}
+
 Napi::Value Neighbours(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   std::vector<fl_neigh_view> v(8192);
@@ -780,6 +804,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("explain", Napi::Function::New(env, Explain));
   exports.Set("ringInject", Napi::Function::New(env, RingInject));
   exports.Set("ringDrain", Napi::Function::New(env, RingDrain));
+  exports.Set("replayFrame", Napi::Function::New(env, ReplayFrame));
+  exports.Set("replayNeighbour", Napi::Function::New(env, ReplayNeighbour));
   return exports;
 }
 

@@ -318,6 +318,14 @@ struct fl_explain_result {
 int fl_explain(const struct fl_explain_query *q, struct fl_explain_result *out, struct fl_explain_dest *dests,
 	       unsigned max_dests, unsigned timeout_ms, char *err, size_t errlen);
 
+/* fulcrum replay (dataplane started with no_launch): run one frame received
+ * on `port` through the fast path on the calling thread, the ports being
+ * rings the caller drains. 0, or -1 with a message. */
+int fl_replay_frame(unsigned port, const uint8_t *data, uint16_t len, char *err, size_t errlen);
+/* Learn a neighbour up front (a replay has no one to answer ARP); the
+ * service thread files it a moment later. */
+int fl_replay_neighbour(unsigned port, uint32_t ip_be, const uint8_t mac[6]);
+
 /* Neighbour table entries (network-order IP), for the API. */
 struct fl_neigh_view {
 	uint32_t ip;

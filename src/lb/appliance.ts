@@ -35,6 +35,8 @@ export interface ApplianceOptions {
   run?: CommandRunner;
   /** Skip kernel twin configuration (tests without privileges). */
   skipHostConfig?: boolean;
+  /** Set the workers up without running them: the caller drives them (fulcrum replay). */
+  noLaunch?: boolean;
 }
 
 type State = 'idle' | 'eal' | 'running' | 'stopped';
@@ -91,7 +93,7 @@ export class Appliance {
     if (!this.opts.skipHostConfig) prepareUnderlay(this.config, this.run);
     addon.ealInit(plan.eal);
     this.state = 'eal';
-    addon.start(plan.dataplane);
+    addon.start(this.opts.noLaunch ? { ...plan.dataplane, noLaunch: 1 } : plan.dataplane);
     this.state = 'running';
     addon.publish(plan.forwarding);
     // Twins exist only once the tap ports are up, hence after start().

@@ -19,6 +19,8 @@ export interface NativePortConf {
 export interface NativeDataplaneConf {
   /** Worker lcore ids (never the main lcore). */
   workers: number[];
+  /** 1: set the workers up but do not run them (fulcrum replay drives them). */
+  noLaunch?: number;
   ports: NativePortConf[];
   mbufsPerSocket: number;
   rxDesc: number;
@@ -316,6 +318,10 @@ export interface NativeAddon {
   /** Work a client's packet out on its worker, on copies: changes nothing. */
   explain(q: NativeExplainQuery): NativeExplain;
   ringInject(port: number, queue: number, frames: Buffer[]): number;
+  /** fulcrum replay (started with noLaunch): one frame through the fast path on this thread. */
+  replayFrame(port: number, frame: Buffer): void;
+  /** fulcrum replay: learn a neighbour up front (filed by the service thread a moment later). */
+  replayNeighbour(port: number, ip: string, mac: Buffer): void;
   ringDrain(port: number, max?: number): RingFrame[];
 }
 

@@ -27,6 +27,8 @@ function fakeAddon(calls: string[], failAt?: string): NativeAddon {
     vocabulary: statedVocabulary(),
     templates: () => ({ templates: [], cursor: 0, done: true }),
     explain: () => { throw new Error('not in this fake'); },
+    replayFrame: () => undefined,
+    replayNeighbour: () => undefined,
     ealInit: step('ealInit'),
     start: step('start'),
     publish: step('publish'),

@@ -24,6 +24,8 @@ function stack() {
     vocabulary: statedVocabulary(),
     templates: () => ({ templates: [], cursor: 0, done: true }),
     explain: () => { throw new Error('not in this fake'); },
+    replayFrame: () => undefined,
+    replayNeighbour: () => undefined,
     ealInit: () => undefined, start: () => undefined, publish: () => undefined, stop: () => undefined, cleanup: () => undefined,
     ports: () => [], dropReasons: () => [], ringInject: () => 0, ringDrain: () => [], lipStats: () => [], neighbours: () => [],
     stats: () => ({ workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 } }),

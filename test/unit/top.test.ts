@@ -55,6 +55,8 @@ test('fulcrum top --count 2 (stdout not a terminal): plain lines with the live r
     vocabulary: statedVocabulary(),
     templates: () => ({ templates: [], cursor: 0, done: true }),
     explain: () => { throw new Error('not in this fake'); },
+    replayFrame: () => undefined,
+    replayNeighbour: () => undefined,
     ealInit: () => undefined, start: () => undefined, publish: () => undefined, stop: () => undefined, cleanup: () => undefined,
     ports: () => [], dropReasons: () => [], ringInject: () => 0, ringDrain: () => [], lipStats: () => [], neighbours: () => [],
     stats: () => ({ workers: [], ports: {}, drops: { no_server: rs.conns }, persistence: { templateSlots: 1024, templatesFull: 0, templatesReclaimed: 0 } }),

@@ -123,6 +123,8 @@ test('works with the real Appliance (fake addon): frozen config publishes', asyn
     vocabulary: statedVocabulary(),
     templates: () => ({ templates: [], cursor: 0, done: true }),
     explain: () => { throw new Error('not in this fake'); },
+    replayFrame: () => undefined,
+    replayNeighbour: () => undefined,
     ealInit: () => undefined, start: () => undefined, publish: (c) => { published.push(c); },
     stop: () => undefined, cleanup: () => undefined, ports: () => [],
     stats: () => ({ workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 } }), dropReasons: () => [], ringInject: () => 0, ringDrain: () => [],

@@ -7,6 +7,7 @@ import { demoCommand } from './demo-command';
 import { importKeepalivedCommand } from './import-keepalived';
 import { topCommand } from './top';
 import { explainCommand } from './explain';
+import { replayCommand } from './replay';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand, topCommand, explainCommand];
+export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand, topCommand, explainCommand, replayCommand];
