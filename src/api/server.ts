@@ -23,6 +23,7 @@ import { ApplyFailed, ConfigRejected, PersistFailed, type ConfigWriter } from '.
 import type { HealthSource } from '../health/manager';
 import { IpvsStatsView } from '../lb/stats-view';
 import { HttpError, summary } from './errors';
+import { parseJsonStrict } from '../config/json';
 import { configChange, dataplaneRead, type ApiAppliance } from './context';
 import { configRoutes } from './routes/config';
 import { servicesRoutes } from './routes/services';
@@ -126,15 +127,40 @@ function operationId(method: string, url: string): string {
   return `${method.toLowerCase()}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`;
 }
 
+/** The largest request body (a whole config with thousands of services fits). */
+export const API_BODY_LIMIT = 4 * 1024 * 1024;
+
 export function buildApi(opts: ApiOptions): FastifyInstance {
   const { writer, appliance } = opts;
   if (opts.listen !== undefined && !isLoopback(opts.listen) && !opts.token) {
     throw new Error(`api: refusing to listen on ${opts.listen} without a token (set api.token or FULCRUM_API_TOKEN)`);
   }
   const app = Fastify({
-    logger: opts.logger ?? false, bodyLimit: 4 * 1024 * 1024,
+    logger: opts.logger ?? false, bodyLimit: API_BODY_LIMIT,
     ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
   }) as unknown as FastifyInstance;
+
+  // Bodies: JSON only, read strictly (config/json.ts): a key given twice or
+  // "__proto__" is refused with its path, a syntax error with its place.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(new HttpError(400, 'invalid request: (body): is empty: send a JSON document', [{ path: '(body)', message: 'is empty: send a JSON document' }]), undefined);
+    const r = parseJsonStrict(text);
+    if (r.ok) return done(null, r.data);
+    const path = r.path || '(body)';
+    const message = `${r.path ? '' : 'invalid JSON: '}line ${r.line}, col ${r.col}: ${r.reason}`;
+    return done(new HttpError(400, summary('invalid request', [{ path, message }]), [{ path, message }]), undefined);
+  });
+  // Query parameters given more than once arrive as arrays: say so, by name.
+  app.addHook('preValidation', async (req) => {
+    for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>)) {
+      if (Array.isArray(v)) {
+        const e = { path: `query.${k}`, message: `given ${v.length} times: give it once` };
+        throw new HttpError(400, summary('invalid request', [e]), [e]);
+      }
+    }
+  });
 
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? bodyAjv : urlAjv;
@@ -182,7 +208,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     if (fe.validation) {
       const prefix = contextPrefix(fe.validationContext);
       const list = schemaErrors(fe.validation).map((e) => ({
-        path: prefix === '' ? e.path || '(body)' : e.path ? `${prefix}.${e.path}` : prefix,
+        path: prefix === '' ? (e.path && e.path !== '(root)' ? e.path : '(body)') : e.path && e.path !== '(root)' ? `${prefix}.${e.path}` : prefix,
         message: e.message,
       }));
       return reply.code(400).send({ error: summary('invalid request', list), errors: list });
@@ -198,6 +224,15 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
     }
     if (err instanceof PersistFailed) {
       return reply.code(500).send({ error: err.message });
+    }
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const ct = _req.headers['content-type'];
+      const e = { path: 'headers.content-type', message: ct ? `${ct} is not accepted: send the body as application/json` : 'missing: send the body as application/json' };
+      return reply.code(415).send({ error: summary('unsupported media type', [e]), errors: [e] });
+    }
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const e = { path: '(body)', message: `larger than the API's limit of ${API_BODY_LIMIT / 1024 / 1024} MB` };
+      return reply.code(413).send({ error: summary('request body too large', [e]), errors: [e] });
     }
     const status = fe.statusCode ?? 500;
     if (status >= 400 && status < 500) {

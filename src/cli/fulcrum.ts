@@ -4,7 +4,17 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands';
 
-let cli = yargs(hideBin(process.argv))
+const args = hideBin(process.argv);
+// Options belong after the command (fulcrum daemon --config f); one before
+// it would swallow the command as its value: name it instead.
+const firstCmd = args.findIndex((a) => !a.startsWith('-'));
+const early = args.slice(0, firstCmd < 0 ? args.length : firstCmd).find((a) => !['--help', '-h', '--version'].includes(a));
+if (early !== undefined && firstCmd >= 0) {
+  process.stderr.write(`fulcrum: ${early}: options go after the command (fulcrum <command> ${early.split('=')[0]} ...) (see fulcrum --help)\n`);
+  process.exit(2);
+}
+
+let cli = yargs(args)
   .scriptName('fulcrum')
   .strict()
   .demandCommand(1, 'a command is required')

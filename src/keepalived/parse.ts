@@ -28,6 +28,12 @@ export interface ParsedConf {
   problems: ParseProblem[];
 }
 
+/** keepalived's blanks (isspace in the C locale, less the newline that ends a line). */
+const BLANK = /[ \t\r\v\f]/;
+const WORD_END = /[ \t\r\v\f{}"]/;
+/** Deeper than any keepalived config goes; past it the reader stops, with a problem. */
+export const MAX_BLOCK_DEPTH = 32;
+
 export function tokenize(text: string): { tokens: Token[]; problems: ParseProblem[] } {
   const tokens: Token[] = [];
   const problems: ParseProblem[] = [];
@@ -37,7 +43,7 @@ export function tokenize(text: string): { tokens: Token[]; problems: ParseProble
     let i = 0;
     while (i < raw.length) {
       const ch = raw[i]!;
-      if (ch === ' ' || ch === '\t' || ch === '\r') {
+      if (BLANK.test(ch)) {
         i++;
         continue;
       }
@@ -59,7 +65,7 @@ export function tokenize(text: string): { tokens: Token[]; problems: ParseProble
         continue;
       }
       let j = i;
-      while (j < raw.length && !/[\s{}"]/.test(raw[j]!)) j++;
+      while (j < raw.length && !WORD_END.test(raw[j]!)) j++;
       tokens.push({ text: raw.slice(i, j), line, quoted: false });
       i = j;
     }
@@ -92,6 +98,11 @@ export function parseKeepalived(text: string): ParsedConf {
         // A block with no keyword: keep its content reachable for reporting.
         problems.push({ line: t.line, message: "'{' without a keyword" });
         pos++;
+        if (depth + 1 > MAX_BLOCK_DEPTH) {
+          problems.push({ line: t.line, message: `blocks nested deeper than ${MAX_BLOCK_DEPTH} levels - the rest of the file is not read` });
+          pos = tokens.length;
+          return out;
+        }
         out.push({ keyword: '{', args: [], line: t.line, block: parseBlock(depth + 1, t.line) });
         continue;
       }
@@ -106,6 +117,12 @@ export function parseKeepalived(text: string): ParsedConf {
       const nxt = tokens[pos];
       if (nxt && !nxt.quoted && nxt.text === '{') {
         pos++;
+        if (depth + 1 > MAX_BLOCK_DEPTH) {
+          problems.push({ line: nxt.line, message: `blocks nested deeper than ${MAX_BLOCK_DEPTH} levels - the rest of the file is not read` });
+          pos = tokens.length;
+          out.push(st);
+          return out;
+        }
         st.block = parseBlock(depth + 1, nxt.line);
       }
       out.push(st);

@@ -1,4 +1,5 @@
 // `fulcrum daemon --config <file> [--state <file>] [--dry-run]`
+import { requireOptions } from './require';
 import type { Argv, CommandModule } from 'yargs';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../config/load';
@@ -150,9 +151,11 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
   describe: 'run the load balancer',
   builder: (y: Argv) =>
     y
-      .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'config file (JSON or YAML)' })
-      .option('state', { type: 'string', describe: 'state file: the last applied config (default: config stateFile, else /var/lib/fulcrum/state.json)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print EAL args and plan as JSON, start nothing' }) as unknown as Argv<DaemonArgs>,
+      .option('config', { alias: 'c', type: 'string', requiresArg: true, describe: 'config file (JSON or YAML)' })
+      .option('state', { type: 'string', requiresArg: true, describe: 'state file: the last applied config (default: config stateFile, else /var/lib/fulcrum/state.json)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print EAL args and plan as JSON, start nothing' })
+      // Checked after the options, so that a mistyped option is named first.
+      .check(requireOptions('config')) as unknown as Argv<DaemonArgs>,
   handler: async (argv) => {
     await runDaemon({ config: argv.config, dryRun: argv['dry-run'], ...(argv.state !== undefined ? { state: argv.state } : {}) });
   },

@@ -43,7 +43,7 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
       .positional('proto', { type: 'string', choices: ['tcp', 'udp'], describe: 'protocol' })
       .positional('src', { type: 'string', describe: "the client's address:port" })
       .positional('dst', { type: 'string', describe: 'the VIP:port it connects to' })
-      .option('api', { type: 'string', describe: `Fulcrum API (default $FULCRUM_API or ${DEFAULT_API}; token from $FULCRUM_API_TOKEN, CA from $FULCRUM_API_CA)` })
+      .option('api', { type: 'string', requiresArg: true, describe: `Fulcrum API (default $FULCRUM_API or ${DEFAULT_API}; token from $FULCRUM_API_TOKEN, CA from $FULCRUM_API_CA)` })
       .option('json', { type: 'boolean', default: false, describe: 'print the API answer as JSON' })
       .check((a) => {
         for (const k of ['src', 'dst'] as const) {

@@ -2,12 +2,12 @@
 // converts keepalived's virtual_server definitions into Fulcrum services.
 // Checkers become the servers' healthCheck fields, sorry_server and quorum
 // the services' own fields. Warnings name their keepalived.conf line.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { MAX_CONFIG_BYTES, parseConfigText } from '../../config/load';
 import { expandIncludes } from '../../keepalived/include';
 import type { Argv, CommandModule } from 'yargs';
 import { formatConfigErrors, validateConfig } from '../../config/validate';
 import { convertKeepalived, mergeImport } from '../../keepalived/convert';
-import { parse as parseYaml } from 'yaml';
 
 interface ImportArgs {
   file: string;
@@ -21,15 +21,19 @@ export const importKeepalivedCommand: CommandModule<object, ImportArgs> = {
   builder: (y: Argv<object>) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'keepalived.conf to read' })
-      .option('out', { alias: 'o', type: 'string', describe: 'write the config here' })
-      .option('base', { type: 'string', describe: 'merge into this Fulcrum config and validate the result' }) as Argv<ImportArgs>,
+      .option('out', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the config here' })
+      .option('base', { type: 'string', requiresArg: true, describe: 'merge into this Fulcrum config and validate the result' }) as Argv<ImportArgs>,
   handler: (argv) => {
-    try {
-      readFileSync(argv.file, 'utf8');
-    } catch (e) {
-      process.stderr.write(`fulcrum: import-keepalived: cannot read ${argv.file}: ${(e as Error).message}\n`);
+    const refuse = (why: string): void => {
+      process.stderr.write(`fulcrum: import-keepalived: ${why}\n`);
       process.exitCode = 1;
-      return;
+    };
+    try {
+      const size = statSync(argv.file).size;
+      if (size > MAX_CONFIG_BYTES) return refuse(`${argv.file}: ${size} bytes: larger than ${MAX_CONFIG_BYTES >> 20} MB, not a keepalived.conf`);
+      if (readFileSync(argv.file, 'utf8').includes('\0')) return refuse(`${argv.file}: binary data (NUL bytes), not a keepalived.conf`);
+    } catch (e) {
+      return refuse(`cannot read ${argv.file}: ${(e as Error).message}`);
     }
     // include directives are followed, as keepalived follows them.
     const ex = expandIncludes(argv.file);
@@ -42,14 +46,16 @@ export const importKeepalivedCommand: CommandModule<object, ImportArgs> = {
     let config: unknown = res.config;
     if (argv.base) {
       let base: Record<string, unknown>;
+      let raw: string;
       try {
-        const raw = readFileSync(argv.base, 'utf8');
-        base = (/\.ya?ml$/i.test(argv.base) ? parseYaml(raw) : JSON.parse(raw)) as Record<string, unknown>;
+        raw = readFileSync(argv.base, 'utf8');
       } catch (e) {
-        process.stderr.write(`fulcrum: import-keepalived: cannot read base config ${argv.base}: ${(e as Error).message}\n`);
-        process.exitCode = 1;
-        return;
+        return refuse(`cannot read base config ${argv.base}: ${(e as Error).message}`);
       }
+      const parsed = parseConfigText(raw, argv.base);
+      if (!parsed.ok) return refuse(`base config ${parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+      if (!parsed.data || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) return refuse(`base config ${argv.base}: not an object`);
+      base = parsed.data as Record<string, unknown>;
       config = mergeImport(base, res.config);
       const v = validateConfig(config);
       if (!v.ok) {

@@ -6,6 +6,7 @@
 // writes what the director sent to OUT.pcap.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { requireOptions } from './require';
 import { loadConfig } from '../../config/load';
 import { readPcap, writePcap } from '../../replay/pcap';
 import { formatFlow, replay, type ReplayInput } from '../../replay/run';
@@ -22,10 +23,11 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
   describe: 'run captured traffic through the real fast path under a config, offline: per flow service, server, method, drops; translated packets to a pcap',
   builder: (y: Argv<object>) =>
     y
-      .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'the Fulcrum config to run (JSON or YAML)' })
-      .option('in', { type: 'string', array: true, demandOption: true, describe: 'PORT=FILE.pcap: frames the port named PORT received (repeat per port)' })
-      .option('out', { alias: 'o', type: 'string', describe: 'write every frame the director sent here (pcap)' })
+      .option('config', { alias: 'c', type: 'string', requiresArg: true, describe: 'the Fulcrum config to run (JSON or YAML)' })
+      .option('in', { type: 'string', array: true, requiresArg: true, describe: 'PORT=FILE.pcap: frames the port named PORT received (repeat per port)' })
+      .option('out', { alias: 'o', type: 'string', requiresArg: true, describe: 'write every frame the director sent here (pcap)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+      .check(requireOptions('config', 'in'))
       .check((a) => {
         for (const x of a.in as string[]) if (!/^[^=]+=.+$/.test(x)) throw new Error(`--in ${x}: expected PORT=FILE.pcap`);
         return true;

@@ -18,7 +18,7 @@ export const topCommand: CommandModule<object, TopArgs> = {
   describe: 'live view of a director: per service and real server rates, connections, weight, health; drops',
   builder: (y: Argv<object>) =>
     y
-      .option('api', { type: 'string', describe: `Fulcrum API (default $FULCRUM_API or ${DEFAULT_API}; token from $FULCRUM_API_TOKEN, CA from $FULCRUM_API_CA)` })
+      .option('api', { type: 'string', requiresArg: true, describe: `Fulcrum API (default $FULCRUM_API or ${DEFAULT_API}; token from $FULCRUM_API_TOKEN, CA from $FULCRUM_API_CA)` })
       .option('interval', { type: 'number', default: 1, describe: 'seconds between refreshes (at least 0.2)' })
       .option('count', { type: 'number', describe: 'stop after this many refreshes' })
       .check((a) => {
