@@ -104,66 +104,62 @@ static inline bool tpl_take(struct fl_tpl *e, const struct tpl_view *v, uint64_t
 	return true;
 }
 
-uint32_t fl_tpl_get(struct fl_tpl_table *t, uint32_t service_id, uint32_t client, uint64_t now_ms,
-		    uint32_t timeout_ms, uint32_t *server_id)
+/* The live template of `key`, probing from *i (left at the slot found;
+ * *retries counts re-reads of slots that changed while read, for all calls
+ * of one lookup): its slot, with its view in *v, or -1 if there is none. */
+static int64_t tpl_find(const struct fl_tpl_table *t, uint64_t key, uint64_t now_ms, unsigned *i, unsigned *retries,
+			struct tpl_view *v)
 {
-	uint64_t key = tpl_key(service_id, client);
 	uint32_t h = tpl_hash(key);
-	unsigned retries = 0;
-	for (unsigned i = 0; i < FL_TPL_PROBE; i++) {
-		uint32_t slot = (h + i) & t->mask;
-		struct fl_tpl *e = &t->slots[slot];
-		struct tpl_view v;
-		int r = tpl_read(e, &v);
-		if (r < 0 && retries++ < FL_TPL_RETRIES) {
-			i--;
+	for (; *i < FL_TPL_PROBE; (*i)++) {
+		uint32_t slot = (h + *i) & t->mask;
+		int r = tpl_read(&t->slots[slot], v);
+		if (r < 0 && (*retries)++ < FL_TPL_RETRIES) {
+			(*i)--;   /* read it again */
 			continue;
 		}
 		/* A slot in flux belongs to another client, or is becoming ours:
 		 * then the caller's fl_tpl_put waits for it and follows it. */
 		if (r != 0)
 			continue;
-		if (v.key == 0)
-			return 0;
-		if (v.key != key)
+		if (v->key == 0)
+			return -1;
+		if (v->key != key)
 			continue;
-		if (!tpl_live(&v, now_ms))
-			return 0;   /* expired or dead: the caller schedules and revives it */
-		if (tpl_take(e, &v, now_ms + timeout_ms, server_id))
-			return slot + 1;
-		if (retries++ < FL_TPL_RETRIES)
-			i--;
+		/* Expired or dead: the caller schedules and revives it. */
+		return tpl_live(v, now_ms) ? (int64_t)slot : -1;
 	}
-	return 0;
+	return -1;
+}
+
+uint32_t fl_tpl_get(struct fl_tpl_table *t, uint32_t service_id, uint32_t client, uint64_t now_ms,
+		    uint32_t timeout_ms, uint32_t *server_id)
+{
+	uint64_t key = tpl_key(service_id, client);
+	unsigned i = 0, retries = 0;
+	struct tpl_view v;
+	for (;;) {
+		int64_t slot = tpl_find(t, key, now_ms, &i, &retries, &v);
+		if (slot < 0)
+			return 0;
+		if (tpl_take(&t->slots[slot], &v, now_ms + timeout_ms, server_id))
+			return (uint32_t)slot + 1;
+		/* It changed under us: read it again, or give it up and probe on. */
+		if (retries++ >= FL_TPL_RETRIES)
+			i++;
+	}
 }
 
 int fl_tpl_peek(const struct fl_tpl_table *t, uint32_t service_id, uint32_t client, uint64_t now_ms,
 		struct fl_tpl_entry *out)
 {
-	uint64_t key = tpl_key(service_id, client);
-	uint32_t h = tpl_hash(key);
-	unsigned retries = 0;
-	for (unsigned i = 0; i < FL_TPL_PROBE; i++) {
-		const struct fl_tpl *e = &t->slots[(h + i) & t->mask];
-		struct tpl_view v;
-		int r = tpl_read(e, &v);
-		if (r < 0 && retries++ < FL_TPL_RETRIES) {
-			i--;
-			continue;
-		}
-		if (r != 0)
-			continue;
-		if (v.key == 0)
-			return 0;
-		if (v.key != key)
-			continue;
-		if (!tpl_live(&v, now_ms))
-			return 0;
-		*out = (struct fl_tpl_entry){ .service_id = service_id, .client = client, .server_id = (uint32_t)v.val,
-					      .expires_ms = v.exp, .refcnt = v.refcnt };
-		return 1;
-	}
-	return 0;
+	unsigned i = 0, retries = 0;
+	struct tpl_view v;
+	if (tpl_find(t, tpl_key(service_id, client), now_ms, &i, &retries, &v) < 0)
+		return 0;
+	*out = (struct fl_tpl_entry){ .service_id = service_id, .client = client, .server_id = (uint32_t)v.val,
+				      .expires_ms = v.exp, .refcnt = v.refcnt };
+	return 1;
 }
 
 /* Rewrite slot e (read at sequence `seq`) for `key`: revive our own expired

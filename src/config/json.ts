@@ -69,6 +69,12 @@ export function locateJsonError(text: string): { pos: number; reason: string } {
   };
   // Stack of containers: '{' expecting key/value, '[' expecting value.
   const stack: { kind: '{' | '['; state: 'first' | 'value' | 'after' | 'key' | 'colon' }[] = [];
+  /** Close the innermost container: its parent has a value now. */
+  const close = (): void => {
+    i++;
+    stack.pop();
+    if (stack.length) stack[stack.length - 1]!.state = 'after';
+  };
   ws();
   let expectValue = true;
   while (true) {
@@ -76,8 +82,7 @@ export function locateJsonError(text: string): { pos: number; reason: string } {
     const top = stack[stack.length - 1];
     if (expectValue) {
       if (top?.kind === '[' && top.state === 'first' && text[i] === ']') {
-        i++;
-        stack.pop();
+        close();
         expectValue = false;
         continue;
       }
@@ -105,9 +110,7 @@ export function locateJsonError(text: string): { pos: number; reason: string } {
     if (top.kind === '{') {
       if (top.state === 'first' || top.state === 'key') {
         if (top.state === 'first' && text[i] === '}') {
-          i++;
-          stack.pop();
-          if (stack.length) stack[stack.length - 1]!.state = 'after';
+          close();
           continue;
         }
         if (text[i] !== '"') return at('a quoted key');
@@ -129,9 +132,7 @@ export function locateJsonError(text: string): { pos: number; reason: string } {
         continue;
       }
       if (text[i] === '}') {
-        i++;
-        stack.pop();
-        if (stack.length) stack[stack.length - 1]!.state = 'after';
+        close();
         continue;
       }
       return at('"," or "}"');
@@ -144,9 +145,7 @@ export function locateJsonError(text: string): { pos: number; reason: string } {
       continue;
     }
     if (text[i] === ']') {
-      i++;
-      stack.pop();
-      if (stack.length) stack[stack.length - 1]!.state = 'after';
+      close();
       continue;
     }
     return at('"," or "]"');
