@@ -150,6 +150,10 @@ const Names &SchedNames() {
   static const Names n = TableNames(fl_sched_name, false);
   return n;
 }
+const Names &TcpxNames() {
+  static const Names n = TableNames(fl_tcpx_mode_name, false);
+  return n;
+}
 const Names &SchedFlagNames() {
   static const Names n = TableNames(fl_sched_flag_name, true);
   return n;
@@ -278,6 +282,7 @@ const Field kServiceFields[] = {
     {"mhTableSize", Kind::U32, offsetof(fl_service_conf, mh_size), false, 0},
     {"expireNodest", Kind::Bool, offsetof(fl_service_conf, expire_nodest), false, 0},
     {"mssClamp", Kind::U16, offsetof(fl_service_conf, mss_clamp), false, 0},
+    {"tcpx", Kind::Enum, offsetof(fl_service_conf, tcpx), false, FL_TCPX_NONE, TcpxNames},
 };
 // persistence: {timeout, netmask}, or null for none
 const Field kPersistFields[] = {
@@ -443,6 +448,9 @@ Napi::Value Stats(const Napi::CallbackInfo &info) {
       total.drops[d] += w.drops[d];
     }
     o.Set("drops", drops);
+    Napi::Object tcpx = Napi::Object::New(env);
+    for (unsigned e = 0; e < FL_TCPX_EV__MAX; e++) tcpx.Set(fl_tcpx_event_name(e), static_cast<double>(w.tcpx[e]));
+    o.Set("tcpEdits", tcpx);
 #define F(js, c) o.Set(js, static_cast<double>(w.c))
     F("arpReplies", arp_replies);
     F("arpRequestsSent", arp_requests_sent);
@@ -764,6 +772,14 @@ Napi::Object Vocabulary(Napi::Env env) {
   v.Set("methods", names(MethodNames()));
   v.Set("schedulers", names(SchedNames()));
   v.Set("schedFlags", names(SchedFlagNames()));
+  v.Set("tcpEdits", names(TcpxNames()));
+  Napi::Array editing = Napi::Array::New(env);
+  for (unsigned m = 0; fl_method_name(m); m++)
+    if (fl_method_edits_tcp(m)) editing.Set(editing.Length(), fl_method_name(m));
+  v.Set("tcpEditMethods", editing);
+  Napi::Array tcpxEv = Napi::Array::New(env, FL_TCPX_EV__MAX);
+  for (unsigned e = 0; e < FL_TCPX_EV__MAX; e++) tcpxEv.Set(e, fl_tcpx_event_name(e));
+  v.Set("tcpEditEvents", tcpxEv);
   v.Set("defaultScheduler", FL_SCHED_DEFAULT_NAME);
   Napi::Array drops = Napi::Array::New(env, FL_DROP__MAX);
   for (unsigned d = 0; d < FL_DROP__MAX; d++) drops.Set(d, fl_drop_name(d));

@@ -87,7 +87,7 @@ static void fullnat_icmp_out(const struct fl_session *se, struct fl_icmp_xlat *x
 
 const struct fl_method_ops fl_method_fullnat = {
 	.name = "fullnat",
-	.flags = FL_METHOD_F_REWRITES,
+	.flags = FL_METHOD_F_REWRITES | FL_METHOD_F_SEQ_ADJUST,
 	.open = fullnat_open,
 	.peek = fullnat_peek,
 	.xmit_in = fullnat_in,

@@ -8,6 +8,7 @@
 #include "lb.h"
 #include "method.h"
 #include "../session/persist.h"
+#include "../tcp/tcpx.h"
 
 /* Session ends: give back its place in the counts, its template and what
  * its method holds. */
@@ -128,6 +129,8 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 		tr->pkts_out++;
 		tr->bytes_out += bytes;
 	}
+	if (unlikely(se->flags & FL_SESS_F_TCPX))
+		fl_tcpx_edit(w, s, p, se, dir);
 	fl_lb_xmit(w, s, p->m, p->ip, p->l4, p->key.proto, se, dir, p->rx_port);
 }
 

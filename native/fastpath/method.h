@@ -25,6 +25,10 @@
 /* Replies are addressed to the client, not to one of ours: they arrive as
  * transit traffic, and only CIP:cport names their worker (NAT). */
 #define FL_METHOD_F_TRANSIT_REPLIES 0x04u
+/* Both directions pass the director and it owns the server side's TCP
+ * connection (FULLNAT): the stream may be edited with sequence adjustment
+ * (native/tcp: PROXY header, TOA). */
+#define FL_METHOD_F_SEQ_ADJUST      0x08u
 
 /* An ICMP error about a session: the quoted packet's tuple and the error's
  * own addresses, as the method rewrites them (network order). */

@@ -14,3 +14,8 @@ const char *fl_method_name(unsigned method)
 {
 	return method < FL_FWD__COUNT ? fl_methods[method]->name : NULL;
 }
+
+int fl_method_edits_tcp(unsigned method)
+{
+	return method < FL_FWD__COUNT && (fl_methods[method]->flags & FL_METHOD_F_SEQ_ADJUST) != 0;
+}

@@ -7,6 +7,7 @@
 #include "lb.h"
 #include "method.h"
 #include "../session/persist.h"
+#include "../tcp/tcpx.h"
 
 static const struct fl_snap_server *server_by_id(const struct fl_snapshot *s, const struct fl_snap_service *svc,
 						 uint32_t id)
@@ -160,6 +161,8 @@ struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot
 	fl_conn_count(w, rs->id, 0, 1);   /* new connections start inactive, as in IPVS */
 	w->traffic[rs->id].conns++;
 	w->ctr->sessions_created++;
+	if (svc->tcpx && p->key.proto == IPPROTO_TCP && (mo->flags & FL_METHOD_F_SEQ_ADJUST))
+		fl_tcpx_open(w->sess, se, svc->tcpx, (const struct rte_tcp_hdr *)p->l4);
 	if (svc->mss_clamp && p->key.proto == IPPROTO_TCP)
 		clamp_mss((struct rte_tcp_hdr *)p->l4, rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),
 			  svc->mss_clamp);

@@ -89,6 +89,20 @@ struct fl_route {
 enum fl_method { FL_FWD_FULLNAT = 0, FL_FWD_DR = 1, FL_FWD_NAT = 2, FL_FWD_TUN = 3, FL_FWD__COUNT };
 /* The method's name ("fullnat", "dr", ...), or NULL past the last. */
 const char *fl_method_name(unsigned method);
+/* Whether the method's TCP streams can be edited (PROXY header, TOA). */
+int fl_method_edits_tcp(unsigned method);
+
+/* What a FULLNAT TCP service does to its streams so that real servers learn
+ * the client's address (native/tcp/tcpx.h). */
+enum fl_tcpx_mode {
+	FL_TCPX_NONE = 0,
+	FL_TCPX_PROXY_V1,     /* HAProxy PROXY protocol, version 1 (text) */
+	FL_TCPX_PROXY_V2,     /* version 2 (binary) */
+	FL_TCPX_TOA,          /* TCP option 254 with CIP:cport (DPVS, Alibaba FULLNAT kernels) */
+	FL_TCPX__COUNT
+};
+/* "none", "proxy-v1", "proxy-v2", "toa"; NULL past the last. */
+const char *fl_tcpx_mode_name(unsigned mode);
 
 struct fl_server_conf {
 	uint32_t id;                   /* stable across snapshots */
@@ -109,6 +123,7 @@ struct fl_service_conf {
 	uint32_t mh_size;              /* Maglev table size (prime); 0 = 65537 */
 	uint8_t expire_nodest;         /* IPVS expire_nodest_conn */
 	uint16_t mss_clamp;            /* 0 = off */
+	uint8_t tcpx;                  /* enum fl_tcpx_mode; TCP services of seq-adjusting methods */
 	uint32_t persist_timeout_s;    /* ipvsadm -p; 0 = not persistent */
 	uint32_t persist_mask;         /* ipvsadm -M, host order */
 	unsigned n_servers;
@@ -192,6 +207,16 @@ enum fl_drop {
 };
 const char *fl_drop_name(unsigned reason);
 
+/* TCP stream edits counted by each worker (native/tcp). */
+enum fl_tcpx_event {
+	FL_TCPX_EV_PROXY_SENT = 0,   /* PROXY headers sent ahead of a client's stream */
+	FL_TCPX_EV_PROXY_RESENT,     /* sent again: the server had not acknowledged it */
+	FL_TCPX_EV_TOA_ADDED,        /* TOA options added */
+	FL_TCPX_EV_TOA_NO_ROOM,      /* not added: no option space left, or over the MTU */
+	FL_TCPX_EV__MAX
+};
+const char *fl_tcpx_event_name(unsigned ev);
+
 struct fl_port_counters {
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
 	uint64_t to_kernel, from_kernel;          /* exception path */
@@ -207,6 +232,7 @@ struct fl_worker_counters {
 	uint64_t redirect_out, redirect_in;       /* software steering to the owner */
 	uint64_t sessions_created, sessions_expired, sessions_active;
 	uint64_t sessions_capacity;
+	uint64_t tcpx[FL_TCPX_EV__MAX];           /* TCP stream edits */
 	uint64_t loops, busy_loops;               /* poll-loop busy ratio */
 };
 

@@ -40,6 +40,7 @@ struct fl_sess_table {
 	uint32_t next_tick;        /* first wheel tick not yet processed */
 	struct fl_bucket *buckets;
 	struct fl_session *sess;
+	uint8_t *ext;              /* FL_SESS_EXT_BYTES per record */
 	uint32_t *wheel;           /* FL_SESS_WHEEL_SLOTS list heads */
 } __attribute__((aligned(64)));
 
@@ -70,6 +71,7 @@ size_t fl_sess_table_memsize(uint32_t capacity)
 	return fl_align64(sizeof(struct fl_sess_table)) +
 	       (size_t)fl_n_buckets(capacity) * sizeof(struct fl_bucket) +
 	       (size_t)capacity * sizeof(struct fl_session) +
+	       fl_align64((size_t)capacity * FL_SESS_EXT_BYTES) +
 	       fl_align64(FL_SESS_WHEEL_SLOTS * sizeof(uint32_t));
 }
 
@@ -98,6 +100,8 @@ struct fl_sess_table *fl_sess_table_init(void *mem, uint32_t capacity,
 	p += (size_t)t->n_buckets * sizeof(struct fl_bucket);
 	t->sess = (struct fl_session *)p;
 	p += (size_t)capacity * sizeof(struct fl_session);
+	t->ext = p;
+	p += fl_align64((size_t)capacity * FL_SESS_EXT_BYTES);
 	t->wheel = (uint32_t *)p;
 
 	memset(t->buckets, 0, (size_t)t->n_buckets * sizeof(struct fl_bucket));
@@ -110,6 +114,11 @@ struct fl_sess_table *fl_sess_table_init(void *mem, uint32_t capacity,
 		t->wheel[i] = FL_NIL;
 	t->next_tick = (uint32_t)(now_ms >> FL_SESS_TICK_SHIFT);
 	return t;
+}
+
+void *fl_sess_ext(const struct fl_sess_table *t, const struct fl_session *s)
+{
+	return t->ext + (size_t)(s - t->sess) * FL_SESS_EXT_BYTES;
 }
 
 uint32_t fl_sess_count(const struct fl_sess_table *t)

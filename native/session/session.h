@@ -84,6 +84,7 @@ static inline void fl_flow_key_set(struct fl_flow_key *k, uint32_t saddr_be, uin
 /* fl_session.flags */
 #define FL_SESS_F_USED       0x01  /* record is live (not on the free list) */
 #define FL_SESS_F_INPUT_ONLY 0x02  /* no outbound key (DR/TUN) */
+#define FL_SESS_F_TCPX       0x04  /* its TCP stream is edited (native/tcp): see fl_sess_ext */
 
 /*
  * One session = one cache line. Addresses/ports are network byte order.
@@ -129,6 +130,13 @@ struct fl_sess_table;
 #define FL_SESS_BULK_MAX     64u
 /* Largest capacity: session refs are 31 bits. */
 #define FL_SESS_MAX_CAPACITY (UINT32_C(1) << 30)
+
+/* Each record has FL_SESS_EXT_BYTES beside it, in an array of their own so
+ * that sessions which never use them never touch their cache lines: the TCP
+ * stream edits (PROXY header, TOA, SYN proxy) keep their sequence deltas
+ * there. The table neither reads nor clears them. */
+#define FL_SESS_EXT_BYTES 16u
+void *fl_sess_ext(const struct fl_sess_table *t, const struct fl_session *s);
 
 /* Bytes of memory (64-byte aligned) a table of `capacity` sessions needs;
  * 0 if capacity is 0 or above FL_SESS_MAX_CAPACITY. */

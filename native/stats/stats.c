@@ -32,6 +32,18 @@ const char *fl_drop_name(unsigned reason)
 	return reason < FL_DROP__MAX ? drop_names[reason] : "unknown";
 }
 
+static const char *const tcpx_event_names[FL_TCPX_EV__MAX] = {
+	[FL_TCPX_EV_PROXY_SENT] = "proxy_header_sent",
+	[FL_TCPX_EV_PROXY_RESENT] = "proxy_header_resent",
+	[FL_TCPX_EV_TOA_ADDED] = "toa_added",
+	[FL_TCPX_EV_TOA_NO_ROOM] = "toa_no_room",
+};
+
+const char *fl_tcpx_event_name(unsigned ev)
+{
+	return ev < FL_TCPX_EV__MAX ? tcpx_event_names[ev] : NULL;
+}
+
 void fl_stats_reset(void)
 {
 	memset(fl_counters, 0, sizeof(fl_counters));

@@ -220,6 +220,7 @@ export const workerCounters = {
     lcore: { type: ['integer', 'null'] },
     ports: { type: 'object', additionalProperties: portCounters },
     drops: { type: 'object', additionalProperties: counter },
+    tcpEdits: { type: 'object', additionalProperties: counter },
     arpReplies: counter,
     arpRequestsSent: counter,
     garpSent: counter,

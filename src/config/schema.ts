@@ -5,9 +5,12 @@
 // Defaults live here and are applied by ajv (useDefaults) so the typed
 // FulcrumConfig never has to guess.
 
-import { DEFAULT_SCHEDULER, LIMITS, METHODS, SCHED_FLAGS, SCHEDULERS } from '../native/vocabulary';
+import { DEFAULT_SCHEDULER, LIMITS, METHODS, SCHED_FLAGS, SCHEDULERS, TCP_EDITS } from '../native/vocabulary';
 
 export { METHODS, SCHED_FLAGS, SCHEDULERS };
+/** proxyProtocol values: the TCP_EDITS "proxy-<v>" of the dataplane. */
+export const PROXY_PROTOCOL_VERSIONS = TCP_EDITS.filter((e) => e.startsWith('proxy-')).map((e) => e.slice('proxy-'.length)) as
+  Array<'v1' | 'v2'>;
 // The dataplane's limits (checked against the addon when it loads).
 export const MAX_PORTS = LIMITS.ports;
 export const MAX_WORKERS = LIMITS.workers;
@@ -311,6 +314,10 @@ const service = {
     },
     lipPool: { type: 'string', pattern: POOL_NAME_PATTERN },
     mssClamp: { type: 'integer', minimum: 88, maximum: 65495 },
+    /** FULLNAT TCP: a PROXY protocol header (HAProxy's spec) ahead of each client stream. */
+    proxyProtocol: { type: 'string', enum: PROXY_PROTOCOL_VERSIONS },
+    /** FULLNAT TCP: the client's address in TCP option 254, for servers with the TOA module (DPVS). */
+    toa: { type: 'boolean' },
     expireNodestConn: { type: 'boolean', default: false },
     servers: { type: 'array', items: server, default: [] },
     // keepalived inhibit_on_failure: a DOWN server keeps weight 0 instead of being removed.

@@ -12,6 +12,7 @@ import {
   formatIPv4, isContiguousMask, maskOf, networkOf, parseCidr, parseIPv4, prefixContains, prefixesOverlap,
 } from '../net/ipv4';
 import { devarg, pciAddress } from '../net/device';
+import { TCP_EDIT_METHODS } from '../native/vocabulary';
 import { endpointKey, serviceKey } from './keys';
 
 // ---------------------------------------------------------------- schema step
@@ -385,6 +386,27 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
         err(`${base}.lipPool`, 'fullnat servers need a LIP pool: set lipPool or define lipPools.default');
       } else if (pool.length === 0) {
         err(`${base}.lipPool`, `fullnat servers need a LIP pool, and "${poolName}" is empty`);
+      }
+    }
+
+    if (s.proxyProtocol !== undefined || s.toa) {
+      // The edits live in the director's copy of the TCP stream: only a
+      // method that carries both directions and owns the server side can
+      // make them, and a server of another method would get a stream its
+      // config does not expect.
+      const what = s.proxyProtocol !== undefined ? 'proxyProtocol' : 'toa';
+      if (s.proxyProtocol !== undefined && s.toa) {
+        err(`${base}.toa`, 'pass the client address one way: proxyProtocol or toa, not both');
+      }
+      if (s.protocol !== 'tcp') err(`${base}.${what}`, 'applies to TCP services only');
+      const editing: readonly string[] = TCP_EDIT_METHODS;
+      s.servers.forEach((r, k) => {
+        if (!editing.includes(r.method)) {
+          err(`${base}.servers[${k}].method`, `${what} needs ${editing.join(' or ')} servers: a ${r.method} server would get the client's stream unchanged`);
+        }
+      });
+      if (s.sorryServer && !editing.includes(sorryMethod(s))) {
+        err(`${base}.sorryServer.method`, `${what} needs ${editing.join(' or ')} servers, and the sorry server is ${sorryMethod(s)}`);
       }
     }
 

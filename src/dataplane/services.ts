@@ -9,6 +9,12 @@ export function serviceLips(cfg: FulcrumConfig, svc: ServiceConfig): string[] {
   return cfg.lipPools[svc.lipPool ?? 'default'] ?? [];
 }
 
+/** The dataplane's TCP stream edit for a service's client-address option. */
+export function tcpEditOf(svc: ServiceConfig): NonNullable<NativeService['tcpx']> {
+  if (svc.proxyProtocol !== undefined) return `proxy-${svc.proxyProtocol}`;
+  return svc.toa ? 'toa' : 'none';
+}
+
 export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeService[] {
   // The schema's scheduler and method names are the dataplane's (checked
   // when the addon loads: native/vocabulary.ts).
@@ -21,6 +27,7 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
     schedFlags: svc.schedFlags,
     expireNodest: svc.expireNodestConn,
     mssClamp: svc.mssClamp ?? 0,
+    tcpx: tcpEditOf(svc),
     persistence: svc.persistence,
     lips: serviceLips(cfg, svc),
     servers: svc.servers.map((rs) => ({

@@ -36,6 +36,7 @@ import type { FulcrumConfig } from '../config/types';
 import type { NativeLipStats, NativeStats } from '../native/addon';
 import type { RawServerCounters } from '../lb/stats-view';
 import { serverKey } from '../config/keys';
+import { TCP_EDIT_EVENTS } from '../native/vocabulary';
 
 /** The counters of one real server that the metrics read. */
 export type MetricsServerCounters = RawServerCounters;
@@ -471,6 +472,17 @@ export function buildMetrics(opts: MetricsOptions): FulcrumMetrics {
       },
     });
   }
+  new Counter({
+    name: 'fulcrum_tcp_stream_edits_total',
+    help: 'TCP stream edits for the client address, by event: PROXY headers sent and sent again (not yet acknowledged), TOA options added and not added for lack of room.',
+    labelNames: [...WL, 'event'], registers,
+    collect() {
+      this.reset();
+      workersOnly((w, l) => {
+        for (const event of TCP_EDIT_EVENTS) this.inc({ ...l, event }, w.tcpEdits?.[event] ?? 0);
+      });
+    },
+  });
   // ------------------------------------------------- persistence templates
   new Gauge({
     name: 'fulcrum_persist_template_slots', help: 'Slots of the persistence template table (dataplane.persistTemplates, rounded up to a power of two).', registers,

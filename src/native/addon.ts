@@ -3,7 +3,7 @@
 // function here runs on the Node main thread, which is the DPDK main lcore.
 import path from 'node:path';
 import fs from 'node:fs';
-import { METHODS, vocabularyMismatches, type NativeVocabulary } from './vocabulary';
+import { METHODS, vocabularyMismatches, type NativeVocabulary, type TCP_EDITS, type TCP_EDIT_EVENTS } from './vocabulary';
 
 /** A DPDK port as the dataplane should open it. */
 export interface NativePortConf {
@@ -83,6 +83,8 @@ export interface NativeService {
   mhTableSize?: number;
   expireNodest: boolean;
   mssClamp: number;
+  /** TCP stream edit for the client's address (TCP_EDITS); default none. */
+  tcpx?: (typeof TCP_EDITS)[number];
   /** ipvsadm -p / -M: client (masked) sticks to its server. */
   persistence?: { timeout: number; netmask: string } | null;
   /** LIP pool (role "lip" addresses) for FULLNAT servers. */
@@ -145,6 +147,8 @@ export interface WorkerCounters {
   ports: Record<string, PortCounters>;
   /** Keyed by drop reason (fl_drop_name). */
   drops: Record<string, number>;
+  /** Keyed by TCP stream edit event (fl_tcpx_event_name): PROXY headers, TOA options. */
+  tcpEdits: Record<(typeof TCP_EDIT_EVENTS)[number], number>;
   arpReplies: number;
   arpRequestsSent: number;
   garpSent: number;

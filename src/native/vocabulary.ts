@@ -13,6 +13,11 @@ export const SCHEDULERS = [
 ] as const;
 export const DEFAULT_SCHEDULER = 'wlc';
 export const SCHED_FLAGS = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] as const;
+/** What a TCP service may do to its streams (native/tcp), and the methods that can. */
+export const TCP_EDITS = ['none', 'proxy-v1', 'proxy-v2', 'toa'] as const;
+export const TCP_EDIT_METHODS = ['fullnat'] as const;
+/** Events the workers count for those edits (fl_tcpx_event_name). */
+export const TCP_EDIT_EVENTS = ['proxy_header_sent', 'proxy_header_resent', 'toa_added', 'toa_no_room'] as const;
 
 /** fulcrum.h limits (and DPDK's RTE_MAX_LCORE - 1 for lcore). */
 export const LIMITS = {
@@ -29,6 +34,9 @@ export interface NativeVocabulary {
   methods: string[];
   schedulers: string[];
   schedFlags: string[];
+  tcpEdits: string[];
+  tcpEditMethods: string[];
+  tcpEditEvents: string[];
   defaultScheduler: string;
   dropReasons: string[];
   limits: Record<string, number>;
@@ -46,6 +54,9 @@ export function vocabularyMismatches(native: NativeVocabulary | undefined): stri
   list('methods', METHODS, native.methods);
   list('schedulers', SCHEDULERS, native.schedulers);
   list('scheduler flags', SCHED_FLAGS, native.schedFlags);
+  list('TCP stream edits', TCP_EDITS, native.tcpEdits ?? []);
+  list('methods that edit TCP streams', TCP_EDIT_METHODS, native.tcpEditMethods ?? []);
+  list('TCP stream edit events', TCP_EDIT_EVENTS, native.tcpEditEvents ?? []);
   if (native.defaultScheduler !== DEFAULT_SCHEDULER) {
     out.push(`default scheduler: control plane ${DEFAULT_SCHEDULER}, dataplane ${native.defaultScheduler}`);
   }
@@ -59,6 +70,7 @@ export function vocabularyMismatches(native: NativeVocabulary | undefined): stri
 export function statedVocabulary(dropReasons: string[] = []): NativeVocabulary {
   return {
     methods: [...METHODS], schedulers: [...SCHEDULERS], schedFlags: [...SCHED_FLAGS],
+    tcpEdits: [...TCP_EDITS], tcpEditMethods: [...TCP_EDIT_METHODS], tcpEditEvents: [...TCP_EDIT_EVENTS],
     defaultScheduler: DEFAULT_SCHEDULER, dropReasons, limits: { ...LIMITS },
   };
 }
