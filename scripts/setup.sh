@@ -23,7 +23,8 @@ PKGS=(dpdk libdpdk-dev dpdk-dev pkg-config cmake g++ make iproute2 socat curl
       python3 iputils-ping tcpdump procps kmod ca-certificates ethtool
       dnsmasq-base  # a real DNS server for the DNS_CHECK e2e test
       prometheus   # promtool check metrics (unit) and a real Prometheus (e2e/metrics)
-      clang libclang-rt-14-dev)  # the fuzz harness and the C tests under ASan/UBSan
+      clang libclang-rt-14-dev   # the fuzz harness and the C tests under ASan/UBSan
+      nginx-light libnginx-mod-stream haproxy)  # real servers that read the PROXY header (e2e)
 WANT_PAGES="${FULCRUM_HUGEPAGES:-512}"
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1
@@ -41,8 +42,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq || die "apt-get update failed"
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-      || die "apt-get install ${missing[*]} failed"
+    # Servers installed for the tests (nginx, haproxy) must not start as
+    # host daemons: the tests run their own in namespaces. policy-rc.d is
+    # Debian's switch for that (exit 101: action forbidden).
+    policy_rc=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      policy_rc=/usr/sbin/policy-rc.d
+      printf '#!/bin/sh\nexit 101\n' > "$policy_rc" && chmod 755 "$policy_rc"
+    fi
+    rc=0
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+    [ -n "$policy_rc" ] && rm -f "$policy_rc"
+    [ "$rc" -eq 0 ] || die "apt-get install ${missing[*]} failed"
   else
     warn "not root: cannot install missing packages: ${missing[*]} (the build may fail)"
   fi

@@ -34,6 +34,7 @@ import {
 } from '../lib/netns';
 import { PY, NAMED_HTTP_SERVER_PY, PACED_SENDER_PY } from '../lib/scripts';
 import { curlMany as curlHttp, tally, type CurlResult } from '../lib/curl';
+import { randomFile } from '../lib/files';
 import { onRealServers, startStandardDirector, type StandardDirector } from '../lib/standard-director';
 
 const SKIP = skipUnlessRoot();
@@ -123,32 +124,7 @@ async function tearDown(fx: Fixture | undefined): Promise<void> {
 const curlMany = (fx: Fixture, n: number, opts: { port?: number; batch?: number } = {}): Promise<CurlResult[]> =>
   curlHttp(fx.st.topo, 'cli', `http://${VIP}:${opts.port ?? 80}`, n, { batch: opts.batch ?? 100 });
 
-function sha256File(file: string): string {
-  const h = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n <= 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
-}
 
-function randomFile(dir: string, name: string, mb: number): { file: string; sha: string } {
-  const file = path.join(dir, name);
-  const fd = fs.openSync(file, 'w');
-  try {
-    for (let i = 0; i < mb; i++) fs.writeSync(fd, crypto.randomBytes(1 << 20));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { file, sha: sha256File(file) };
-}
 
 /** All "<sha>  -" lines the bulk receivers wrote so far, per server name. */
 function receivedHashes(fx: Fixture): Record<string, string[]> {

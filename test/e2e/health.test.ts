@@ -26,7 +26,6 @@
 // reason; as root nothing here ever skips.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -40,6 +39,7 @@ import {
   type Spawned,
   type StandardTopology,
 } from '../lib/netns';
+import { randomFile } from '../lib/files';
 import { onRealServers, startStandardDirector, waitListening, type StandardDirector } from '../lib/standard-director';
 import { PY, PACED_SENDER_PY } from '../lib/scripts';
 import { curlMany as curlHttp, tally, type CurlResult } from '../lib/curl';
@@ -280,12 +280,6 @@ function assertAll200(fx: Fixture, rs: CurlResult[], when: string): void {
   assert.equal(bad.length, 0, `${when}: ${bad.length} failed requests, first: ${JSON.stringify(bad.slice(0, 5))}\n${fx.director.logs()}`);
 }
 
-function randomFile(dir: string, name: string, mb: number): { file: string; sha: string } {
-  const file = path.join(dir, name);
-  const buf = crypto.randomBytes(mb << 20);
-  fs.writeFileSync(file, buf);
-  return { file, sha: crypto.createHash('sha256').update(buf).digest('hex') };
-}
 
 function receivedHashes(fx: Fixture): Record<string, string[]> {
   const out: Record<string, string[]> = {};
