@@ -65,6 +65,10 @@ export function applyIpvsadm<C extends IpvsConfig>(config: C, pc: ParsedCommand)
         ? { timeout: pc.persistent, netmask: pc.netmask ?? '255.255.255.255' }
         : null;
       const schedFlags = (pc.schedFlags ?? []) as SchedFlag[];
+      const clientAddress = {
+        ...(pc.proxyProtocol ? { proxyProtocol: pc.proxyProtocol } : {}),
+        ...(pc.toa ? { toa: true } : {}),
+      };
       if (add) {
         cfg.services.push({
           protocol: ref.protocol,
@@ -76,11 +80,16 @@ export function applyIpvsadm<C extends IpvsConfig>(config: C, pc: ParsedCommand)
           expireNodestConn: false,
           servers: [],
           inhibitOnFailure: false,
+          ...clientAddress,
         });
       } else {
         existing!.scheduler = sched as Scheduler;
         existing!.schedFlags = schedFlags;
         existing!.persistence = persistence;
+        // Replaced as a whole too: -E without --proxy-protocol turns it off.
+        delete existing!.proxyProtocol;
+        delete existing!.toa;
+        Object.assign(existing!, clientAddress);
       }
       return { ok: true, config: cfg, changed: true };
     }

@@ -217,6 +217,8 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
       if (s.persistence.netmask !== '255.255.255.255') out += ` -M ${s.persistence.netmask}`;
     }
     if (flags) out += ` -b ${flags}`;
+    if (s.proxyProtocol) out += ` --proxy-protocol ${s.proxyProtocol}`;
+    if (s.toa) out += ' --toa';
   } else if (f.stats) {
     out += padR(svcName, 33) + [sc.conns, sc.inPkts, sc.outPkts, sc.inBytes, sc.outBytes].map((n) => largenum(n, exact)).join('');
   } else if (f.rate) {
@@ -228,6 +230,9 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
       out += ` persistent ${s.persistence.timeout}`;
       if (s.persistence.netmask !== '255.255.255.255') out += ` mask ${s.persistence.netmask}`;
     }
+    // Fulcrum's own (ipvsadm has neither): after everything ipvsadm prints.
+    if (s.proxyProtocol) out += ` proxy-protocol ${s.proxyProtocol}`;
+    if (s.toa) out += ' toa';
   }
   out += '\n';
 

@@ -11,6 +11,7 @@
 import type { ForwardingMethod, Protocol } from '../config/types';
 import { spawnSync } from 'node:child_process';
 import { parseIPv4 } from '../net/ipv4';
+import { PROXY_PROTOCOL_VERSIONS } from '../config/schema';
 
 export const PROGRAM = 'fulcrumadm';
 
@@ -60,6 +61,9 @@ export interface ParsedCommand {
   server?: { address: string; port: number };
   /** --tun-type: only ipip, and only for a tunnelled server (-i). */
   tunType?: 'ipip';
+  /** --proxy-protocol v1|v2 (DPVS's ipvsadm) and --toa: the client address for FULLNAT servers. */
+  proxyProtocol?: 'v1' | 'v2';
+  toa?: boolean;
   /** Forwarding method; ipvsadm defaults to DR (-g) when none is given. */
   method: ForwardingMethod;
   methodGiven: boolean;
@@ -175,42 +179,44 @@ const OPTS: OptDef[] = [
   { long: 'del-laddr', short: 'Q', arg: 'none', tag: 'del-laddr' },
   { long: 'get-laddr', short: 'G', arg: 'none', tag: 'get-laddr' },
   { long: 'laddr', short: 'z', arg: 'string', tag: 'z' },
+  { long: 'proxy-protocol', arg: 'string', tag: 'proxy-protocol' },
+  { long: 'toa', arg: 'none', tag: 'toa' },
 ];
 const BY_LONG = new Map(OPTS.map((o) => [o.long, o]));
 const BY_SHORT = new Map(OPTS.filter((o) => o.short).map((o) => [o.short!, o]));
 
-// ipvsadm.c optnames[] order, plus Fulcrum's "laddr" last.
+// ipvsadm.c optnames[] order, plus Fulcrum's (DPVS's) "laddr", "proxy-protocol" and "toa" last.
 const OPTNAMES = [
   'numeric', 'connection', 'service-address', 'scheduler', 'persistent', 'netmask',
   'real-server', 'forwarding-method', 'weight', 'u-threshold', 'l-threshold',
   'mcast-interface', 'timeout', 'daemon', 'stats', 'rate', 'thresholds',
   'persistent-conn', 'nosort', 'syncid', 'exact', 'ops', 'pe', 'sched-flags',
   'mcast-group', 'mcast-port', 'mcast-ttl', 'sync-maxlen', 'tun-info', 'tun-type',
-  'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum', 'laddr',
+  'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum', 'laddr', 'proxy-protocol', 'toa',
 ] as const;
 type OptName = (typeof OPTNAMES)[number];
 
 // commands_v_options from ipvsadm.c, one string per command, one char per
 // option in OPTNAMES order ('+' compulsory, 'x' illegal, '1' exclusive,
-// ' ' optional). The last column (laddr) is Fulcrum's.
+// ' ' optional). The last three columns (laddr, proxy-protocol, toa) are Fulcrum's.
 const TABLE: Record<string, string> = {
-  'add-service':    'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxx',
-  'edit-service':   'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxx',
-  'delete-service': 'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'flush':          'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'list':           ' 11xxxxxxxxx11       xxxxxxx xxxxxx',
-  'add-server':     'xx+xxx+    xxxxxxxxxxxxxxxxxx     x',
-  'delete-server':  'xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'edit-server':    'xx+xxx+    xxxxxxxxxxxxxxxxxx     x',
-  'set':            'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'start-daemon':   'xxxxxxxxxxx xxxxxxx xxxx    xxxxxxx',
-  'stop-daemon':    'xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxxx',
-  'restore':        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'save':           ' xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'zero':           'xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'add-laddr':      'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+',
-  'del-laddr':      'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+',
-  'get-laddr':      ' x xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'add-service':    'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxx  ',
+  'edit-service':   'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxx  ',
+  'delete-service': 'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'flush':          'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'list':           ' 11xxxxxxxxx11       xxxxxxx xxxxxxxx',
+  'add-server':     'xx+xxx+    xxxxxxxxxxxxxxxxxx     xxx',
+  'delete-server':  'xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'edit-server':    'xx+xxx+    xxxxxxxxxxxxxxxxxx     xxx',
+  'set':            'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'start-daemon':   'xxxxxxxxxxx xxxxxxx xxxx    xxxxxxxxx',
+  'stop-daemon':    'xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxxxxx',
+  'restore':        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'save':           ' xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'zero':           'xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'add-laddr':      'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+xx',
+  'del-laddr':      'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+xx',
+  'get-laddr':      ' x xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
 };
 
 function genericOptCheck(cmd: string, given: Set<OptName>): void {
@@ -563,6 +569,18 @@ function parseInner(argv: string[], prog: string, resolve: HostResolver): Parsed
         pc.laddr = arg!;
         break;
       }
+      case 'proxy-protocol':
+        // DPVS's ipvsadm spells it so; Fulcrum takes the two versions.
+        setOption('proxy-protocol');
+        if (!(PROXY_PROTOCOL_VERSIONS as readonly string[]).includes(arg!)) {
+          fail(2, `illegal proxy protocol version specified (${PROXY_PROTOCOL_VERSIONS.join(' or ')})`);
+        }
+        pc.proxyProtocol = arg as 'v1' | 'v2';
+        break;
+      case 'toa':
+        setOption('toa');
+        pc.toa = true;
+        break;
       case '6':
         notSupported('IPv6 (-6)');
         break;

@@ -78,6 +78,8 @@ Options:
   --u-threshold  -x uthreshold        upper threshold of connections
   --l-threshold  -y lthreshold        lower threshold of connections
   --laddr        -z local-address     local address for --add-laddr/--del-laddr
+  --proxy-protocol v1|v2              a PROXY protocol header for fullnat servers
+  --toa                               the client address in TCP option 254 (TOA)
   --connection   -c                   output of current IPVS connections
   --timeout                           output of timeout (tcp tcpfin udp)
   --daemon                            output of daemon information

@@ -622,6 +622,8 @@ function convertVirtualServer(
   let protocol: Protocol | undefined;
   let scheduler: Scheduler | undefined;
   let method: ForwardingMethod | undefined;
+  // DPVS's "lb_kind FNAT" adds TOA to every TCP connection; the import keeps that.
+  let dpvsFnatLine: number | undefined;
   let persistTimeout: number | undefined;
   let granularity: string | undefined;
   let lipPool: string | undefined;
@@ -666,6 +668,7 @@ function convertVirtualServer(
         const m = METHODS[(k.args[0] ?? '').toUpperCase()];
         if (!m) ctx.warn(k.line, `${k.keyword}: unknown forwarding method "${k.args[0] ?? ''}" - ignored`);
         else method = m;
+        dpvsFnatLine = (k.args[0] ?? '').toUpperCase() === 'FNAT' ? k.line : undefined;
         tunnelOptions(ctx, k);
         break;
       }
@@ -843,6 +846,13 @@ function convertVirtualServer(
         sp = ep.port;
       }
       svc.sorryServer = { address: sorry.address, port: sp, weight: 1, ...(sm ? { method: sm } : {}) };
+    }
+    // Only where every destination is FULLNAT: TOA rides in the director's own copy of the stream.
+    const allFullnat = out.length > 0 && out.every((r) => r.method === 'fullnat') &&
+      (svc.sorryServer?.method ?? out[0]!.method) === 'fullnat';
+    if (dpvsFnatLine !== undefined && protocol === 'tcp' && allFullnat) {
+      svc.toa = true;
+      if (ep === endpoints[0]) ctx.note(dpvsFnatLine, `virtual_server ${label}: lb_kind FNAT - DPVS adds TOA (TCP option 254) to every connection, so toa is set`);
     }
     if (quorumLine !== undefined) {
       const q: QuorumConfig = { count: quorum.count ?? 1, hysteresis: quorum.hysteresis ?? 0 };

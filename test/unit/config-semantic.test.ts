@@ -300,3 +300,44 @@ test('semantic errors are all reported at once', () => {
     'services[0].vip',
   ]);
 });
+
+// ---- the client address for FULLNAT servers (proxyProtocol, toa)
+
+function fullnatOnly(o: Record<string, unknown>): Record<string, any> {
+  const c = base();
+  c.services[0].servers = [{ address: '198.19.1.10', port: 8080, method: 'fullnat' }];
+  Object.assign(c.services[0], o);
+  return c;
+}
+
+test('proxyProtocol v1/v2 and toa are accepted on a FULLNAT TCP service', () => {
+  for (const o of [{ proxyProtocol: 'v1' }, { proxyProtocol: 'v2' }, { toa: true }]) {
+    const r = validateConfig(fullnatOnly(o));
+    assert.ok(r.ok, `${JSON.stringify(o)}: ${JSON.stringify(!r.ok && r.errors)}`);
+  }
+});
+
+test('proxyProtocol: only v1 or v2', () => {
+  expectOne(fullnatOnly({ proxyProtocol: 'v3' }), 'services[0].proxyProtocol', /must be one of: "v1", "v2"/);
+});
+
+test('proxyProtocol and toa together are refused', () => {
+  expectOne(fullnatOnly({ proxyProtocol: 'v2', toa: true }), 'services[0].toa', /one way: proxyProtocol or toa, not both/);
+});
+
+test('proxyProtocol on a UDP service is refused', () => {
+  const c = fullnatOnly({ proxyProtocol: 'v1' });
+  c.services[0].protocol = 'udp';
+  expectOne(c, 'services[0].proxyProtocol', /TCP services only/);
+});
+
+test('proxyProtocol with a DR server names the server', () => {
+  const c = base();
+  c.services[0].proxyProtocol = 'v1';
+  expectOne(c, 'services[0].servers[1].method', /proxyProtocol needs fullnat servers: a dr server would get the client's stream unchanged/);
+});
+
+test('toa with a NAT sorry server names it', () => {
+  const c = fullnatOnly({ toa: true, sorryServer: { address: '198.18.0.30', port: 80, method: 'nat' } });
+  expectOne(c, 'services[0].sorryServer.method', /toa needs fullnat servers, and the sorry server is nat/);
+});

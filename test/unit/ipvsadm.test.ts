@@ -166,6 +166,30 @@ describe('applyIpvsadm', () => {
     assert.equal(c.services.length, 0);
   });
 
+  it('--proxy-protocol and --toa (DPVS\'s ipvsadm): set on -A, replaced by -E, listed and saved', () => {
+    let c: IpvsConfig = { ...empty(), lipPools: { default: ['198.19.0.2'] } };
+    c = apply(c, '-A -t 198.18.0.100:80 -s rr --proxy-protocol v2');
+    c = apply(c, '-a -t 198.18.0.100:80 -r 198.19.0.11:8080 --fullnat');
+    assert.equal(c.services[0]!.proxyProtocol, 'v2');
+    assert.match(formatSave(c, true), /^-A -t 198\.18\.0\.100:80 -s rr --proxy-protocol v2$/m);
+    assert.match(formatList(c, normalizeStats(undefined), { numeric: true }), /^TCP  198\.18\.0\.100:80 rr proxy-protocol v2$/m);
+    // -E sets the service as a whole: without the option, it is off
+    c = apply(c, '-E -t 198.18.0.100:80 -s rr --toa');
+    assert.deepEqual([c.services[0]!.proxyProtocol, c.services[0]!.toa], [undefined, true]);
+    assert.match(formatSave(c, true), /^-A -t 198\.18\.0\.100:80 -s rr --toa$/m);
+    c = apply(c, '-E -t 198.18.0.100:80 -s rr');
+    assert.deepEqual([c.services[0]!.proxyProtocol, c.services[0]!.toa], [undefined, undefined]);
+    const r = applyRestore(empty(), '-A -t 198.18.0.100:80 -s rr --proxy-protocol v1\n');
+    assert.ok(r.ok && r.config.services[0]!.proxyProtocol === 'v1');
+  });
+
+  it('--proxy-protocol: a bad version, or on a server command, is refused', () => {
+    const bad = parseIpvsadm(['-A', '-t', '198.18.0.100:80', '--proxy-protocol', 'v3']);
+    assert.ok(isParseError(bad) && /illegal proxy protocol version specified \(v1 or v2\)/.test(bad.message), JSON.stringify(bad));
+    const onServer = parseIpvsadm(['-a', '-t', '198.18.0.100:80', '-r', '198.19.0.11', '--toa']);
+    assert.ok(isParseError(onServer) && /Illegal 'toa' option with the 'add-server' command/.test(onServer.message), JSON.stringify(onServer));
+  });
+
   it('reports ipvsadm errors with exit status 255', () => {
     let c = apply(empty(), '-A -t 198.18.0.100:80');
     c = apply(c, '-a -t 198.18.0.100:80 -r 198.19.0.11');
