@@ -283,6 +283,7 @@ const Field kServiceFields[] = {
     {"expireNodest", Kind::Bool, offsetof(fl_service_conf, expire_nodest), false, 0},
     {"mssClamp", Kind::U16, offsetof(fl_service_conf, mss_clamp), false, 0},
     {"tcpx", Kind::Enum, offsetof(fl_service_conf, tcpx), false, FL_TCPX_NONE, TcpxNames},
+    {"synProxy", Kind::Bool, offsetof(fl_service_conf, synproxy), false, 0},
 };
 // persistence: {timeout, netmask}, or null for none
 const Field kPersistFields[] = {

@@ -122,6 +122,7 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 		v->expire_nodest = c->expire_nodest;
 		v->mss_clamp = c->mss_clamp;
 		v->tcpx = c->tcpx;
+		v->synproxy = c->synproxy;
 		v->persist_ms = c->persist_timeout_s * 1000u;
 		v->persist_mask = rte_cpu_to_be_32(c->persist_mask ? c->persist_mask : 0xffffffffu);
 		v->first_server = si;

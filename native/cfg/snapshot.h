@@ -45,6 +45,7 @@ struct fl_snap_service {
 	uint8_t expire_nodest;
 	uint16_t mss_clamp;
 	uint8_t tcpx;               /* enum fl_tcpx_mode */
+	uint8_t synproxy;           /* answer SYNs with cookies */
 	uint32_t first_server, n_servers;   /* into servers[] */
 	uint32_t max_weight, gcd_weight;    /* wrr stepping, as IPVS */
 	uint32_t first_lip, n_lips;         /* into lip_slots[] */

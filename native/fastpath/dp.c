@@ -6,12 +6,14 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "dp.h"
 #include "neigh.h"
 #include "lb.h"
 #include "lport.h"
 #include "steering.h"
+#include "../tcp/tcpx.h"
 
 struct fl_dp_state fl_dp;
 unsigned fl_dp_n_workers;
@@ -91,6 +93,8 @@ int fl_dp_start(const struct fl_dp_conf *conf, char *err, size_t errlen)
 	}
 	if (fl_lb_shared_init(conf->n_workers, err, errlen) || fl_redirect_init(conf->n_workers, err, errlen))
 		goto fail;
+	/* SYN cookies: a key of this run, so cookies cannot be precomputed. */
+	fl_syncookie_set_secret(rte_rand(), rte_rand());
 	for (unsigned i = 0; i < conf->n_workers; i++)
 		if (fl_worker_state_init(&fl_dp.workers[i], err, errlen))
 			goto fail;

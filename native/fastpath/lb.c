@@ -22,6 +22,8 @@ static void release(struct fl_worker *w, struct fl_session *se)
 	const struct fl_method_ops *mo = fl_method(se->method);
 	if (mo->release)
 		mo->release(w, se);
+	if (se->flags & FL_SESS_F_TCPX)
+		fl_tcpx_release(w, se);
 	w->ctr->sessions_expired++;
 }
 
@@ -102,6 +104,8 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 	}
 	if (p->key.proto == IPPROTO_TCP) {
 		uint8_t fl = tcp_flags_of(p);
+		if (unlikely(se->flags & FL_SESS_F_TCPX))
+			fl = fl_tcpx_state_flags(w->sess, se, dir, fl);
 		uint8_t before = se->state;
 		uint8_t after = (uint8_t)fl_sess_tcp_update(w->sess, se, dir, fl, w->now_ms, &s->timeouts);
 		/* IPVS moves a connection between ActiveConn and InActConn as it
@@ -129,8 +133,8 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 		tr->pkts_out++;
 		tr->bytes_out += bytes;
 	}
-	if (unlikely(se->flags & FL_SESS_F_TCPX))
-		fl_tcpx_edit(w, s, p, se, dir);
+	if (unlikely(se->flags & FL_SESS_F_TCPX) && !fl_tcpx_edit(w, s, p, se, dir))
+		return;
 	fl_lb_xmit(w, s, p->m, p->ip, p->l4, p->key.proto, se, dir, p->rx_port);
 }
 

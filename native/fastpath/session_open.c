@@ -106,7 +106,24 @@ struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot
 		}
 		return NULL;
 	}
-	if (p->key.proto == IPPROTO_TCP && (tcp_flags_of(p) & (FL_TCPF_SYN | FL_TCPF_ACK | FL_TCPF_RST)) != FL_TCPF_SYN) {
+	struct fl_sp_cookie cookie;
+	const bool by_cookie = svc->synproxy && p->key.proto == IPPROTO_TCP;
+	if (by_cookie) {
+		/* SYN proxy: SYNs are answered with a cookie, and only the ACK
+		 * that returns a valid one opens a session. */
+		uint8_t f = tcp_flags_of(p) & (FL_TCPF_SYN | FL_TCPF_ACK | FL_TCPF_RST);
+		if (f == FL_TCPF_SYN) {
+			fl_synproxy_syn(w, s, p);
+			return NULL;
+		}
+		if (!fl_synproxy_check(w, p, &cookie)) {
+			w->ctr->tcpx[FL_TCPX_EV_COOKIE_INVALID]++;
+			fl_drop_pkt(w, p->m, FL_DROP_SYNPROXY);
+			return NULL;
+		}
+		w->ctr->tcpx[FL_TCPX_EV_COOKIE_VALID]++;
+	} else if (p->key.proto == IPPROTO_TCP &&
+		   (tcp_flags_of(p) & (FL_TCPF_SYN | FL_TCPF_ACK | FL_TCPF_RST)) != FL_TCPF_SYN) {
 		/* IPVS schedules TCP only on a SYN. */
 		fl_drop_pkt(w, p->m, FL_DROP_NO_SESSION);
 		return NULL;
@@ -128,7 +145,7 @@ struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot
 	 * timer wheel would visit every new session again 2 s later. */
 	uint32_t first_ms = p->key.proto != IPPROTO_TCP ? s->timeouts.udp_ms
 		: s->timeouts.tcp_ms[fl_tcp_next_state(FL_TCP_S_NONE, input_only ? FL_TCP_DIR_INPUT_ONLY : FL_TCP_DIR_INPUT,
-						       tcp_flags_of(p))];
+						       by_cookie ? FL_TCPF_SYN : tcp_flags_of(p))];
 	struct fl_flow_key outk;
 	enum fl_drop why = FL_DROP_NO_SERVER;
 	int keyed = mo->open ? mo->open(w, s, svc, rs, &p->key, rport, &outk, &why) : 0;
@@ -161,8 +178,13 @@ struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot
 	fl_conn_count(w, rs->id, 0, 1);   /* new connections start inactive, as in IPVS */
 	w->traffic[rs->id].conns++;
 	w->ctr->sessions_created++;
-	if (svc->tcpx && p->key.proto == IPPROTO_TCP && (mo->flags & FL_METHOD_F_SEQ_ADJUST))
-		fl_tcpx_open(w->sess, se, svc->tcpx, (const struct rte_tcp_hdr *)p->l4);
+	if ((svc->tcpx || by_cookie) && p->key.proto == IPPROTO_TCP && (mo->flags & FL_METHOD_F_SEQ_ADJUST)) {
+		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)p->l4;
+		/* A SYN's seq is the client's ISN; a cookie ACK's is ISN + 1. */
+		struct fl_tcpx *x = fl_tcpx_open(w->sess, se, svc->tcpx, rte_be_to_cpu_32(th->sent_seq) + (by_cookie ? 0 : 1));
+		if (by_cookie)
+			fl_synproxy_open(x, th, &cookie);
+	}
 	if (svc->mss_clamp && p->key.proto == IPPROTO_TCP)
 		clamp_mss((struct rte_tcp_hdr *)p->l4, rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),
 			  svc->mss_clamp);

@@ -124,6 +124,7 @@ struct fl_service_conf {
 	uint8_t expire_nodest;         /* IPVS expire_nodest_conn */
 	uint16_t mss_clamp;            /* 0 = off */
 	uint8_t tcpx;                  /* enum fl_tcpx_mode; TCP services of seq-adjusting methods */
+	uint8_t synproxy;              /* answer SYNs with SYN cookies (native/tcp/synproxy.c) */
 	uint32_t persist_timeout_s;    /* ipvsadm -p; 0 = not persistent */
 	uint32_t persist_mask;         /* ipvsadm -M, host order */
 	unsigned n_servers;
@@ -203,6 +204,8 @@ enum fl_drop {
 	FL_DROP_TX_FULL,         /* NIC TX queue refused the burst */
 	FL_DROP_NOMEM,           /* mbuf allocation failed */
 	FL_DROP_TOO_BIG,         /* TUN: encapsulated packet exceeds the MTU */
+	FL_DROP_SYNPROXY,        /* SYN proxy refused it: ACK without a valid cookie, SYN in an answered
+				  * handshake, nothing more can be held, an unexpected server reply */
 	FL_DROP__MAX
 };
 const char *fl_drop_name(unsigned reason);
@@ -213,6 +216,12 @@ enum fl_tcpx_event {
 	FL_TCPX_EV_PROXY_RESENT,     /* sent again: the server had not acknowledged it */
 	FL_TCPX_EV_TOA_ADDED,        /* TOA options added */
 	FL_TCPX_EV_TOA_NO_ROOM,      /* not added: no option space left, or over the MTU */
+	FL_TCPX_EV_COOKIE_SENT,      /* SYN proxy: SYN-ACKs with a SYN cookie sent */
+	FL_TCPX_EV_COOKIE_VALID,     /* ACKs returning a valid cookie: sessions opened */
+	FL_TCPX_EV_COOKIE_INVALID,   /* ACKs with no session and no valid cookie: dropped */
+	FL_TCPX_EV_SP_JOINED,        /* the server answered: client and server joined */
+	FL_TCPX_EV_SP_REFUSED,       /* the server refused (RST): the client got a RST */
+	FL_TCPX_EV_SP_HOLD_FULL,     /* client packets dropped: none more can be held for the server */
 	FL_TCPX_EV__MAX
 };
 const char *fl_tcpx_event_name(unsigned ev);

@@ -135,7 +135,7 @@ struct fl_sess_table;
  * that sessions which never use them never touch their cache lines: the TCP
  * stream edits (PROXY header, TOA, SYN proxy) keep their sequence deltas
  * there. The table neither reads nor clears them. */
-#define FL_SESS_EXT_BYTES 16u
+#define FL_SESS_EXT_BYTES 32u
 void *fl_sess_ext(const struct fl_sess_table *t, const struct fl_session *s);
 
 /* Bytes of memory (64-byte aligned) a table of `capacity` sessions needs;

@@ -25,6 +25,7 @@ static const char *const drop_names[FL_DROP__MAX] = {
 	[FL_DROP_TX_FULL] = "tx_full",
 	[FL_DROP_NOMEM] = "no_mbuf",
 	[FL_DROP_TOO_BIG] = "too_big",
+	[FL_DROP_SYNPROXY] = "synproxy",
 };
 
 const char *fl_drop_name(unsigned reason)
@@ -37,6 +38,12 @@ static const char *const tcpx_event_names[FL_TCPX_EV__MAX] = {
 	[FL_TCPX_EV_PROXY_RESENT] = "proxy_header_resent",
 	[FL_TCPX_EV_TOA_ADDED] = "toa_added",
 	[FL_TCPX_EV_TOA_NO_ROOM] = "toa_no_room",
+	[FL_TCPX_EV_COOKIE_SENT] = "syncookie_sent",
+	[FL_TCPX_EV_COOKIE_VALID] = "syncookie_valid",
+	[FL_TCPX_EV_COOKIE_INVALID] = "syncookie_invalid",
+	[FL_TCPX_EV_SP_JOINED] = "synproxy_joined",
+	[FL_TCPX_EV_SP_REFUSED] = "synproxy_refused",
+	[FL_TCPX_EV_SP_HOLD_FULL] = "synproxy_hold_full",
 };
 
 const char *fl_tcpx_event_name(unsigned ev)

@@ -1,29 +1,9 @@
 /* Sequence adjustment: map one TCP header between the client's and the
  * server's sequence spaces (tcpx.h), SACK edges included. Timestamps are
- * left alone: each end's clock stays its own, and only a SYN proxy (whose
- * SYN-ACK carried the director's TSval) would need them shifted. */
-#include <string.h>
-
-#include <rte_byteorder.h>
-
+ * each end's own clock and stay as they are, except behind a SYN proxy,
+ * whose SYN-ACK carried the director's TSval (synproxy.c shifts those). */
 #include "tcpx.h"
-#include "../fastpath/csum.h"
-
-#define TCPOPT_EOL  0
-#define TCPOPT_NOP  1
-#define TCPOPT_SACK 5
-
-/* Checksum difference of replacing 4 bytes at p (which may sit at an odd
- * offset of the TCP header: then its bytes straddle the checksum's 16-bit
- * words, and the sum of the difference is byte-swapped). */
-static uint32_t replace4_at(uint8_t *p, uint32_t new_be, bool odd)
-{
-	uint32_t old;
-	memcpy(&old, p, 4);
-	memcpy(p, &new_be, 4);
-	uint32_t d = cs_diff4(old, new_be);
-	return odd ? rte_bswap16(cs_fold(d)) : d;
-}
+#include "tcp_opt.h"
 
 typedef uint32_t (*edge_map_fn)(const struct fl_tcpx *x, uint32_t v);
 
@@ -44,11 +24,10 @@ static uint32_t map_sack(const struct fl_tcpx *x, struct rte_tcp_hdr *th, edge_m
 		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
 			break;
 		if (o[0] == TCPOPT_SACK && o[1] >= 10 && (o[1] - 2) % 8 == 0) {
-			bool odd = (uintptr_t)(o - (uint8_t *)th) & 1;
 			for (uint8_t *e = o + 2; e < o + o[1]; e += 4) {
 				uint32_t v;
 				memcpy(&v, e, 4);
-				diff += replace4_at(e, rte_cpu_to_be_32(fn(x, rte_be_to_cpu_32(v))), odd);
+				diff += fl_tcp_replace4(th, e, rte_cpu_to_be_32(fn(x, rte_be_to_cpu_32(v))));
 			}
 		}
 		o += o[1];
@@ -85,12 +64,12 @@ uint32_t fl_seqadj_c2s(const struct fl_tcpx *x, struct rte_tcp_hdr *th, uint32_t
 	uint32_t diff = 0;
 	if (seq_delta) {
 		uint32_t seq = rte_be_to_cpu_32(th->sent_seq) + seq_delta;
-		diff += replace4_at((uint8_t *)&th->sent_seq, rte_cpu_to_be_32(seq), false);
+		diff += fl_tcp_replace4(th, (uint8_t *)&th->sent_seq, rte_cpu_to_be_32(seq));
 	}
 	if (x->s_delta) {
 		if (th->tcp_flags & RTE_TCP_ACK_FLAG)
-			diff += replace4_at((uint8_t *)&th->recv_ack,
-					    rte_cpu_to_be_32(sseq_c2s(x, rte_be_to_cpu_32(th->recv_ack))), false);
+			diff += fl_tcp_replace4(th, (uint8_t *)&th->recv_ack,
+					    rte_cpu_to_be_32(sseq_c2s(x, rte_be_to_cpu_32(th->recv_ack))));
 		diff += map_sack(x, th, sseq_c2s);
 	}
 	return diff;
@@ -105,14 +84,14 @@ uint32_t fl_seqadj_s2c(struct fl_tcpx *x, struct rte_tcp_hdr *th)
 		x->flags |= FL_TCPX_F_SYNACK;
 	}
 	if (x->s_delta)
-		diff += replace4_at((uint8_t *)&th->sent_seq, rte_cpu_to_be_32(sseq_s2c(x, seq)), false);
+		diff += fl_tcp_replace4(th, (uint8_t *)&th->sent_seq, rte_cpu_to_be_32(sseq_s2c(x, seq)));
 	if (x->c_delta && (th->tcp_flags & RTE_TCP_ACK_FLAG)) {
 		uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
 		if ((x->flags & FL_TCPX_F_HDR_SENT) && !fl_seq_before(ack, x->c_isn1 + x->c_delta))
 			x->flags |= FL_TCPX_F_HDR_ACKED;
 		uint32_t mapped = fl_seqadj_ack_s2c(x, ack);
 		if (mapped != ack)
-			diff += replace4_at((uint8_t *)&th->recv_ack, rte_cpu_to_be_32(mapped), false);
+			diff += fl_tcp_replace4(th, (uint8_t *)&th->recv_ack, rte_cpu_to_be_32(mapped));
 		diff += map_sack(x, th, fl_seqadj_ack_s2c);
 	}
 	return diff;

@@ -13,6 +13,9 @@
  * separate segment also keeps the client's full-sized first segment within
  * the MTU.
  *
+ * SYN proxy (synproxy.c): until the server answers, the client's packets
+ * are held there; once joined, timestamps and windows are mapped too.
+ *
  * TOA. Added to the client's SYN and to each packet that acknowledges no
  * more than the server's SYN, as DPVS does: the real server's module reads
  * it from the ACK that completes the handshake. No room (40 bytes of options
@@ -38,15 +41,22 @@ const char *fl_tcpx_mode_name(unsigned mode)
 	return mode < FL_TCPX__COUNT ? tcpx_mode_names[mode] : NULL;
 }
 
-void fl_tcpx_open(struct fl_sess_table *t, struct fl_session *se, uint8_t mode, const struct rte_tcp_hdr *syn)
+struct fl_tcpx *fl_tcpx_open(struct fl_sess_table *t, struct fl_session *se, uint8_t mode, uint32_t c_isn1)
 {
 	struct fl_tcpx *x = fl_tcpx_of(t, se);
 	uint8_t hdr[FL_PROXY_HDR_MAX];
 	memset(x, 0, sizeof(*x));
 	x->mode = mode;
-	x->c_isn1 = rte_be_to_cpu_32(syn->sent_seq) + 1;
+	x->c_isn1 = c_isn1;
 	x->c_delta = (uint16_t)fl_proxy_header(mode, se->caddr, se->cport, se->vaddr, se->vport, hdr);
 	se->flags |= FL_SESS_F_TCPX;
+	return x;
+}
+
+void fl_tcpx_release(struct fl_worker *w, struct fl_session *se)
+{
+	if (fl_tcpx_of(w->sess, se)->flags & FL_TCPX_F_SYNPROXY)
+		fl_synproxy_release(w, se);
 }
 
 /* Insert the TOA option after th's options: the headers in front of it move
@@ -92,6 +102,16 @@ static void add_toa(struct fl_worker *w, const struct fl_snapshot *s, struct fl_
 	w->ctr->tcpx[FL_TCPX_EV_TOA_ADDED]++;
 }
 
+/* A client segment in the server's numbers: seq shifted by seq_delta, acks,
+ * SACK edges and (behind a SYN proxy) timestamps and windows mapped. */
+static uint32_t map_c2s(const struct fl_tcpx *x, struct rte_tcp_hdr *th, uint32_t seq_delta)
+{
+	uint32_t diff = fl_seqadj_c2s(x, th, seq_delta);
+	if (x->flags & FL_TCPX_F_SYNPROXY)
+		diff += fl_synproxy_opts_c2s(x, th);
+	return diff;
+}
+
 /* The PROXY header as a segment of its own ahead of the client's packet p
  * (which is at c_isn1): p's headers with the header as payload, flags
  * ACK|PSH, seq c_isn1, and ack mapped as p's is. Sent on by the method. */
@@ -122,7 +142,7 @@ static void send_header(struct fl_worker *w, const struct fl_snapshot *s, const 
 	ip_set_csum(ip);
 	th->sent_seq = rte_cpu_to_be_32(x->c_isn1);
 	th->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
-	fl_seqadj_c2s(x, th, 0);
+	map_c2s(x, th, 0);
 	th->cksum = 0;
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 	w->ctr->tcpx[(x->flags & FL_TCPX_F_HDR_SENT) ? FL_TCPX_EV_PROXY_RESENT : FL_TCPX_EV_PROXY_SENT]++;
@@ -130,20 +150,31 @@ static void send_header(struct fl_worker *w, const struct fl_snapshot *s, const 
 	fl_lb_xmit(w, s, hm, ip, l4, IPPROTO_TCP, se, FL_DIR_IN, p->rx_port);
 }
 
-void fl_tcpx_edit(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p, const struct fl_session *se,
+bool fl_tcpx_edit(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p, struct fl_session *se,
 		  uint8_t dir)
 {
 	struct fl_tcpx *x = fl_tcpx_of(w->sess, se);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)p->l4;
+	if (unlikely(x->flags & FL_TCPX_F_SP_WAIT))
+		return dir == FL_DIR_IN ? fl_synproxy_c2s(w, s, p, se, x) : fl_synproxy_s2c(w, s, p, se, x);
+	const bool sp = x->flags & FL_TCPX_F_SYNPROXY;
 	if (dir == FL_DIR_OUT) {
-		th->cksum = cs_apply(th->cksum, fl_seqadj_s2c(x, th));
-		return;
+		uint32_t diff = fl_seqadj_s2c(x, th);
+		if (sp)
+			diff += fl_synproxy_opts_s2c(x, th);
+		th->cksum = cs_apply(th->cksum, diff);
+		return true;
 	}
 	uint8_t fl = th->tcp_flags;
 	if (fl & RTE_TCP_SYN_FLAG) {
+		if (sp) {
+			/* The server's side was opened by the director's SYN. */
+			fl_drop_pkt(w, p->m, FL_DROP_SYNPROXY);
+			return false;
+		}
 		if (x->mode == FL_TCPX_TOA && !(fl & RTE_TCP_ACK_FLAG))
 			add_toa(w, s, p, se);
-		return;
+		return true;
 	}
 	uint32_t seq = rte_be_to_cpu_32(th->sent_seq);
 	uint32_t delta = x->c_delta;
@@ -161,7 +192,8 @@ void fl_tcpx_edit(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb
 		add_toa(w, s, p, se);
 		th = (struct rte_tcp_hdr *)p->l4;
 	}
-	uint32_t diff = fl_seqadj_c2s(x, th, delta);
+	uint32_t diff = map_c2s(x, th, delta);
 	if (diff)
 		th->cksum = cs_apply(th->cksum, diff);
+	return true;
 }

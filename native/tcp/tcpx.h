@@ -32,6 +32,13 @@
 #define FL_TCPX_F_SYNACK   0x01   /* the server's SYN-ACK was seen: s_isn1 is valid */
 #define FL_TCPX_F_HDR_SENT 0x02   /* the PROXY header went out at least once */
 #define FL_TCPX_F_HDR_ACKED 0x04  /* the server acknowledged all of it */
+#define FL_TCPX_F_SYNPROXY 0x08   /* opened by a SYN cookie: the director answered the handshake */
+#define FL_TCPX_F_SP_WAIT  0x10   /* SYN sent to the server, its SYN-ACK not seen yet */
+#define FL_TCPX_F_SP_TS    0x20   /* the client and the director agreed on timestamps */
+#define FL_TCPX_F_SP_SACK  0x40   /* ... and on SACK */
+
+/* Window scale "none" (as Linux's cookie encoding). */
+#define FL_WSCALE_NONE 0x0f
 
 /* Per-session state, in the record's extension (FL_SESS_EXT_BYTES). */
 struct fl_tcpx {
@@ -41,6 +48,16 @@ struct fl_tcpx {
 	uint16_t c_delta;     /* bytes inserted at c_isn1 (PROXY header length) */
 	uint8_t mode;         /* enum fl_tcpx_mode */
 	uint8_t flags;        /* FL_TCPX_F_* */
+	/* SYN proxy (synproxy.c) */
+	uint32_t d_isn1;      /* the director's ISN + 1, as the client acknowledges it */
+	/* client-space TSval = server TSval + ts_delta; until the server's
+	 * SYN-ACK, the TSval of the director's own SYN-ACK */
+	uint32_t ts_delta;
+	uint16_t mss;         /* from the cookie: the client's MSS, as Linux's table rounds it */
+	uint8_t c_wscale;     /* the client's window scale, FL_WSCALE_NONE: none */
+	uint8_t s_wscale;     /* the server's, from its SYN-ACK */
+	uint8_t held;         /* client packets held until the server answers */
+	uint8_t pad[3];
 };
 _Static_assert(sizeof(struct fl_tcpx) <= FL_SESS_EXT_BYTES, "tcpx state must fit the session extension");
 
@@ -59,13 +76,60 @@ static inline bool fl_seq_before(uint32_t a, uint32_t b)
 struct fl_worker;
 struct fl_snapshot;
 struct fl_lb_pkt;
-/* A new session of a service with a tcpx mode, from the client's SYN. */
-void fl_tcpx_open(struct fl_sess_table *t, struct fl_session *se, uint8_t mode, const struct rte_tcp_hdr *syn);
+/* A new session of a service with a tcpx mode or a SYN proxy; c_isn1: the
+ * client's first data byte (its SYN's seq + 1). */
+struct fl_tcpx *fl_tcpx_open(struct fl_sess_table *t, struct fl_session *se, uint8_t mode, uint32_t c_isn1);
 /* Edit packet p of session se (FL_SESS_F_TCPX) in direction dir before its
  * method sends it; p->ip and p->l4 may move (an option inserted). A PROXY
- * header segment may go out first, through the method. */
-void fl_tcpx_edit(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p, const struct fl_session *se,
+ * header segment may go out first, through the method. false: the packet
+ * was consumed (held, answered or dropped by the SYN proxy). */
+bool fl_tcpx_edit(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p, struct fl_session *se,
 		  uint8_t dir);
+/* The TCP flags IPVS's state machine should see for p: a SYN proxy's
+ * session is opened by the client's ACK but is, for the server, a SYN. */
+static inline uint8_t fl_tcpx_state_flags(const struct fl_sess_table *t, const struct fl_session *se, uint8_t dir,
+					  uint8_t tcp_flags)
+{
+	const struct fl_tcpx *x = fl_tcpx_of(t, se);
+	if (!(x->flags & FL_TCPX_F_SP_WAIT))
+		return tcp_flags;
+	if (dir == FL_DIR_IN)
+		return RTE_TCP_SYN_FLAG;   /* still SYN_RECV for the server */
+	/* The server's SYN-ACK: for the client the connection is established. */
+	return (tcp_flags & RTE_TCP_RST_FLAG) ? tcp_flags : RTE_TCP_ACK_FLAG;
+}
+/* The session ends: what it holds goes (SYN proxy's held packets). */
+void fl_tcpx_release(struct fl_worker *w, struct fl_session *se);
+
+/* ---- SYN proxy (synproxy.c) ---- */
+/* A SYN to a SYN-proxy service: answered with a SYN cookie; consumed. */
+void fl_synproxy_syn(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p);
+/* What a valid cookie ACK tells about the client's SYN. */
+struct fl_sp_cookie {
+	uint16_t mss;
+	uint8_t wscale;       /* FL_WSCALE_NONE: none */
+	uint8_t sack, ts;
+	uint32_t tsecr;       /* the director's TSval the client echoes */
+};
+/* Whether the ACK p (no session) carries a valid cookie; fills *c. */
+bool fl_synproxy_check(struct fl_worker *w, const struct fl_lb_pkt *p, struct fl_sp_cookie *c);
+/* The session the valid cookie ACK opened: remember the handshake. */
+void fl_synproxy_open(struct fl_tcpx *x, const struct rte_tcp_hdr *ack, const struct fl_sp_cookie *c);
+/* Per-packet steps of a SYN proxy session (stream.c calls them). */
+bool fl_synproxy_c2s(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p, struct fl_session *se,
+		     struct fl_tcpx *x);
+bool fl_synproxy_s2c(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p, struct fl_session *se,
+		     struct fl_tcpx *x);
+/* Timestamps and windows of an established SYN proxy session. */
+uint32_t fl_synproxy_opts_c2s(const struct fl_tcpx *x, struct rte_tcp_hdr *th);
+uint32_t fl_synproxy_opts_s2c(const struct fl_tcpx *x, struct rte_tcp_hdr *th);
+void fl_synproxy_release(struct fl_worker *w, struct fl_session *se);
+/* Linux's syncookie arithmetic (exposed for the native tests). */
+uint32_t fl_syncookie_make(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t isn,
+			   uint32_t mssind, uint32_t minute);
+int fl_syncookie_check(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t isn,
+		       uint32_t cookie, uint32_t minute);
+void fl_syncookie_set_secret(uint64_t k0, uint64_t k1);
 
 /* ---- sequence adjustment (seqadj.c): pure edits of one TCP header ----
  * tcp_len: bytes of TCP header and payload present. Both return the

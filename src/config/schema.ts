@@ -318,6 +318,8 @@ const service = {
     proxyProtocol: { type: 'string', enum: PROXY_PROTOCOL_VERSIONS },
     /** FULLNAT TCP: the client's address in TCP option 254, for servers with the TOA module (DPVS). */
     toa: { type: 'boolean' },
+    /** FULLNAT TCP: answer SYNs with SYN cookies and open the server's connection only for a valid ACK (DPVS synproxy). */
+    synProxy: { type: 'boolean' },
     expireNodestConn: { type: 'boolean', default: false },
     servers: { type: 'array', items: server, default: [] },
     // keepalived inhibit_on_failure: a DOWN server keeps weight 0 instead of being removed.

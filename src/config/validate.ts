@@ -389,12 +389,12 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
       }
     }
 
-    if (s.proxyProtocol !== undefined || s.toa) {
+    if (s.proxyProtocol !== undefined || s.toa || s.synProxy) {
       // The edits live in the director's copy of the TCP stream: only a
       // method that carries both directions and owns the server side can
       // make them, and a server of another method would get a stream its
       // config does not expect.
-      const what = s.proxyProtocol !== undefined ? 'proxyProtocol' : 'toa';
+      const what = s.proxyProtocol !== undefined ? 'proxyProtocol' : s.toa ? 'toa' : 'synProxy';
       if (s.proxyProtocol !== undefined && s.toa) {
         err(`${base}.toa`, 'pass the client address one way: proxyProtocol or toa, not both');
       }

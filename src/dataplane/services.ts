@@ -28,6 +28,7 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
     expireNodest: svc.expireNodestConn,
     mssClamp: svc.mssClamp ?? 0,
     tcpx: tcpEditOf(svc),
+    synProxy: svc.synProxy ?? false,
     persistence: svc.persistence,
     lips: serviceLips(cfg, svc),
     servers: svc.servers.map((rs) => ({

@@ -85,6 +85,8 @@ export interface NativeService {
   mssClamp: number;
   /** TCP stream edit for the client's address (TCP_EDITS); default none. */
   tcpx?: (typeof TCP_EDITS)[number];
+  /** Answer SYNs with SYN cookies (native/tcp/synproxy.c). */
+  synProxy?: boolean;
   /** ipvsadm -p / -M: client (masked) sticks to its server. */
   persistence?: { timeout: number; netmask: string } | null;
   /** LIP pool (role "lip" addresses) for FULLNAT servers. */

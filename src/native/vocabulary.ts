@@ -17,7 +17,10 @@ export const SCHED_FLAGS = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] 
 export const TCP_EDITS = ['none', 'proxy-v1', 'proxy-v2', 'toa'] as const;
 export const TCP_EDIT_METHODS = ['fullnat'] as const;
 /** Events the workers count for those edits (fl_tcpx_event_name). */
-export const TCP_EDIT_EVENTS = ['proxy_header_sent', 'proxy_header_resent', 'toa_added', 'toa_no_room'] as const;
+export const TCP_EDIT_EVENTS = [
+  'proxy_header_sent', 'proxy_header_resent', 'toa_added', 'toa_no_room',
+  'syncookie_sent', 'syncookie_valid', 'syncookie_invalid', 'synproxy_joined', 'synproxy_refused', 'synproxy_hold_full',
+] as const;
 
 /** fulcrum.h limits (and DPDK's RTE_MAX_LCORE - 1 for lcore). */
 export const LIMITS = {

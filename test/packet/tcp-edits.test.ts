@@ -34,6 +34,8 @@ const V1 = svc(1, 80, 'proxy-v1');
 const V2 = svc(2, 81, 'proxy-v2');
 const TOA = svc(3, 82, 'toa');
 const PLAIN = svc(4, 83, 'none');
+const SP = { ...svc(5, 84, 'none'), synProxy: true };
+const SP_PP = { ...svc(6, 85, 'proxy-v1'), synProxy: true };
 
 interface Flow { cport: number; vport: number; rport: number; lport: number; c: number; s: number }
 interface Seg { flags: number; seq: number; ack?: number; options?: TcpOptions; payload?: Buffer; window?: number }
@@ -151,7 +153,7 @@ before(async () => {
       { ip: LIP, prefix: 24, role: 'lip', port: P0 },
     ],
     routes: [{ prefix: '198.18.0.0', len: 24, port: P0, gateway: null }],
-    services: [V1, V2, TOA, PLAIN],
+    services: [V1, V2, TOA, PLAIN, SP, SP_PP],
     timeouts: { tcp: 900, tcpFin: 120, udp: 300 },
   });
   OUR_MAC = dp.mac(P0);
@@ -316,5 +318,157 @@ describe('a service without an edit', () => {
     const d: Seg = { flags: TCP_ACK | TCP_PSH, seq: f.c + 1, ack: f.s + 1, options: TS, payload: Buffer.from('x') };
     const [i, o] = inbound(f, d);
     await exchange('plain data', i, [o]);
+  });
+});
+
+// ------------------------------------------------------------------ SYN proxy
+
+const sessions = (): number => dp.stats().workers.reduce((a, w) => a + (w.role === 'worker' ? w.sessionsActive : 0), 0);
+
+interface SpFlow extends Flow { k: number; t: number }
+
+/** SYN to a SYN-proxy service: the director's own SYN-ACK, with the cookie (K) and TSval (T) it chose, and no session. */
+async function cookieSyn(s: NativeService, options: TcpOptions = SYN_OPTS, synAckOpts?: (t: number) => TcpOptions): Promise<SpFlow> {
+  const cport = cportNext++;
+  const f: SpFlow = { cport, vport: s.port, rport: s.servers[0]!.port, lport: 0, c: 0x30000000 + cport * 7, s: 0x50000000 + cport, k: 0, t: 0 };
+  const before = sessions();
+  dp.flush();
+  const e0 = edits();
+  dp.inject(P0, [frame(f, 'c2v', { flags: TCP_SYN, seq: f.c, window: 64240, options }, ipId++, 64)], 0);
+  const got = await dp.collect(P0, { count: 1, timeoutMs: 2000 });
+  assert.equal(got.length, 1, 'a SYN-ACK from the director');
+  const p = parseFrame(got[0]!.frame);
+  f.k = p.tcp!.seq;
+  const ts = tcpTimestamps(got[0]!.frame);
+  f.t = ts ? ts.val : 0;
+  const opts = synAckOpts ? synAckOpts(f.t) : { mss: 1460, sackPermitted: true, timestamps: { val: f.t, ecr: options.timestamps!.val }, wscale: 7 };
+  const exp = frame(f, 'v2c', { flags: TCP_SYN | TCP_ACK, seq: f.k, ack: f.c + 1, window: 65535, options: opts }, 0, 64);
+  assert.deepEqual(diffFrames(exp, got[0]!.frame), [], `cookie SYN-ACK\nexpected ${hexdump(exp)}\ngot ${hexdump(got[0]!.frame)}`);
+  assert.deepEqual(verifyChecksums(got[0]!.frame), []);
+  const e1 = edits();
+  assert.equal(e1.syncookie_sent! - (e0.syncookie_sent ?? 0), 1, 'syncookie_sent +1');
+  assert.equal(sessions(), before, 'no session for a SYN');
+  return f;
+}
+
+/** The TSval/TSecr of a frame's TCP timestamp option. */
+function tcpTimestamps(fr: Buffer): { val: number; ecr: number } | undefined {
+  const ihl = (fr[14]! & 0xf) * 4;
+  const t = 14 + ihl;
+  const doff = (fr[t + 12]! >> 4) * 4;
+  for (let o = t + 20; o < t + doff;) {
+    const k = fr[o]!;
+    if (k === 0) break;
+    if (k === 1) { o++; continue; }
+    const len = fr[o + 1]!;
+    if (k === 8 && len === 10) return { val: fr.readUInt32BE(o + 2), ecr: fr.readUInt32BE(o + 6) };
+    if (len < 2) break;
+    o += len;
+  }
+  return undefined;
+}
+
+/** The valid ACK; the director's SYN to the server comes out (its LIP port read from it). */
+async function cookieAck(f: SpFlow, synOpts: TcpOptions, tsval = 0x01020305): Promise<void> {
+  const ack: Seg = { flags: TCP_ACK, seq: f.c + 1, ack: f.k + 1, window: 502, options: { timestamps: { val: tsval, ecr: f.t } } };
+  const id = ipId++;
+  dp.flush();
+  const e0 = edits();
+  dp.inject(P0, [frame(f, 'c2v', ack, id, 64)], 0);
+  const got = await dp.collect(P0, { count: 1, timeoutMs: 2000 });
+  assert.equal(got.length, 1, 'the director\'s SYN to the server');
+  f.lport = parseFrame(got[0]!.frame).tcp!.sport;
+  const exp = frame(f, 'l2r', { flags: TCP_SYN, seq: f.c, ack: 0, window: 65535, options: synOpts }, id, 63);
+  assert.deepEqual(diffFrames(exp, got[0]!.frame), [], `SYN to the server\nexpected ${hexdump(exp)}\ngot ${hexdump(got[0]!.frame)}`);
+  assert.deepEqual(verifyChecksums(got[0]!.frame), []);
+  assert.equal(edits().syncookie_valid! - (e0.syncookie_valid ?? 0), 1, 'syncookie_valid +1');
+  assert.deepEqual(await dp.expectNothing(P0, 100), [], 'the ACK itself is held');
+}
+
+describe('SYN proxy: the director answers the handshake, then joins the server\'s connection', () => {
+  let f: SpFlow;
+  const data = Buffer.from('GET / HTTP/1.1\r\n\r\n');
+  const SRV_TS = 0x0a0b0c0d;
+  test('a SYN gets the director\'s SYN-ACK: a cookie ISN, MSS, SACK, timestamps whose low 6 bits keep wscale 7 and SACK (Linux\'s encoding)', async () => {
+    f = await cookieSyn(SP);
+    assert.equal(f.t & 0x3f, 7 | 0x10, `TSval ${f.t.toString(16)}: low 6 bits = wscale 7 | SACK`);
+  });
+  test('the SYN retransmitted gets the same cookie, still no session', async () => {
+    const again = { ...f };
+    dp.flush();
+    dp.inject(P0, [frame(again, 'c2v', { flags: TCP_SYN, seq: f.c, window: 64240, options: SYN_OPTS }, ipId++, 64)], 0);
+    const got = await dp.collect(P0, { count: 1, timeoutMs: 2000 });
+    assert.equal(parseFrame(got[0]!.frame).tcp!.seq, f.k, 'same cookie within the minute');
+  });
+  test('an ACK with a forged cookie is dropped, counted', async () => {
+    const bad: Seg = { flags: TCP_ACK, seq: f.c + 1, ack: f.k + 2, options: { timestamps: { val: 1, ecr: f.t } } };
+    const d = await dp.dropsDelta(async () => {
+      dp.inject(P0, [frame(f, 'c2v', bad, ipId++, 64)], 0);
+      assert.deepEqual(await dp.expectNothing(P0, 150), []);
+    });
+    assert.deepEqual(d, { synproxy: 1 });
+  });
+  test('the valid ACK opens the session: the server gets a SYN with the client\'s ISN and the options the cookie kept', async () => {
+    await cookieAck(f, { mss: 1460, sackPermitted: true, timestamps: { val: 0x01020305, ecr: 0 }, wscale: 7 });
+  });
+  test('the client\'s data before the server answered is held, not lost', async () => {
+    const d: Seg = { flags: TCP_ACK | TCP_PSH, seq: f.c + 1, ack: f.k + 1, window: 502, options: { timestamps: { val: 0x01020306, ecr: f.t } }, payload: data };
+    dp.flush();
+    dp.inject(P0, [frame(f, 'c2v', d, 0x7000, 64)], 0);
+    assert.deepEqual(await dp.expectNothing(P0, 150), []);
+  });
+  test('the server\'s SYN-ACK: not passed on; the held ACK and data go to the server, mapped to its numbers', async () => {
+    const sa: Seg = { flags: TCP_SYN | TCP_ACK, seq: f.s, ack: f.c + 1, window: 65160, options: { mss: 1460, sackPermitted: true, timestamps: { val: SRV_TS, ecr: 0x01020305 }, wscale: 9 } };
+    const ackOut = frame(f, 'l2r', { flags: TCP_ACK, seq: f.c + 1, ack: f.s + 1, window: 502, options: { timestamps: { val: 0x01020305, ecr: SRV_TS } } }, ipId - 1, 63);
+    const dataOut = frame(f, 'l2r', { flags: TCP_ACK | TCP_PSH, seq: f.c + 1, ack: f.s + 1, window: 502, options: { timestamps: { val: 0x01020306, ecr: SRV_TS } }, payload: data }, 0x7000, 63);
+    await exchange('server SYN-ACK', frame(f, 'r2l', sa, ipId++, 64), [ackOut, dataOut], { synproxy_joined: 1 });
+  });
+  test('server data: seq, TSval shifted into the client\'s view, the window rescaled from the server\'s scale 9 to the director\'s 7', async () => {
+    const r: Seg = { flags: TCP_ACK | TCP_PSH, seq: f.s + 1, ack: f.c + 1 + data.length, window: 100, options: { timestamps: { val: SRV_TS + 0x13, ecr: 0x01020306 } }, payload: Buffer.from('HTTP/1.1 200 OK\r\n\r\n') };
+    const [i, o] = outbound(f, r, { ...r, seq: f.k + 1, window: (100 << 9) >> 7, options: { timestamps: { val: (f.t + 0x13) >>> 0, ecr: 0x01020306 } } });
+    await exchange('server data', i, [o]);
+  });
+  test('client ack: ack and TSecr back in the server\'s numbers', async () => {
+    const a: Seg = { flags: TCP_ACK, seq: f.c + 1 + data.length, ack: f.k + 1 + 19, window: 502, options: { timestamps: { val: 0x01020307, ecr: (f.t + 0x13) >>> 0 } } };
+    const [i, o] = inbound(f, a, { ...a, ack: f.s + 1 + 19, options: { timestamps: { val: 0x01020307, ecr: SRV_TS + 0x13 } } });
+    await exchange('client ack', i, [o]);
+  });
+  test('a SYN on the joined session is dropped, counted', async () => {
+    const d = await dp.dropsDelta(async () => {
+      dp.inject(P0, [frame(f, 'c2v', { flags: TCP_SYN, seq: f.c, options: SYN_OPTS }, ipId++, 64)], 0);
+      assert.deepEqual(await dp.expectNothing(P0, 150), []);
+    });
+    assert.deepEqual(d, { synproxy: 1 });
+  });
+  test('a server that refuses: the client gets a RST at the sequence number it expects', async () => {
+    const g = await cookieSyn(SP);
+    await cookieAck(g, { mss: 1460, sackPermitted: true, timestamps: { val: 0x01020305, ecr: 0 }, wscale: 7 });
+    const rst: Seg = { flags: TCP_RST | TCP_ACK, seq: 0, ack: g.c + 1, window: 0 };
+    const [i, o] = outbound(g, rst, { flags: TCP_RST, seq: g.k + 1, ack: 0, window: 0 });
+    await exchange('server RST', i, [o], { synproxy_refused: 1 });
+  });
+  test('a client without timestamps: no window scale or SACK can be kept (as Linux); the MSS rounds down to 1300', async () => {
+    const g = await cookieSyn(SP, { mss: 1400, wscale: 7, sackPermitted: true }, () => ({ mss: 1460 }));
+    const ack: Seg = { flags: TCP_ACK, seq: g.c + 1, ack: g.k + 1, window: 502 };
+    const id = ipId++;
+    dp.flush();
+    dp.inject(P0, [frame(g, 'c2v', ack, id, 64)], 0);
+    const got = await dp.collect(P0, { count: 1, timeoutMs: 2000 });
+    g.lport = parseFrame(got[0]!.frame).tcp!.sport;
+    const exp = frame(g, 'l2r', { flags: TCP_SYN, seq: g.c, ack: 0, window: 65535, options: { mss: 1300 } }, id, 63);
+    assert.deepEqual(diffFrames(exp, got[0]!.frame), [], `SYN\n${hexdump(got[0]!.frame)}`);
+  });
+  test('malformed SYN options (an MSS of length 30) count as none: an MSS-only SYN-ACK', async () => {
+    await cookieSyn(SP, { raw: Buffer.from([2, 30, 5, 0xb4]) }, () => ({ mss: 1460 }));
+  });
+  test('SYN proxy and PROXY protocol: on joining, the header goes first, then the held ACK shifted by it', async () => {
+    const g = await cookieSyn(SP_PP);
+    await cookieAck(g, { mss: 1460, sackPermitted: true, timestamps: { val: 0x01020305, ecr: 0 }, wscale: 7 });
+    const H = proxyV1(g).length;
+    const sa: Seg = { flags: TCP_SYN | TCP_ACK, seq: g.s, ack: g.c + 1, window: 65160, options: { mss: 1460, sackPermitted: true, timestamps: { val: SRV_TS, ecr: 0x01020305 }, wscale: 7 } };
+    const tsOut = { timestamps: { val: 0x01020305, ecr: SRV_TS } };
+    const hdr = frame(g, 'l2r', { flags: TCP_ACK | TCP_PSH, seq: g.c + 1, ack: g.s + 1, window: 502, options: tsOut, payload: proxyV1(g) }, ipId - 1, 63);
+    const ackOut = frame(g, 'l2r', { flags: TCP_ACK, seq: g.c + 1 + H, ack: g.s + 1, window: 502, options: tsOut }, ipId - 1, 63);
+    await exchange('join with a PROXY header', frame(g, 'r2l', sa, ipId++, 64), [hdr, ackOut], { synproxy_joined: 1, proxy_header_sent: 1 });
   });
 });

@@ -45,7 +45,10 @@ class MetricsFake {
       role, index, lcore,
       ports: { client: port(10 * t + index), servers: port(20 * t + index) },
       drops: { malformed: 0, lport_exhausted: t, redirect_ring_full: 0, no_server: 1 },
-      tcpEdits: { proxy_header_sent: 6 * t, proxy_header_resent: t, toa_added: 0, toa_no_room: 0 },
+      tcpEdits: {
+        proxy_header_sent: 6 * t, proxy_header_resent: t, toa_added: 0, toa_no_room: 0, syncookie_sent: 9 * t, syncookie_valid: 2 * t,
+        syncookie_invalid: 0, synproxy_joined: 2 * t, synproxy_refused: 0, synproxy_hold_full: 0,
+      },
       arpReplies: 0, arpRequestsSent: 0, garpSent: 0, icmpEchoReplies: 0, icmpErrorsSent: 3 * t, icmpErrorsLimited: 7 * t, neighQueued: 0,
       redirectOut: t, redirectIn: 2 * t, sessionsCreated: 5 * t, sessionsExpired: 4 * t,
       sessionsActive: t, sessionsCapacity: 65536,
