@@ -68,6 +68,7 @@ export function applyIpvsadm<C extends IpvsConfig>(config: C, pc: ParsedCommand)
       const clientAddress = {
         ...(pc.proxyProtocol ? { proxyProtocol: pc.proxyProtocol } : {}),
         ...(pc.toa ? { toa: true } : {}),
+        ...(pc.synProxy ? { synProxy: true } : {}),
       };
       if (add) {
         cfg.services.push({
@@ -89,6 +90,7 @@ export function applyIpvsadm<C extends IpvsConfig>(config: C, pc: ParsedCommand)
         // Replaced as a whole too: -E without --proxy-protocol turns it off.
         delete existing!.proxyProtocol;
         delete existing!.toa;
+        delete existing!.synProxy;
         Object.assign(existing!, clientAddress);
       }
       return { ok: true, config: cfg, changed: true };

@@ -219,6 +219,7 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
     if (flags) out += ` -b ${flags}`;
     if (s.proxyProtocol) out += ` --proxy-protocol ${s.proxyProtocol}`;
     if (s.toa) out += ' --toa';
+    if (s.synProxy) out += ' --synproxy';
   } else if (f.stats) {
     out += padR(svcName, 33) + [sc.conns, sc.inPkts, sc.outPkts, sc.inBytes, sc.outBytes].map((n) => largenum(n, exact)).join('');
   } else if (f.rate) {
@@ -233,6 +234,7 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
     // Fulcrum's own (ipvsadm has neither): after everything ipvsadm prints.
     if (s.proxyProtocol) out += ` proxy-protocol ${s.proxyProtocol}`;
     if (s.toa) out += ' toa';
+    if (s.synProxy) out += ' synproxy';
   }
   out += '\n';
 

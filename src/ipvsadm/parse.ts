@@ -64,6 +64,8 @@ export interface ParsedCommand {
   /** --proxy-protocol v1|v2 (DPVS's ipvsadm) and --toa: the client address for FULLNAT servers. */
   proxyProtocol?: 'v1' | 'v2';
   toa?: boolean;
+  /** -j / --synproxy (DPVS's ipvsadm): answer SYNs with SYN cookies. */
+  synProxy?: boolean;
   /** Forwarding method; ipvsadm defaults to DR (-g) when none is given. */
   method: ForwardingMethod;
   methodGiven: boolean;
@@ -181,42 +183,43 @@ const OPTS: OptDef[] = [
   { long: 'laddr', short: 'z', arg: 'string', tag: 'z' },
   { long: 'proxy-protocol', arg: 'string', tag: 'proxy-protocol' },
   { long: 'toa', arg: 'none', tag: 'toa' },
+  { long: 'synproxy', short: 'j', arg: 'none', tag: 'synproxy' },
 ];
 const BY_LONG = new Map(OPTS.map((o) => [o.long, o]));
 const BY_SHORT = new Map(OPTS.filter((o) => o.short).map((o) => [o.short!, o]));
 
-// ipvsadm.c optnames[] order, plus Fulcrum's (DPVS's) "laddr", "proxy-protocol" and "toa" last.
+// ipvsadm.c optnames[] order, plus Fulcrum's (DPVS's) "laddr", "proxy-protocol", "toa" and "synproxy" last.
 const OPTNAMES = [
   'numeric', 'connection', 'service-address', 'scheduler', 'persistent', 'netmask',
   'real-server', 'forwarding-method', 'weight', 'u-threshold', 'l-threshold',
   'mcast-interface', 'timeout', 'daemon', 'stats', 'rate', 'thresholds',
   'persistent-conn', 'nosort', 'syncid', 'exact', 'ops', 'pe', 'sched-flags',
   'mcast-group', 'mcast-port', 'mcast-ttl', 'sync-maxlen', 'tun-info', 'tun-type',
-  'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum', 'laddr', 'proxy-protocol', 'toa',
+  'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum', 'laddr', 'proxy-protocol', 'toa', 'synproxy',
 ] as const;
 type OptName = (typeof OPTNAMES)[number];
 
 // commands_v_options from ipvsadm.c, one string per command, one char per
 // option in OPTNAMES order ('+' compulsory, 'x' illegal, '1' exclusive,
-// ' ' optional). The last three columns (laddr, proxy-protocol, toa) are Fulcrum's.
+// ' ' optional). The last four columns (laddr, proxy-protocol, toa, synproxy) are Fulcrum's (DPVS's).
 const TABLE: Record<string, string> = {
-  'add-service':    'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxx  ',
-  'edit-service':   'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxx  ',
-  'delete-service': 'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'flush':          'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'list':           ' 11xxxxxxxxx11       xxxxxxx xxxxxxxx',
-  'add-server':     'xx+xxx+    xxxxxxxxxxxxxxxxxx     xxx',
-  'delete-server':  'xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'edit-server':    'xx+xxx+    xxxxxxxxxxxxxxxxxx     xxx',
-  'set':            'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'start-daemon':   'xxxxxxxxxxx xxxxxxx xxxx    xxxxxxxxx',
-  'stop-daemon':    'xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxxxxx',
-  'restore':        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'save':           ' xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'zero':           'xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
-  'add-laddr':      'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+xx',
-  'del-laddr':      'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+xx',
-  'get-laddr':      ' x xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'add-service':    'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxx   ',
+  'edit-service':   'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxxx   ',
+  'delete-service': 'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'flush':          'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'list':           ' 11xxxxxxxxx11       xxxxxxx xxxxxxxxx',
+  'add-server':     'xx+xxx+    xxxxxxxxxxxxxxxxxx     xxxx',
+  'delete-server':  'xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'edit-server':    'xx+xxx+    xxxxxxxxxxxxxxxxxx     xxxx',
+  'set':            'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'start-daemon':   'xxxxxxxxxxx xxxxxxx xxxx    xxxxxxxxxx',
+  'stop-daemon':    'xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxxxxxx',
+  'restore':        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'save':           ' xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'zero':           'xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  'add-laddr':      'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+xxx',
+  'del-laddr':      'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx+xxx',
+  'get-laddr':      ' x xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
 };
 
 function genericOptCheck(cmd: string, given: Set<OptName>): void {
@@ -580,6 +583,10 @@ function parseInner(argv: string[], prog: string, resolve: HostResolver): Parsed
       case 'toa':
         setOption('toa');
         pc.toa = true;
+        break;
+      case 'synproxy':
+        setOption('synproxy');
+        pc.synProxy = true;
         break;
       case '6':
         notSupported('IPv6 (-6)');

@@ -80,6 +80,7 @@ Options:
   --laddr        -z local-address     local address for --add-laddr/--del-laddr
   --proxy-protocol v1|v2              a PROXY protocol header for fullnat servers
   --toa                               the client address in TCP option 254 (TOA)
+  --synproxy     -j                   answer SYNs with SYN cookies (SYN proxy)
   --connection   -c                   output of current IPVS connections
   --timeout                           output of timeout (tcp tcpfin udp)
   --daemon                            output of daemon information

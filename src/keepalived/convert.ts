@@ -209,7 +209,6 @@ const NOT_CONVERTED: Record<string, string> = {
   ip_family: 'services are IPv4',
   sorry_server_inhibit: 'the sorry server is published alone at weight 1',
   establish_timeout: 'a DPVS keyword without a Fulcrum equivalent',
-  syn_proxy: 'there is no SYN proxy yet',
   lvs_tunnel_type: 'TUN is IPIP',
   lb_tunnel_type: 'TUN is IPIP',
 };
@@ -624,6 +623,7 @@ function convertVirtualServer(
   let method: ForwardingMethod | undefined;
   // DPVS's "lb_kind FNAT" adds TOA to every TCP connection; the import keeps that.
   let dpvsFnatLine: number | undefined;
+  let synProxyLine: number | undefined;
   let persistTimeout: number | undefined;
   let granularity: string | undefined;
   let lipPool: string | undefined;
@@ -726,6 +726,10 @@ function convertVirtualServer(
       case 'flag-2':
         // flag-1/2 are sh/mh's fallback/port flags; resolved once lb_algo is known.
         schedFlags.push(k.keyword as SchedFlag);
+        break;
+      case 'syn_proxy':
+        // DPVS: answer SYNs with cookies (a flag without a value).
+        synProxyLine = k.line;
         break;
       case 'laddr_group_name':
         if (!lipGroups.has(k.args[0] ?? '')) ctx.warn(k.line, `laddr_group_name: no local_address_group "${k.args[0] ?? ''}" - ignored`);
@@ -850,6 +854,10 @@ function convertVirtualServer(
     // Only where every destination is FULLNAT: TOA rides in the director's own copy of the stream.
     const allFullnat = out.length > 0 && out.every((r) => r.method === 'fullnat') &&
       (svc.sorryServer?.method ?? out[0]!.method) === 'fullnat';
+    if (synProxyLine !== undefined) {
+      if (protocol === 'tcp' && allFullnat) svc.synProxy = true;
+      else if (ep === endpoints[0]) ctx.warn(synProxyLine, `virtual_server ${label}: syn_proxy needs a TCP service whose real and sorry servers are all FULLNAT - not converted`);
+    }
     if (dpvsFnatLine !== undefined && protocol === 'tcp' && allFullnat) {
       svc.toa = true;
       if (ep === endpoints[0]) ctx.note(dpvsFnatLine, `virtual_server ${label}: lb_kind FNAT - DPVS adds TOA (TCP option 254) to every connection, so toa is set`);

@@ -341,3 +341,19 @@ test('toa with a NAT sorry server names it', () => {
   const c = fullnatOnly({ toa: true, sorryServer: { address: '198.18.0.30', port: 80, method: 'nat' } });
   expectOne(c, 'services[0].sorryServer.method', /toa needs fullnat servers, and the sorry server is nat/);
 });
+
+test('synProxy: accepted on FULLNAT TCP, with or without a client-address option', () => {
+  for (const o of [{ synProxy: true }, { synProxy: true, proxyProtocol: 'v2' }, { synProxy: true, toa: true }]) {
+    const r = validateConfig(fullnatOnly(o));
+    assert.ok(r.ok, `${JSON.stringify(o)}: ${JSON.stringify(!r.ok && r.errors)}`);
+  }
+});
+
+test('synProxy with a DR server, or on UDP, is refused', () => {
+  const c = base();
+  c.services[0].synProxy = true;
+  expectOne(c, 'services[0].servers[1].method', /synProxy needs fullnat servers: a dr server/);
+  const u = fullnatOnly({ synProxy: true });
+  u.services[0].protocol = 'udp';
+  expectOne(u, 'services[0].synProxy', /TCP services only/);
+});

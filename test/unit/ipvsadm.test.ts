@@ -181,6 +181,10 @@ describe('applyIpvsadm', () => {
     assert.deepEqual([c.services[0]!.proxyProtocol, c.services[0]!.toa], [undefined, undefined]);
     const r = applyRestore(empty(), '-A -t 198.18.0.100:80 -s rr --proxy-protocol v1\n');
     assert.ok(r.ok && r.config.services[0]!.proxyProtocol === 'v1');
+    c = apply(c, '-E -t 198.18.0.100:80 -s rr -j --toa');
+    assert.deepEqual([c.services[0]!.synProxy, c.services[0]!.toa], [true, true]);
+    assert.match(formatSave(c, true), /^-A -t 198\.18\.0\.100:80 -s rr --toa --synproxy$/m);
+    assert.match(formatList(c, normalizeStats(undefined), { numeric: true }), /^TCP  198\.18\.0\.100:80 rr toa synproxy$/m);
   });
 
   it('--proxy-protocol: a bad version, or on a server command, is refused', () => {

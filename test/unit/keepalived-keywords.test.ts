@@ -90,7 +90,7 @@ describe('keepalived import: every keyword (keywords.conf)', () => {
     assert.deepEqual(got, [
       '8 virtual_server_group web_group: fwmark entries are not supported by Fulcrum - not converted',
       '12 local_address_group laddr_g1: interface "dpdk0" not converted (Fulcrum LIPs are port addresses)',
-      '21 virtual_server: "syn_proxy" not converted (there is no SYN proxy yet)',
+      '21 virtual_server group web_group: syn_proxy needs a TCP service whose real and sorry servers are all FULLNAT - not converted',
       '22 virtual_server: "establish_timeout" not converted (a DPVS keyword without a Fulcrum equivalent)',
       '25 virtual_server: "persistence_engine" not converted (Fulcrum has no persistence engines such as sip)',
       '27 virtual_server: "ha_suspend" not converted (a VIP is always configured on the director)',

@@ -153,7 +153,7 @@ describe('keepalived conversion: groups.conf', () => {
     assert.deepEqual(ids, ['tcp:198.18.0.101:80', 'tcp:198.18.0.102:80', 'tcp:198.18.0.103:8080', 'udp:198.18.0.104:53', 'tcp:198.18.0.105:80']);
     const g = r.config.services.slice(0, 3);
     for (const s of g) {
-      assert.deepEqual([s.scheduler, s.schedFlags, s.lipPool, s.toa], ['mh', ['mh-port'], 'laddr_g1', true]);
+      assert.deepEqual([s.scheduler, s.schedFlags, s.lipPool, s.toa, s.synProxy], ['mh', ['mh-port'], 'laddr_g1', true, true]);
       assert.deepEqual(s.servers, [
         { address: '198.19.0.31', port: 80, weight: 5, method: 'fullnat' },
         {
@@ -193,7 +193,6 @@ describe('keepalived conversion: groups.conf', () => {
       [1, /include \/etc\/keepalived\/conf\.d\/\*\.conf is not supported/],
       [11, /fwmark entries are not supported/],
       [17, /lb_kind FNAT - DPVS adds TOA \(TCP option 254\) to every connection, so toa is set/],
-      [21, /"syn_proxy" not converted \(there is no SYN proxy yet\)/],
       [43, /unknown keyword "frobnicate"/],
       [50, /protocol SCTP is not supported/],
       [55, /virtual_server fwmark/],
