@@ -8,6 +8,7 @@
 #include "lb.h"
 #include "method.h"
 #include "steering.h"
+#include "../tcp/tcpx.h"
 
 bool fl_icmp_xlat(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,
 		  struct rte_ipv4_hdr *ip, unsigned ihl, uint8_t role, bool redirected)
@@ -92,6 +93,18 @@ bool fl_icmp_xlat(struct fl_worker *w, const struct fl_snapshot *s, unsigned por
 			c = cs_replace2(c, iports[1], idport);
 			*ck = c;
 		}
+	}
+	if (in->next_proto_id == IPPROTO_TCP && (se->flags & FL_SESS_F_TCPX)) {
+		/* A stream the director edits: the quoted seq goes back to the
+		 * numbers the receiving end knows (it checks them). */
+		uint32_t old, nw;
+		memcpy(&old, iports + 2, 4);
+		nw = rte_cpu_to_be_32(fl_tcpx_quoted_seq(w->sess, se, dir, rte_be_to_cpu_32(old)));
+		if (has_ck) {
+			uint16_t *ck = l4_csum_ptr(IPPROTO_TCP, (uint8_t *)iports);
+			*ck = cs_replace4(*ck, old, nw);
+		}
+		memcpy(iports + 2, &nw, 4);
 	}
 	iports[0] = isport;
 	iports[1] = idport;

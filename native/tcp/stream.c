@@ -53,6 +53,14 @@ struct fl_tcpx *fl_tcpx_open(struct fl_sess_table *t, struct fl_session *se, uin
 	return x;
 }
 
+uint32_t fl_tcpx_quoted_seq(const struct fl_sess_table *t, const struct fl_session *se, uint8_t dir, uint32_t seq)
+{
+	const struct fl_tcpx *x = fl_tcpx_of(t, se);
+	/* From the client's side: the server's bytes, in client numbers; from
+	 * the server's side: the client's bytes, in server numbers. */
+	return dir == FL_DIR_IN ? seq - (uint32_t)x->s_delta : fl_seqadj_ack_s2c(x, seq);
+}
+
 void fl_tcpx_release(struct fl_worker *w, struct fl_session *se)
 {
 	if (fl_tcpx_of(w->sess, se)->flags & FL_TCPX_F_SYNPROXY)

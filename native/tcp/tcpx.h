@@ -98,6 +98,10 @@ static inline uint8_t fl_tcpx_state_flags(const struct fl_sess_table *t, const s
 	/* The server's SYN-ACK: for the client the connection is established. */
 	return (tcp_flags & RTE_TCP_RST_FLAG) ? tcp_flags : RTE_TCP_ACK_FLAG;
 }
+/* The seq of a TCP header quoted by an ICMP error about session se: the
+ * packet the director sent, in the numbers of the side the error goes to
+ * (dir: the direction the error matched in), so its TCP accepts it. */
+uint32_t fl_tcpx_quoted_seq(const struct fl_sess_table *t, const struct fl_session *se, uint8_t dir, uint32_t seq);
 /* The session ends: what it holds goes (SYN proxy's held packets). */
 void fl_tcpx_release(struct fl_worker *w, struct fl_session *se);
 

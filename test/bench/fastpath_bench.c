@@ -232,14 +232,15 @@ int main(int argc, char **argv)
 	c.mbufs_per_socket = 65535;
 	c.burst = BURST;
 	c.tx_drain_us = 100;
-	c.sessions_per_worker = 4 * big + big / 4 + 4096;
+	c.sessions_per_worker = 5 * big + big / 4 + 4096;   /* fullnat, dr, nat, tun, proxy */
 	c.no_launch = 1;
 	if (fl_dp_start(&c, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;
 	}
-	/* Enough LIPs that the FULLNAT port space covers every flow. */
-	unsigned n_lips = (big + 4096) / 60000 + 2;
+	/* Enough LIPs that the FULLNAT port space covers every flow of the
+	 * plain FULLNAT case and of the PROXY-header one. */
+	unsigned n_lips = (2 * big + 4096) / 60000 + 2;
 	if (n_lips > FL_MAX_LIPS)
 		n_lips = FL_MAX_LIPS;
 	static struct fl_net_conf net;
@@ -257,7 +258,7 @@ int main(int argc, char **argv)
 		rs[i] = (struct fl_server_conf){ .id = i, .ip = ip4(198, 18, 2, 11 + i), .port = 8080, .method = FL_FWD_FULLNAT, .weight = 1 };
 	/* FULLNAT on .100; DR, NAT and TUN on .101-.103, ten servers each. */
 	static struct fl_server_conf rs_m[3][10];
-	static struct fl_service_conf svc[4];
+	static struct fl_service_conf svc[6];
 	svc[0] = (struct fl_service_conf){ .id = 1, .proto = IPPROTO_TCP, .vip = ip4(198, 18, 0, 100), .port = 80,
 					   .n_servers = 10, .servers = rs, .n_lips = n_lips, .lips = lips };
 	const uint8_t methods[3] = { FL_FWD_DR, FL_FWD_NAT, FL_FWD_TUN };
@@ -270,7 +271,19 @@ int main(int argc, char **argv)
 						       .port = 80, .n_servers = 10, .servers = rs_m[m] };
 		net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 101 + m), 32, FL_ADDR_VIP, 0 };
 	}
-	net.n_services = 4;
+	/* TCP stream edits: a PROXY v2 service on .105 (sessions with a
+	 * sequence delta) and a SYN proxy on .104 (SYNs answered with cookies). */
+	static struct fl_server_conf rs_x[2][10];
+	for (unsigned m = 0; m < 2; m++) {
+		for (unsigned i = 0; i < 10; i++)
+			rs_x[m][i] = (struct fl_server_conf){ .id = 40 + m * 10 + i, .ip = ip4(198, 18, 2, 11 + i), .port = 8080,
+							       .method = FL_FWD_FULLNAT, .weight = 1 };
+		svc[4 + m] = (struct fl_service_conf){ .id = 5 + m, .proto = IPPROTO_TCP, .vip = ip4(198, 18, 0, 104 + m),
+						       .port = 80, .n_servers = 10, .servers = rs_x[m], .n_lips = n_lips,
+						       .lips = lips, .synproxy = m == 0, .tcpx = m == 1 ? FL_TCPX_PROXY_V2 : 0 };
+		net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 104 + m), 32, FL_ADDR_VIP, 0 };
+	}
+	net.n_services = 6;
 	net.services = svc;
 	if (fl_net_publish(&net, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
@@ -407,6 +420,28 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* Sessions with a sequence delta: every client packet has its seq
+	 * shifted by the PROXY header's length (checksum updated), beside the
+	 * plain FULLNAT established case above. */
+	for (unsigned i = 0; i < big; i++) {
+		build_to(syn_big[i], i, 6, RTE_TCP_SYN_FLAG, 105);
+		build_to(ack_big[i], i, 6, RTE_TCP_ACK_FLAG, 105);
+	}
+	run(fl_bench_rx, syn_big, order_big, big, big - big % BURST);
+	tx0 = tx_total();
+	secs = run(fl_bench_rx, ack_big, order_big, big, count);
+	report("fullnat+proxy established", big, count, secs, base, tx_total() - tx0);
+
+	/* SYN proxy: each SYN answered with a cookie SYN-ACK, no session. */
+	for (unsigned i = 0; i < big; i++)
+		build_to(syn_big[i], i, 7, RTE_TCP_SYN_FLAG, 104);
+	tx0 = tx_total();
+	uint64_t cookies0 = w->ctr->tcpx[FL_TCPX_EV_COOKIE_SENT];
+	secs = run(fl_bench_rx, syn_big, order_big, big, big - big % BURST);
+	uint64_t cookies = w->ctr->tcpx[FL_TCPX_EV_COOKIE_SENT] - cookies0;
+	report("synproxy cookie answers", big, big - big % BURST, secs, base, tx_total() - tx0);
+	double cookie_rate = (double)cookies / secs / 1e6;
+
 	/* Route lookups toward clients all over the address space (replies
 	 * of FULLNAT and NAT): rte_lpm alone reads a random entry of its 64 MB
 	 * first-level table each time; the snapshot's /16 summary sends them
@@ -438,7 +473,8 @@ int main(int argc, char **argv)
 		       (unsigned long)(sum & 1));
 		free(dst);
 	}
-	printf("new sessions: %.2f M/s per core (%lu created)\n", new_rate, (unsigned long)created);
+	printf("new sessions: %.2f M/s per core (%lu created); SYN-cookie answers: %.2f M/s per core (%lu sent)\n",
+	       new_rate, (unsigned long)created, cookie_rate, (unsigned long)cookies);
 	printf("session memory: %.1f bytes per session, both keys included (capacity %u)\n",
 	       fl_sess_bytes_per_session(c.sessions_per_worker), c.sessions_per_worker);
 	printf("drops:");

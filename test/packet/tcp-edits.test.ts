@@ -11,8 +11,8 @@
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, arpReplyFrame, describe as describeFrame, diffFrames, hexdump,
-  parseFrame, tcpFrame, verifyChecksums, type TcpOptions,
+  IPPROTO_ICMP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, arpReplyFrame, describe as describeFrame, diffFrames, hexdump,
+  icmpFragNeeded, ipv4Frame, parseFrame, tcpFrame, verifyChecksums, type TcpOptions,
 } from '../lib/packet';
 import { startRingDataplane, type RingDataplane } from '../lib/dataplane';
 import type { NativeService, RingFrame } from '../../src/native/addon';
@@ -224,6 +224,15 @@ describe('PROXY protocol v1: the header ahead of the stream, and every sequence 
     const a: Seg = { flags: TCP_ACK, seq: f.s + 20, ack: base, options: { raw: bad([[base + 10, base + 20]]) } };
     const [i, o] = outbound(f, a, { ...a, ack: base - H, options: { raw: bad([[base + 10 - H, base + 20 - H]]) } });
     await exchange('SACK then an option longer than the header', i, [o], {}, true);
+  });
+  test('an ICMP error from the server side about a shifted segment quotes the client\'s own seq', async () => {
+    const d: Seg = { flags: TCP_ACK | TCP_PSH, seq: f.c + 1 + H, ack: f.s + 1, options: TS, payload: data };
+    const id = 0x5151;
+    const sent = frame(f, 'l2r', d, id, 63).subarray(14);
+    const asClientSent = frame(f, 'c2v', { ...d, seq: f.c + 1 }, id, 63).subarray(14);
+    const err = (src: string, dst: string, sm: string, dm: string, ttl: number, original: Buffer): Buffer =>
+      ipv4Frame({ srcMac: sm, dstMac: dm, src, dst, proto: IPPROTO_ICMP, ttl, tos: 0xc0, id: 0x6161, payload: icmpFragNeeded({ original, nextHopMtu: 1400, quoteBytes: 1000 }) });
+    await exchange('frag needed, server side', err(RS.ip, LIP, RS.mac, OUR_MAC, 64, sent), [err(VIP, CLIENT.ip, OUR_MAC, CLIENT.mac, 63, asClientSent)]);
   });
   test('the client\'s FIN and the server\'s ack of it', async () => {
     const fin: Seg = { flags: TCP_ACK | TCP_FIN, seq: f.c + 1 + data.length, ack: f.s + 20, options: TS };
