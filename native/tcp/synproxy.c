@@ -8,12 +8,10 @@
  * RST. A flood of SYNs from forged sources costs one reply each and leaves
  * nothing behind, on the director or on the servers.
  *
- * The cookie is Linux's (net/ipv4/syncookies.c): ISN = hash(4-tuple) +
- * client ISN + (minute << 24) + ((hash(4-tuple, minute) + MSS index) &
- * 0xffffff), valid for two minutes, with Linux's MSS table; the client's
- * window scale and SACK ride in the low 6 bits of the SYN-ACK's TSval,
+ * The cookie is Linux's (syncookie.c); the client's window scale and SACK
+ * ride in the low 6 bits of the SYN-ACK's TSval,
  * when the client sends timestamps (without them, as Linux, neither is
- * kept). The hash is SipHash-2-4 with a random key per process. */
+ * kept). The cookie arithmetic is syncookie.c. */
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -25,77 +23,11 @@
 
 /* ---------------------------------------------------------------- cookie */
 
-#define COOKIEBITS 24
-#define COOKIEMASK ((UINT32_C(1) << COOKIEBITS) - 1)
-#define MAX_COOKIE_AGE 2          /* minutes */
 #define TSBITS 6
 #define TSMASK ((1u << TSBITS) - 1)
 #define TS_OPT_SACK (1u << 4)
 /* The window scale the director's SYN-ACK offers a client that scales. */
 #define FL_SP_WSCALE 7
-
-static const uint16_t msstab[] = { 536, 1300, 1440, 1460 };
-static uint64_t sp_k0 = 0x736f6d6570736575ull, sp_k1 = 0x646f72616e646f6dull;
-
-void fl_syncookie_set_secret(uint64_t k0, uint64_t k1)
-{
-	sp_k0 = k0;
-	sp_k1 = k1;
-}
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                                   \
-	do {                                                                                                       \
-		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);                                          \
-		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                                                             \
-		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                                                             \
-		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);                                          \
-	} while (0)
-
-/* SipHash-2-4 of two 64-bit words (a 16-byte message). */
-static uint64_t siphash16(uint64_t m0, uint64_t m1)
-{
-	uint64_t v0 = sp_k0 ^ 0x736f6d6570736575ull, v1 = sp_k1 ^ 0x646f72616e646f6dull;
-	uint64_t v2 = sp_k0 ^ 0x6c7967656e657261ull, v3 = sp_k1 ^ 0x7465646279746573ull;
-	const uint64_t m[3] = { m0, m1, (uint64_t)16 << 56 };
-	for (int i = 0; i < 3; i++) {
-		v3 ^= m[i];
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m[i];
-	}
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
-static uint32_t cookie_hash(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t count, uint32_t c)
-{
-	uint64_t m0 = (uint64_t)saddr | (uint64_t)daddr << 32;
-	uint64_t m1 = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)(count * 2u + c) << 32;
-	return (uint32_t)siphash16(m0, m1);
-}
-
-uint32_t fl_syncookie_make(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t isn,
-			   uint32_t mssind, uint32_t minute)
-{
-	return cookie_hash(saddr, daddr, sport, dport, 0, 0) + isn + (minute << COOKIEBITS) +
-	       ((cookie_hash(saddr, daddr, sport, dport, minute, 1) + mssind) & COOKIEMASK);
-}
-
-int fl_syncookie_check(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t isn,
-		       uint32_t cookie, uint32_t minute)
-{
-	cookie -= cookie_hash(saddr, daddr, sport, dport, 0, 0) + isn;
-	uint32_t diff = (minute - (cookie >> COOKIEBITS)) & (UINT32_C(0xffffffff) >> COOKIEBITS);
-	if (diff >= MAX_COOKIE_AGE)
-		return -1;
-	uint32_t data = (cookie - cookie_hash(saddr, daddr, sport, dport, minute - diff, 1)) & COOKIEMASK;
-	return data < RTE_DIM(msstab) ? (int)data : -1;
-}
 
 /* ---------------------------------------------------------------- options */
 
@@ -201,10 +133,7 @@ void fl_synproxy_syn(struct fl_worker *w, const struct fl_snapshot *s, struct fl
 	const struct rte_tcp_hdr *cth = (const struct rte_tcp_hdr *)p->l4;
 	struct syn_opts o;
 	parse_opts(cth, &o);
-	unsigned mssind = RTE_DIM(msstab) - 1;
-	uint16_t cmss = o.mss ? o.mss : 536;
-	while (mssind && cmss < msstab[mssind])
-		mssind--;
+	unsigned mssind = fl_syncookie_mssind(o.mss ? o.mss : 536);
 	uint32_t minute = (uint32_t)(w->now_ms / 60000);
 	uint32_t isn = rte_be_to_cpu_32(cth->sent_seq);
 	uint32_t cookie = fl_syncookie_make(p->key.saddr, p->key.daddr, p->key.sport, p->key.dport, isn, mssind, minute);
@@ -261,7 +190,7 @@ bool fl_synproxy_check(struct fl_worker *w, const struct fl_lb_pkt *p, struct fl
 		return false;
 	struct syn_opts o;
 	parse_opts(th, &o);
-	c->mss = msstab[mssind];
+	c->mss = fl_syncookie_mss(mssind);
 	c->ts = o.ts;
 	c->tsecr = o.tsecr;
 	c->wscale = FL_WSCALE_NONE;

@@ -128,7 +128,9 @@ bool fl_synproxy_s2c(struct fl_worker *w, const struct fl_snapshot *s, struct fl
 uint32_t fl_synproxy_opts_c2s(const struct fl_tcpx *x, struct rte_tcp_hdr *th);
 uint32_t fl_synproxy_opts_s2c(const struct fl_tcpx *x, struct rte_tcp_hdr *th);
 void fl_synproxy_release(struct fl_worker *w, struct fl_session *se);
-/* Linux's syncookie arithmetic (exposed for the native tests). */
+/* Linux's syncookie arithmetic (syncookie.c). */
+unsigned fl_syncookie_mssind(uint16_t mss);   /* the largest table MSS <= mss (index 0 below) */
+uint16_t fl_syncookie_mss(unsigned mssind);
 uint32_t fl_syncookie_make(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t isn,
 			   uint32_t mssind, uint32_t minute);
 int fl_syncookie_check(uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport, uint32_t isn,

@@ -74,6 +74,10 @@ static void publish(void)
 			.mss_clamp = i == 0 ? 1360 : 0, .expire_nodest = i == 3,
 			.persist_timeout_s = i == 5 || i == 7 ? 300 : 0, .persist_mask = 0xffffff00u,
 			.sched_flags = i == 5 ? FL_SCHED_F_MH_FALLBACK | FL_SCHED_F_MH_PORT : 0,
+			/* TCP stream edits: a PROXY header on :80, TOA behind a
+			 * SYN proxy on :84, PROXY v2 on the all-ports service. */
+			.tcpx = i == 0 ? FL_TCPX_PROXY_V1 : i == 5 ? FL_TCPX_TOA : i == 7 ? FL_TCPX_PROXY_V2 : FL_TCPX_NONE,
+			.synproxy = i == 5,
 		};
 	}
 	net.n_services = 8;

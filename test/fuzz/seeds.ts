@@ -59,6 +59,14 @@ export function seeds(): Map<string, Buffer> {
   add('ttl-1', tcpFrame({ ...l2, src: client(4), dst: VIP, sport: 40005, dport: 80, flags: TCP_SYN, ip: { ttl: 1 } }));
   add('vlan', tcpFrame({ ...l2, vlan: { id: 10 }, src: client(5), dst: VIP, sport: 40006, dport: 80, flags: TCP_SYN }));
   add('truncated', tcpFrame({ ...l2, src: client(5), dst: VIP, sport: 40007, dport: 80, flags: TCP_SYN, truncateTo: 40 }));
+  // TCP options the stream edits walk: SACK blocks from a server, a
+  // truncated option, a SYN whose options leave no room for TOA.
+  add('reply-lip-sack', tcpFrame({ ...l2, src: RS[0]!, dst: LIP, sport: 8080, dport: 20000, flags: TCP_ACK, seq: 5001, ack: 1100,
+    options: { raw: Buffer.from([1, 5, 18, 0, 0, 4, 0, 0, 0, 4, 0x10, 0, 0, 4, 0x20, 0, 0, 4, 0x30, 1]) } }));
+  add('truncated-option', tcpFrame({ ...l2, src: client(0), dst: VIP, sport: 40000, dport: 80, flags: TCP_ACK, seq: 1001, ack: 5001,
+    options: { raw: Buffer.from([1, 1, 1, 5]) } }));
+  add('syn-full-options', tcpFrame({ ...l2, src: client(4), dst: VIP, sport: 40009, dport: 84, flags: TCP_SYN, seq: 1000,
+    options: { mss: 1460, sackPermitted: true, timestamps: { val: 1, ecr: 0 }, wscale: 7, raw: Buffer.alloc(20, 1) } }));
   add('big', tcpFrame({ ...l2, src: client(5), dst: VIP, sport: 40008, dport: 80, flags: TCP_ACK, payload: Buffer.alloc(1400, 0x5a), ip: { df: true } }));
   return out;
 }
