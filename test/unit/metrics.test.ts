@@ -129,6 +129,10 @@ test('series use node_exporter ipvs names and labels; globals sum over servers',
   assert.equal(m.get('fulcrum_icmp_errors_total{worker="1",lcore="2",outcome="limited"}'), 7);
   assert.equal(m.get('fulcrum_icmp_errors_total{worker="service",lcore="",outcome="sent"}'), undefined, 'workers only');
   assert.equal(m.get('fulcrum_sessions_created_total{worker="0",lcore="1"}'), 5);
+  assert.equal(m.get('fulcrum_tcp_stream_edits_total{worker="1",lcore="2",event="syncookie_sent"}'), 9);
+  assert.equal(m.get('fulcrum_tcp_stream_edits_total{worker="0",lcore="1",event="proxy_header_resent"}'), 1);
+  assert.equal(m.get('fulcrum_tcp_stream_edits_total{worker="0",lcore="1",event="synproxy_refused"}'), 0, 'every event always present');
+  assert.equal(m.get('fulcrum_tcp_stream_edits_total{worker="service",lcore="",event="syncookie_sent"}'), undefined, 'workers only');
   assert.equal(m.get('fulcrum_persist_template_slots'), 65536);
   assert.equal(m.get('fulcrum_persist_templates_full_total'), 11);
   assert.equal(m.get('fulcrum_persist_templates_reclaimed_total'), 13);
