@@ -89,6 +89,14 @@ export function explain(inp: ExplainInputs) {
     expires: Math.ceil(n.template.expiresInMs / 1000),
     sessions: n.template.refs,
   } : null;
+  if (svc?.synProxy && !session) {
+    reasons.push('SYN proxy: the director answers this client\'s SYN with a SYN cookie and picks a server only when the client\'s ACK returns it; the pick below is the one that ACK would get now');
+  }
+  if (svc && (svc.proxyProtocol || svc.toa)) {
+    reasons.push(svc.proxyProtocol
+      ? `the real server learns the client from a PROXY protocol ${svc.proxyProtocol} header sent ahead of the stream`
+      : 'the real server learns the client from the TOA option (TCP option 254) of the handshake');
+  }
   if (svc?.persistence) {
     const masked = svc.persistence.netmask;
     reasons.push(template

@@ -432,4 +432,11 @@ test('GET /explain: bad queries name the parameter; without a dataplane that exp
     'method fullnat: replies come back to 198.19.0.2:40007 (the LIP and port it would take)',
     'it leaves by port servers to next hop 198.19.0.12 (not resolved yet: the first packet waits for ARP)',
   ]);
+  // A SYN-proxy service with a PROXY header: both said.
+  const raw = rawConfig() as { services: Array<Record<string, unknown>> };
+  Object.assign(raw.services[0]!, { synProxy: true, proxyProtocol: 'v2' });
+  assert.equal((await req(t.app, 'PUT', '/api/v1/config', raw)).status, 200);
+  const sp = await q('proto=tcp&src=198.18.0.10:5000&dst=198.18.0.100:80');
+  assert.ok(sp.body.reasons.some((r: string) => /^SYN proxy: the director answers this client's SYN with a SYN cookie/.test(r)), JSON.stringify(sp.body.reasons));
+  assert.ok(sp.body.reasons.includes('the real server learns the client from a PROXY protocol v2 header sent ahead of the stream'), JSON.stringify(sp.body.reasons));
 });
