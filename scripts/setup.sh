@@ -24,7 +24,8 @@ PKGS=(dpdk libdpdk-dev dpdk-dev pkg-config cmake g++ make iproute2 socat curl
       dnsmasq-base  # a real DNS server for the DNS_CHECK e2e test
       prometheus   # promtool check metrics (unit) and a real Prometheus (e2e/metrics)
       clang libclang-rt-14-dev   # the fuzz harness and the C tests under ASan/UBSan
-      nginx-light libnginx-mod-stream haproxy)  # real servers that read the PROXY header (e2e)
+      nginx-light libnginx-mod-stream haproxy   # real servers that read the PROXY header (e2e)
+      wrk)  # the load of npm run bench:idle
 WANT_PAGES="${FULCRUM_HUGEPAGES:-512}"
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1

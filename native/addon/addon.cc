@@ -468,6 +468,8 @@ Napi::Value Stats(const Napi::CallbackInfo &info) {
     F("sessionsCapacity", sessions_capacity);
     F("loops", loops);
     F("busyLoops", busy_loops);
+    F("idleNaps", idle_naps);
+    F("idleNapUs", idle_nap_us);
 #undef F
     workers.Set(i, o);
   }

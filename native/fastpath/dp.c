@@ -74,6 +74,7 @@ int fl_dp_start(const struct fl_dp_conf *conf, char *err, size_t errlen)
 	fl_dp.tsc_per_ms = fl_dp.tsc_hz / 1000;
 	fl_dp.worker_mod = UINT64_MAX / conf->n_workers + 1;   /* 0 for one worker: x % 1 = 0 */
 	fl_dp.drain_tsc = fl_dp.tsc_hz / 1000000 * fl_dp.conf.tx_drain_us;
+	fl_dp.idle_spin_tsc = fl_dp.tsc_hz / 1000000 * FL_IDLE_SPIN_US;
 	fl_stats_reset();
 
 	if (fl_rcu_init(conf->n_workers + 1, err, errlen))

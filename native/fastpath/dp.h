@@ -108,6 +108,7 @@ struct fl_dp_state {
 	struct fl_dp_conf conf;
 	volatile bool running;
 	uint64_t tsc_hz, drain_tsc, tsc_per_ms;
+	uint64_t idle_spin_tsc;      /* FL_IDLE_SPIN_US in TSC cycles */
 	uint64_t worker_mod;         /* fastmod constant for n_workers (fl_worker_of) */
 	struct fl_worker *workers;   /* n_workers entries, hugepage memory */
 };
@@ -208,6 +209,13 @@ void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s);
 /* Free the published snapshot and the worker state beside it (publish.c;
  * dataplane stop, workers stopped). */
 void fl_publish_teardown(void);
+
+/* Idle-aware polling (idle.c): how long a worker spins after its last work
+ * before its first nap; the nap after one of last_us (0: the first), at most
+ * max_us. */
+#define FL_IDLE_SPIN_US 50
+void fl_idle_init(void);
+unsigned fl_idle_nap(unsigned last_us, unsigned max_us);
 
 /* Benchmark entry points (worker.c). */
 void fl_bench_rx(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n);

@@ -158,8 +158,12 @@ int fl_worker_main(void *arg)
 	const unsigned burst = fl_dp.conf.burst;
 	const unsigned nports = fl_nports;
 	struct rte_mbuf *pkts[FL_MAX_BURST];
-	unsigned idle = 0;
+	uint64_t last_work_tsc = rte_rdtsc();
+	unsigned nap_us = 0;
+	const unsigned nap_max = fl_dp.conf.idle_sleep_us;
 
+	if (nap_max)
+		fl_idle_init();
 	rte_rcu_qsbr_thread_register(fl_rcu, w->idx);
 	rte_rcu_qsbr_thread_online(fl_rcu, w->idx);
 	w->last_drain_tsc = rte_rdtsc();
@@ -205,14 +209,18 @@ int fl_worker_main(void *arg)
 		w->ctr->loops++;
 		if (got) {
 			w->ctr->busy_loops++;
-			idle = 0;
-		} else if (fl_dp.conf.idle_sleep_us && ++idle > 64) {
-			/* Shared or test machines: nap instead of burning the core,
-			 * offline so a publisher's grace period does not wait on us. */
+			last_work_tsc = tsc;
+			nap_us = 0;
+		} else if (nap_max && tsc - last_work_tsc > fl_dp.idle_spin_tsc) {
+			/* Idle: nap, offline so that a publisher's grace period does
+			 * not wait on us, each nap twice as long as the last up to
+			 * nap_max (idle.c); the first packet resets it. */
 			flush_all(w);
 			rte_rcu_qsbr_thread_offline(fl_rcu, w->idx);
-			usleep(fl_dp.conf.idle_sleep_us);
+			nap_us = fl_idle_nap(nap_us, nap_max);
 			rte_rcu_qsbr_thread_online(fl_rcu, w->idx);
+			w->ctr->idle_naps++;
+			w->ctr->idle_nap_us += nap_us;
 		}
 	}
 	flush_all(w);

@@ -50,7 +50,7 @@ struct fl_dp_conf {
 	unsigned rx_desc, tx_desc;
 	unsigned burst;                /* RX burst size, <= 64 */
 	unsigned tx_drain_us;          /* TX buffer drain timer */
-	unsigned idle_sleep_us;        /* 0 = busy poll; >0 = nap after idle loops */
+	unsigned idle_sleep_us;        /* 0 = busy poll; >0 = the longest nap of the idle back-off (idle.c) */
 	unsigned neigh_timeout_s;      /* neighbour entry lifetime */
 	uint32_t sessions_per_worker;  /* session table capacity, fixed at start */
 	uint32_t persist_templates;    /* persistence template slots (rounded up to a power of two); 0 = 65536 */
@@ -243,6 +243,7 @@ struct fl_worker_counters {
 	uint64_t sessions_capacity;
 	uint64_t tcpx[FL_TCPX_EV__MAX];           /* TCP stream edits */
 	uint64_t loops, busy_loops;               /* poll-loop busy ratio */
+	uint64_t idle_naps, idle_nap_us;          /* idle back-off: naps taken, microseconds asked */
 };
 
 /* Copy a consistent-enough snapshot (each 64-bit counter read once) of every

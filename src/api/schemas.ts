@@ -236,6 +236,8 @@ export const workerCounters = {
     sessionsCapacity: counter,
     loops: counter,
     busyLoops: counter,
+    idleNaps: counter,
+    idleNapUs: counter,
   },
 } as const;
 

@@ -527,6 +527,7 @@ export function buildMetrics(opts: MetricsOptions): FulcrumMetrics {
   for (const [name, help, f] of [
     ['fulcrum_worker_loops_total', 'Poll loops run by the thread.', 'loops'],
     ['fulcrum_worker_busy_loops_total', 'Poll loops that found work.', 'busyLoops'],
+    ['fulcrum_worker_idle_naps_total', 'Naps of the idle back-off (dataplane.idleSleepUs > 0).', 'idleNaps'],
   ] as const) {
     new Counter({
       name, help, labelNames: WL, registers,

@@ -167,6 +167,9 @@ export interface WorkerCounters {
   sessionsCapacity: number;
   loops: number;
   busyLoops: number;
+  /** Idle back-off: naps taken and the microseconds they asked for (idle.c). */
+  idleNaps: number;
+  idleNapUs: number;
 }
 
 /** One read of every per-lcore counter block; totals are summed here. */

@@ -46,6 +46,8 @@ export interface RingDataplaneOpts {
   icmpErrorsPerSec?: number;
   icmpErrorsBurst?: number;
   neighTimeoutS?: number;
+  /** dataplane.idleSleepUs: the longest idle nap (0 = busy poll). Default 200. */
+  idleSleepUs?: number;
   /** MB of normal memory for --no-huge. Default 256. */
   memoryMB?: number;
 }
@@ -140,7 +142,7 @@ export function startRingDataplane(opts: RingDataplaneOpts): RingDataplane {
       txDesc: 512,
       burst: 32,
       txDrainUs: 50,
-      idleSleepUs: 20,
+      idleSleepUs: opts.idleSleepUs ?? 200,
       neighTimeoutS: opts.neighTimeoutS ?? 300,
       sessionsPerWorker: opts.sessionsPerWorker ?? 4096,
       persistTemplates: opts.persistTemplates ?? 65536,
