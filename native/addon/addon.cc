@@ -103,6 +103,11 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
   c->burst = U32(env, o, "burst", 32);
   c->tx_drain_us = U32(env, o, "txDrainUs", 100);
   c->idle_sleep_us = U32(env, o, "idleSleepUs", 0);
+  {
+    Napi::Value v = o.Get("rewriteTimestamps");
+    if (!v.IsUndefined() && !v.IsBoolean()) Throw(env, "rewriteTimestamps: expected a boolean");
+    c->ts_rewrite = v.IsBoolean() && v.As<Napi::Boolean>().Value() ? 1 : 0;
+  }
   c->neigh_timeout_s = U32(env, o, "neighTimeoutS", 300);
   c->sessions_per_worker = U32(env, o, "sessionsPerWorker", 262144);
   c->persist_templates = U32(env, o, "persistTemplates", 65536);

@@ -2,6 +2,7 @@
  * them in reverse order. Runs on the control thread only. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -75,6 +76,15 @@ int fl_dp_start(const struct fl_dp_conf *conf, char *err, size_t errlen)
 	fl_dp.worker_mod = UINT64_MAX / conf->n_workers + 1;   /* 0 for one worker: x % 1 = 0 */
 	fl_dp.drain_tsc = fl_dp.tsc_hz / 1000000 * fl_dp.conf.tx_drain_us;
 	fl_dp.idle_spin_tsc = fl_dp.tsc_hz / 1000000 * FL_IDLE_SPIN_US;
+	{
+		/* The workers' clock is the TSC; timestamps the director owns
+		 * follow the wall clock, which a restarted (or another) director
+		 * continues. */
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		uint64_t wall_ms = (uint64_t)rt.tv_sec * 1000 + (uint64_t)rt.tv_nsec / 1000000;
+		fl_dp.wall_off_ms = wall_ms - fl_now_ms();
+	}
 	fl_stats_reset();
 
 	if (fl_rcu_init(conf->n_workers + 1, err, errlen))

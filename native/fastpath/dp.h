@@ -109,6 +109,7 @@ struct fl_dp_state {
 	volatile bool running;
 	uint64_t tsc_hz, drain_tsc, tsc_per_ms;
 	uint64_t idle_spin_tsc;      /* FL_IDLE_SPIN_US in TSC cycles */
+	uint64_t wall_off_ms;        /* wall-clock ms = now_ms + wall_off_ms (TCP timestamps, native/tcp) */
 	uint64_t worker_mod;         /* fastmod constant for n_workers (fl_worker_of) */
 	struct fl_worker *workers;   /* n_workers entries, hugepage memory */
 };

@@ -57,6 +57,7 @@ struct fl_dp_conf {
 	uint32_t icmp_per_sec;         /* ICMP errors originated per second, shared by the workers; 0 = not limited */
 	uint32_t icmp_burst;           /* ... and the burst each worker may send at once */
 	uint8_t no_launch;             /* benchmarks: set up workers, do not run them */
+	uint8_t ts_rewrite;            /* FULLNAT TCP: client TSvals onto the director's clock (native/tcp) */
 };
 
 /* ---------- network view (addresses, routes): RCU-published ---------- */

@@ -26,6 +26,7 @@
 #include <rte_mbuf.h>
 
 #include "tcpx.h"
+#include "tcp_opt.h"
 #include "../fastpath/csum.h"
 #include "../fastpath/lb.h"
 
@@ -110,6 +111,52 @@ static void add_toa(struct fl_worker *w, const struct fl_snapshot *s, struct fl_
 	w->ctr->tcpx[FL_TCPX_EV_TOA_ADDED]++;
 }
 
+/* Timestamps. The client's TSval goes out on the director's clock
+ * (TS_OWN: + c_ts_off), and the server's echo of it comes back (- c_ts_off);
+ * behind a SYN proxy the server's TSval comes in on the clock of the
+ * director's SYN-ACK (+ ts_delta) and the client's echo of it goes back. */
+#define TS_MAPPED (FL_TCPX_F_TS_OWN | FL_TCPX_F_SP_TS)
+
+static uint32_t ts_c2s(const struct fl_tcpx *x, struct rte_tcp_hdr *th)
+{
+	uint8_t *ts;
+	if (!(x->flags & TS_MAPPED) || !(ts = fl_tcp_opt_find(th, TCPOPT_TS, 10)))
+		return 0;
+	uint32_t diff = 0;
+	if (x->flags & FL_TCPX_F_TS_OWN)
+		diff += fl_tcp_replace4(th, ts + 2, rte_cpu_to_be_32(fl_tcp_get32(ts + 2) + x->c_ts_off));
+	if (x->flags & FL_TCPX_F_SP_TS)
+		diff += fl_tcp_replace4(th, ts + 6, rte_cpu_to_be_32(fl_tcp_get32(ts + 6) - x->ts_delta));
+	return diff;
+}
+
+static uint32_t ts_s2c(const struct fl_tcpx *x, struct rte_tcp_hdr *th)
+{
+	uint8_t *ts;
+	if (!(x->flags & TS_MAPPED) || !(ts = fl_tcp_opt_find(th, TCPOPT_TS, 10)))
+		return 0;
+	uint32_t diff = 0;
+	if (x->flags & FL_TCPX_F_SP_TS)
+		diff += fl_tcp_replace4(th, ts + 2, rte_cpu_to_be_32(fl_tcp_get32(ts + 2) + x->ts_delta));
+	if ((x->flags & FL_TCPX_F_TS_OWN) && fl_tcp_get32(ts + 6))
+		diff += fl_tcp_replace4(th, ts + 6, rte_cpu_to_be_32(fl_tcp_get32(ts + 6) - x->c_ts_off));
+	return diff;
+}
+
+bool fl_tcpx_has_timestamps(const struct rte_tcp_hdr *th)
+{
+	return fl_tcp_opt_find((struct rte_tcp_hdr *)(uintptr_t)th, TCPOPT_TS, 10) != NULL;
+}
+
+void fl_tcpx_own_timestamps(struct fl_tcpx *x, const struct rte_tcp_hdr *th, uint32_t now_ms)
+{
+	uint8_t *ts = fl_tcp_opt_find((struct rte_tcp_hdr *)(uintptr_t)th, TCPOPT_TS, 10);
+	if (!ts)
+		return;   /* a client without timestamps: PAWS does not apply */
+	x->c_ts_off = now_ms - fl_tcp_get32(ts + 2);
+	x->flags |= FL_TCPX_F_TS_OWN;
+}
+
 /* A client segment in the server's numbers: seq shifted by seq_delta, acks,
  * SACK edges and (behind a SYN proxy) timestamps and windows mapped. */
 static uint32_t map_c2s(const struct fl_tcpx *x, struct rte_tcp_hdr *th, uint32_t seq_delta)
@@ -117,7 +164,7 @@ static uint32_t map_c2s(const struct fl_tcpx *x, struct rte_tcp_hdr *th, uint32_
 	uint32_t diff = fl_seqadj_c2s(x, th, seq_delta);
 	if (x->flags & FL_TCPX_F_SYNPROXY)
 		diff += fl_synproxy_opts_c2s(x, th);
-	return diff;
+	return diff + ts_c2s(x, th);
 }
 
 /* The PROXY header as a segment of its own ahead of the client's packet p
@@ -167,7 +214,7 @@ bool fl_tcpx_edit(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb
 		return dir == FL_DIR_IN ? fl_synproxy_c2s(w, s, p, se, x) : fl_synproxy_s2c(w, s, p, se, x);
 	const bool sp = x->flags & FL_TCPX_F_SYNPROXY;
 	if (dir == FL_DIR_OUT) {
-		uint32_t diff = fl_seqadj_s2c(x, th);
+		uint32_t diff = fl_seqadj_s2c(x, th) + ts_s2c(x, th);
 		if (sp)
 			diff += fl_synproxy_opts_s2c(x, th);
 		th->cksum = cs_apply(th->cksum, diff);
@@ -182,6 +229,10 @@ bool fl_tcpx_edit(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb
 		}
 		if (x->mode == FL_TCPX_TOA && !(fl & RTE_TCP_ACK_FLAG))
 			add_toa(w, s, p, se);
+		th = (struct rte_tcp_hdr *)p->l4;
+		uint32_t diff = ts_c2s(x, th);
+		if (diff)
+			th->cksum = cs_apply(th->cksum, diff);
 		return true;
 	}
 	uint32_t seq = rte_be_to_cpu_32(th->sent_seq);

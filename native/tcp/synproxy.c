@@ -209,7 +209,7 @@ void fl_synproxy_open(struct fl_tcpx *x, const struct rte_tcp_hdr *ack, const st
 		    (c->sack ? FL_TCPX_F_SP_SACK : 0);
 	x->d_isn1 = rte_be_to_cpu_32(ack->recv_ack);
 	x->ts_delta = c->tsecr;
-	x->mss = c->mss;
+	x->mssind = (uint8_t)fl_syncookie_mssind(c->mss);
 	x->c_wscale = c->wscale;
 	x->s_wscale = FL_WSCALE_NONE;
 	x->held = 0;
@@ -289,7 +289,10 @@ static void send_syn(struct fl_worker *w, const struct fl_snapshot *s, const str
 	struct rte_mbuf *m = rte_pktmbuf_alloc(fl_pool_for_socket((int)rte_socket_id()));
 	uint8_t opts[40];
 	bool ts = x->flags & FL_TCPX_F_SP_TS;
-	unsigned optlen = put_syn_opts(opts, x->mss, x->flags & FL_TCPX_F_SP_SACK, ts, ts ? o.tsval : 0, 0, x->c_wscale);
+	/* The client's TSval, on the director's clock when it owns them. */
+	uint32_t tsval = o.tsval + ((x->flags & FL_TCPX_F_TS_OWN) ? x->c_ts_off : 0);
+	unsigned optlen = put_syn_opts(opts, fl_syncookie_mss(x->mssind), x->flags & FL_TCPX_F_SP_SACK, ts, ts ? tsval : 0, 0,
+				       x->c_wscale);
 	uint16_t len = (uint16_t)(RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + optlen);
 	uint8_t *d = m ? (uint8_t *)rte_pktmbuf_append(m, len) : NULL;
 	if (!d) {
@@ -417,18 +420,10 @@ static uint32_t window_c2s(const struct fl_tcpx *x, struct rte_tcp_hdr *th)
 
 uint32_t fl_synproxy_opts_c2s(const struct fl_tcpx *x, struct rte_tcp_hdr *th)
 {
-	uint32_t diff = window_c2s(x, th);
-	uint8_t *ts;
-	if ((x->flags & FL_TCPX_F_SP_TS) && (ts = fl_tcp_opt_find(th, TCPOPT_TS, 10)))
-		diff += fl_tcp_replace4(th, ts + 6, rte_cpu_to_be_32(fl_tcp_get32(ts + 6) - x->ts_delta));
-	return diff;
+	return window_c2s(x, th);
 }
 
 uint32_t fl_synproxy_opts_s2c(const struct fl_tcpx *x, struct rte_tcp_hdr *th)
 {
-	uint32_t diff = window_s2c(x, th);
-	uint8_t *ts;
-	if ((x->flags & FL_TCPX_F_SP_TS) && (ts = fl_tcp_opt_find(th, TCPOPT_TS, 10)))
-		diff += fl_tcp_replace4(th, ts + 2, rte_cpu_to_be_32(fl_tcp_get32(ts + 2) + x->ts_delta));
-	return diff;
+	return window_s2c(x, th);
 }

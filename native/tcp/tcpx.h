@@ -36,6 +36,7 @@
 #define FL_TCPX_F_SP_WAIT  0x10   /* SYN sent to the server, its SYN-ACK not seen yet */
 #define FL_TCPX_F_SP_TS    0x20   /* the client and the director agreed on timestamps */
 #define FL_TCPX_F_SP_SACK  0x40   /* ... and on SACK */
+#define FL_TCPX_F_TS_OWN   0x80   /* the client's TSvals go out on the director's clock (c_ts_off) */
 
 /* Window scale "none" (as Linux's cookie encoding). */
 #define FL_WSCALE_NONE 0x0f
@@ -53,11 +54,16 @@ struct fl_tcpx {
 	/* client-space TSval = server TSval + ts_delta; until the server's
 	 * SYN-ACK, the TSval of the director's own SYN-ACK */
 	uint32_t ts_delta;
-	uint16_t mss;         /* from the cookie: the client's MSS, as Linux's table rounds it */
+	uint8_t mssind;       /* from the cookie: the client's MSS, as an index of Linux's table */
+	uint8_t held;         /* client packets held until the server answers */
 	uint8_t c_wscale;     /* the client's window scale, FL_WSCALE_NONE: none */
 	uint8_t s_wscale;     /* the server's, from its SYN-ACK */
-	uint8_t held;         /* client packets held until the server answers */
-	uint8_t pad[3];
+	/* Server-space TSval = client TSval + c_ts_off (FL_TCPX_F_TS_OWN):
+	 * the director's wall-clock milliseconds at the SYN, so that a LIP:lport
+	 * pair reused while a server holds it in TIME_WAIT (after a restart, or
+	 * once a LIP's ports cycle within 60 s) always brings a newer TSval and
+	 * passes PAWS, whatever random offset the client's kernel chose. */
+	uint32_t c_ts_off;
 };
 _Static_assert(sizeof(struct fl_tcpx) <= FL_SESS_EXT_BYTES, "tcpx state must fit the session extension");
 
@@ -98,6 +104,11 @@ static inline uint8_t fl_tcpx_state_flags(const struct fl_sess_table *t, const s
 	/* The server's SYN-ACK: for the client the connection is established. */
 	return (tcp_flags & RTE_TCP_RST_FLAG) ? tcp_flags : RTE_TCP_ACK_FLAG;
 }
+/* Take over the client's timestamps (dataplane ts_rewrite): from its SYN
+ * (or cookie ACK) th, server-space TSvals start at now_ms, the director's
+ * wall clock. Nothing for a client that sends none. */
+void fl_tcpx_own_timestamps(struct fl_tcpx *x, const struct rte_tcp_hdr *th, uint32_t now_ms);
+bool fl_tcpx_has_timestamps(const struct rte_tcp_hdr *th);
 /* The seq of a TCP header quoted by an ICMP error about session se: the
  * packet the director sent, in the numbers of the side the error goes to
  * (dir: the direction the error matched in), so its TCP accepts it. */
@@ -124,7 +135,7 @@ bool fl_synproxy_c2s(struct fl_worker *w, const struct fl_snapshot *s, struct fl
 		     struct fl_tcpx *x);
 bool fl_synproxy_s2c(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p, struct fl_session *se,
 		     struct fl_tcpx *x);
-/* Timestamps and windows of an established SYN proxy session. */
+/* Windows of an established SYN proxy session (timestamps: stream.c). */
 uint32_t fl_synproxy_opts_c2s(const struct fl_tcpx *x, struct rte_tcp_hdr *th);
 uint32_t fl_synproxy_opts_s2c(const struct fl_tcpx *x, struct rte_tcp_hdr *th);
 void fl_synproxy_release(struct fl_worker *w, struct fl_session *se);

@@ -82,6 +82,9 @@ const dataplane = {
     burst: { type: 'integer', minimum: 1, maximum: 64, default: 32 },
     txDrainUs: { type: 'integer', minimum: 0, maximum: 1000000, default: 100 },
     idleSleepUs: { type: 'integer', minimum: 0, maximum: 1000000, default: 0 },
+    /** FULLNAT TCP: send clients' TSvals to the real servers on the director's wall clock, so a LIP:lport pair reused
+     * while a server holds it in TIME_WAIT passes PAWS (native/tcp/stream.c). */
+    rewriteTimestamps: { type: 'boolean', default: true },
     neighbourTimeoutSec: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
     eal: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
   },

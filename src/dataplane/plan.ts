@@ -34,6 +34,7 @@ export function planDataplane(cfg: FulcrumConfig): NativeDataplaneConf {
     burst: dp.burst,
     txDrainUs: dp.txDrainUs,
     idleSleepUs: dp.idleSleepUs,
+    rewriteTimestamps: dp.rewriteTimestamps,
     neighTimeoutS: dp.neighbourTimeoutSec,
     sessionsPerWorker: dp.sessionsPerWorker,
     persistTemplates: dp.persistTemplates,

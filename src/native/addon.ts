@@ -28,6 +28,8 @@ export interface NativeDataplaneConf {
   burst: number;
   txDrainUs: number;
   idleSleepUs: number;
+  /** FULLNAT TCP: clients' TSvals onto the director's wall clock (default false when omitted). */
+  rewriteTimestamps?: boolean;
   neighTimeoutS: number;
   sessionsPerWorker: number;
   /** Persistence template slots, rounded up to a power of two by the dataplane. */

@@ -63,6 +63,27 @@ static void build_tcp(uint8_t *f, uint32_t saddr, uint32_t daddr, uint16_t sport
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
 }
 
+/* The same frame with a timestamp option (NOP NOP TS), as Linux clients
+ * send: TS_FRAME_LEN bytes. */
+#define TS_FRAME_LEN (FRAME_LEN + 12)
+static void add_timestamps(uint8_t *f, uint32_t tsval)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + sizeof(struct rte_ether_hdr));
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	uint8_t *o = (uint8_t *)(th + 1);
+	uint32_t v = rte_cpu_to_be_32(tsval);
+	memmove(o + 12, o, FRAME_LEN - (size_t)(o - f));
+	o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
+	memcpy(o + 4, &v, 4);
+	memset(o + 8, 0, 4);
+	ip->total_length = rte_cpu_to_be_16(52);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->data_off = 8 << 4;
+	th->cksum = 0;
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+}
+
 /* Client i: 198.19.x.y, source port 1024 + i % 60000, behind the gateway. */
 static void build_to(uint8_t *f, unsigned flow, unsigned set, uint8_t flags, uint8_t vip_last)
 {
@@ -92,7 +113,17 @@ static uint64_t tx_total(void)
 
 /* Feed `count` packets of flows order[0..nflows) (cycled), built on the fly
  * from per-flow templates. Returns seconds. */
+static double run_frames(process_fn fn, const uint8_t *tmpl, size_t stride, uint16_t len, const uint32_t *order,
+			 unsigned nflows, uint64_t count);
+
 static double run(process_fn fn, uint8_t (*tmpl)[FRAME_LEN], const uint32_t *order, unsigned nflows, uint64_t count)
+{
+	return run_frames(fn, (const uint8_t *)tmpl, FRAME_LEN, FRAME_LEN, order, nflows, count);
+}
+
+/* Frames of `len` bytes, one template every `stride` bytes. */
+static double run_frames(process_fn fn, const uint8_t *tmpl, size_t stride, uint16_t len, const uint32_t *order,
+			 unsigned nflows, uint64_t count)
 {
 	struct rte_mbuf *pkts[BURST];
 	uint64_t t0 = rte_rdtsc();
@@ -103,8 +134,8 @@ static double run(process_fn fn, uint8_t (*tmpl)[FRAME_LEN], const uint32_t *ord
 			exit(1);
 		}
 		for (unsigned i = 0; i < BURST; i++) {
-			char *d = rte_pktmbuf_append(pkts[i], FRAME_LEN);
-			rte_memcpy(d, tmpl[order[k]], FRAME_LEN);
+			char *d = rte_pktmbuf_append(pkts[i], len);
+			rte_memcpy(d, tmpl + (size_t)order[k] * stride, len);
 			if (++k == nflows)
 				k = 0;
 		}
@@ -232,7 +263,9 @@ int main(int argc, char **argv)
 	c.mbufs_per_socket = 65535;
 	c.burst = BURST;
 	c.tx_drain_us = 100;
-	c.sessions_per_worker = 5 * big + big / 4 + 4096;   /* fullnat, dr, nat, tun, proxy */
+	c.sessions_per_worker = 6 * big + big / 4 + 4096;   /* fullnat, dr, nat, tun, proxy, timestamps */
+	/* The product's default; BENCH_TS_PASS=1 measures without it. */
+	c.ts_rewrite = getenv("BENCH_TS_PASS") ? 0 : 1;
 	c.no_launch = 1;
 	if (fl_dp_start(&c, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
@@ -240,7 +273,7 @@ int main(int argc, char **argv)
 	}
 	/* Enough LIPs that the FULLNAT port space covers every flow of the
 	 * plain FULLNAT case and of the PROXY-header one. */
-	unsigned n_lips = (2 * big + 4096) / 60000 + 2;
+	unsigned n_lips = (3 * big + 4096) / 60000 + 2;
 	if (n_lips > FL_MAX_LIPS)
 		n_lips = FL_MAX_LIPS;
 	static struct fl_net_conf net;
@@ -431,6 +464,26 @@ int main(int argc, char **argv)
 	tx0 = tx_total();
 	secs = run(fl_bench_rx, ack_big, order_big, big, count);
 	report("fullnat+proxy established", big, count, secs, base, tx_total() - tx0);
+
+	/* Clients that send timestamps (as Linux's do), on the plain FULLNAT
+	 * service: with dataplane.rewriteTimestamps each session keeps an
+	 * offset and every TSval is rewritten. */
+	{
+		const size_t stride = 80;
+		uint8_t *syn_ts = malloc((size_t)big * stride), *ack_ts = malloc((size_t)big * stride);
+		for (unsigned i = 0; i < big; i++) {
+			build_to(syn_ts + (size_t)i * stride, i, 8, RTE_TCP_SYN_FLAG, 100);
+			add_timestamps(syn_ts + (size_t)i * stride, 1000 + i);
+			build_to(ack_ts + (size_t)i * stride, i, 8, RTE_TCP_ACK_FLAG, 100);
+			add_timestamps(ack_ts + (size_t)i * stride, 2000 + i);
+		}
+		run_frames(fl_bench_rx, syn_ts, stride, TS_FRAME_LEN, order_big, big, big - big % BURST);
+		tx0 = tx_total();
+		secs = run_frames(fl_bench_rx, ack_ts, stride, TS_FRAME_LEN, order_big, big, count);
+		report(c.ts_rewrite ? "fullnat est. +TS rewritten" : "fullnat est. +TS passed", big, count, secs, base, tx_total() - tx0);
+		free(syn_ts);
+		free(ack_ts);
+	}
 
 	/* SYN proxy: each SYN answered with a cookie SYN-ACK, no session. */
 	for (unsigned i = 0; i < big; i++)

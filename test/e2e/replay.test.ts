@@ -37,6 +37,9 @@ const log = (m: string): void => {
 
 function config(): Record<string, unknown> {
   return deepMerge(standardDirectorConfig(), {
+    // Timestamps the director owns follow its wall clock, which a replay
+    // (later) cannot reproduce: compared byte for byte, they stay the client's.
+    dataplane: { rewriteTimestamps: false },
     lipPools: { default: [LIP] },
     services: [
       { protocol: 'tcp', vip: VIP, port: 80, scheduler: 'rr', lipPool: 'default', servers: RS.map((a) => ({ address: a, port: 80, weight: 1, method: 'fullnat' })) },

@@ -48,6 +48,8 @@ export interface RingDataplaneOpts {
   neighTimeoutS?: number;
   /** dataplane.idleSleepUs: the longest idle nap (0 = busy poll). Default 200. */
   idleSleepUs?: number;
+  /** dataplane.rewriteTimestamps (default false here: fixtures check the client's own TSvals). */
+  rewriteTimestamps?: boolean;
   /** MB of normal memory for --no-huge. Default 256. */
   memoryMB?: number;
 }
@@ -143,6 +145,7 @@ export function startRingDataplane(opts: RingDataplaneOpts): RingDataplane {
       burst: 32,
       txDrainUs: 50,
       idleSleepUs: opts.idleSleepUs ?? 200,
+      rewriteTimestamps: opts.rewriteTimestamps ?? false,
       neighTimeoutS: opts.neighTimeoutS ?? 300,
       sessionsPerWorker: opts.sessionsPerWorker ?? 4096,
       persistTemplates: opts.persistTemplates ?? 65536,
