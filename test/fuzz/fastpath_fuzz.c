@@ -149,6 +149,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	c.sessions_per_worker = 16384;
 	c.persist_templates = 1024;
 	c.no_launch = 1;
+	c.ts_rewrite = 1;   /* the product default: clients' timestamps owned */
 	if (fl_dp_start(&c, err, sizeof(err)))
 		die("start", err);
 	publish();
