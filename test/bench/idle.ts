@@ -8,8 +8,8 @@
 //   - requests/s at full load: wrk, 1 thread, 32 connections, 5 s, 3 runs
 // Prints figures only; asserts nothing about time.
 import fs from 'node:fs';
-import path from 'node:path';
 import { deepMerge, standardDirectorConfig } from '../lib/netns';
+import { startNginxServers } from '../lib/nginx';
 import { onRealServers, startStandardDirector, type StandardDirector } from '../lib/standard-director';
 import { PY } from '../lib/scripts';
 
@@ -34,14 +34,6 @@ out.sort()
 print('%.3f %.3f %.3f' % (out[len(out) // 2], out[int(len(out) * 0.99) - 1], out[-1]))
 `;
 
-function nginxConf(dir: string, name: string): string {
-  return `user root; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path ${dir}/b; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f;
-  uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
-  server { listen 80 reuseport backlog=4096; location / { return 200 "${name}\\n"; } } }
-`;
-}
 
 /** utime + stime (clock ticks) of every thread named rte-worker-N (DPDK 22.11). */
 function workerTicks(): number {
@@ -82,14 +74,7 @@ async function measure(cap: number): Promise<string> {
         services: [{ protocol: 'tcp', vip: VIP, port: 80, scheduler: 'rr', lipPool: 'default',
           servers: ['198.19.0.11', '198.19.0.12', '198.19.0.13'].map((a) => ({ address: a, port: 80, weight: 1, method: 'fullnat' })) }],
       }),
-      prepare: (st, work) => {
-        for (let i = 1; i <= 3; i++) {
-          const dir = path.join(work, `rs${i}`);
-          fs.mkdirSync(dir, { recursive: true });
-          fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, `rs${i}`));
-          st.topo.spawn(`rs${i}`, 'nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;']);
-        }
-      },
+      prepare: (st, work) => startNginxServers(st, work, { keepAlive: true }),
       listeners: onRealServers(3, [80]),
     });
     const topo = sd.st.topo;

@@ -4,22 +4,13 @@
 // before and in the first 5 s after the restart, and what the real servers
 // and the client counted meanwhile (TIME_WAIT PAWS rejections, SYN
 // retransmissions). Prints figures only.
-import fs from 'node:fs';
-import path from 'node:path';
 import { deepMerge, standardDirectorConfig } from '../lib/netns';
+import { startNginxServers } from '../lib/nginx';
 import { onRealServers, startStandardDirector } from '../lib/standard-director';
 
 const VIP = '198.18.0.100';
 const CHURN_S = Number(process.env.BENCH_CHURN_S ?? 8);
 
-function nginxConf(dir: string, name: string): string {
-  return `user root; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path ${dir}/b; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f;
-  uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s; keepalive_timeout 0;
-  server { listen 80 reuseport backlog=4096; location / { return 200 "${name}\\n"; } } }
-`;
-}
 
 async function main(): Promise<void> {
   const sd = await startStandardDirector({
@@ -29,14 +20,7 @@ async function main(): Promise<void> {
       services: [{ protocol: 'tcp', vip: VIP, port: 80, scheduler: 'rr', lipPool: 'default',
         servers: ['198.19.0.11', '198.19.0.12', '198.19.0.13'].map((a) => ({ address: a, port: 80, weight: 1, method: 'fullnat' })) }],
     }),
-    prepare: (st, work) => {
-      for (let i = 1; i <= 3; i++) {
-        const dir = path.join(work, `rs${i}`);
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, `rs${i}`));
-        st.topo.spawn(`rs${i}`, 'nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;']);
-      }
-    },
+    prepare: (st, work) => startNginxServers(st, work),
     listeners: onRealServers(3, [80]),
   });
   const topo = sd.st.topo;

@@ -11,9 +11,8 @@
 // Needs root; without root it skips loudly.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { deepMerge, skipUnlessRoot, standardDirectorConfig } from '../lib/netns';
+import { startNginxServers } from '../lib/nginx';
 import { onRealServers, startStandardDirector, type StandardDirector } from '../lib/standard-director';
 
 const SKIP = skipUnlessRoot();
@@ -23,14 +22,6 @@ const VIP = '198.18.0.100';
 const PORTS_PER_LIP = 64512;
 const log = (m: string): void => void process.stderr.write(`[restart-churn] ${m}\n`);
 
-function nginxConf(dir: string, name: string): string {
-  return `user root; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path ${dir}/b; proxy_temp_path ${dir}/p; fastcgi_temp_path ${dir}/f;
-  uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s; keepalive_timeout 0;
-  server { listen 80 reuseport backlog=4096; location / { return 200 "${name}\\n"; } } }
-`;
-}
 
 describe('e2e restart under churn: no LIP:lport pair fails PAWS on the real servers', { skip: SKIP }, () => {
   let sd: StandardDirector | undefined;
@@ -61,14 +52,7 @@ describe('e2e restart under churn: no LIP:lport pair fails PAWS on the real serv
         services: [{ protocol: 'tcp', vip: VIP, port: 80, scheduler: 'rr', lipPool: 'default',
           servers: ['198.19.0.11', '198.19.0.12', '198.19.0.13'].map((a) => ({ address: a, port: 80, weight: 1, method: 'fullnat' })) }],
       }),
-      prepare: (st, work) => {
-        for (let i = 1; i <= 3; i++) {
-          const dir = path.join(work, `rs${i}`);
-          fs.mkdirSync(dir, { recursive: true });
-          fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConf(dir, `rs${i}`));
-          st.topo.spawn(`rs${i}`, 'nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;']);
-        }
-      },
+      prepare: (st, work) => startNginxServers(st, work),
       listeners: onRealServers(3, [80]),
     });
   }, { timeout: 120_000 });
