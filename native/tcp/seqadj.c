@@ -11,27 +11,13 @@ typedef uint32_t (*edge_map_fn)(const struct fl_tcpx *x, uint32_t v);
  * ends the walk: the rest is passed on as it came. */
 static uint32_t map_sack(const struct fl_tcpx *x, struct rte_tcp_hdr *th, edge_map_fn fn)
 {
-	unsigned hl = (th->data_off >> 4) * 4u;
-	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + hl;
+	uint8_t *at = (uint8_t *)(th + 1), *o;
+	const uint8_t *end = fl_tcp_opts_end(th);
 	uint32_t diff = 0;
-	while (o < end) {
-		if (*o == TCPOPT_EOL)
-			break;
-		if (*o == TCPOPT_NOP) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			break;
-		if (o[0] == TCPOPT_SACK && o[1] >= 10 && (o[1] - 2) % 8 == 0) {
-			for (uint8_t *e = o + 2; e < o + o[1]; e += 4) {
-				uint32_t v;
-				memcpy(&v, e, 4);
-				diff += fl_tcp_replace4(th, e, rte_cpu_to_be_32(fn(x, rte_be_to_cpu_32(v))));
-			}
-		}
-		o += o[1];
-	}
+	while ((o = fl_tcp_opt_next(&at, end)))
+		if (o[0] == TCPOPT_SACK && o[1] >= 10 && (o[1] - 2) % 8 == 0)
+			for (uint8_t *e = o + 2; e < o + o[1]; e += 4)
+				diff += fl_tcp_replace4(th, e, rte_cpu_to_be_32(fn(x, fl_tcp_get32(e))));
 	return diff;
 }
 

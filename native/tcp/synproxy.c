@@ -43,17 +43,10 @@ static void parse_opts(const struct rte_tcp_hdr *th, struct syn_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->wscale = FL_WSCALE_NONE;
-	unsigned hl = (th->data_off >> 4) * 4u;
-	const uint8_t *p = (const uint8_t *)(th + 1), *end = (const uint8_t *)th + hl;
-	while (p < end) {
-		if (*p == TCPOPT_EOL)
-			break;
-		if (*p == TCPOPT_NOP) {
-			p++;
-			continue;
-		}
-		if (p + 1 >= end || p[1] < 2 || p + p[1] > end)
-			break;
+	/* Read only: the walk's pointer is not written through. */
+	uint8_t *at = (uint8_t *)(uintptr_t)(th + 1);
+	const uint8_t *p, *end = fl_tcp_opts_end(th);
+	while ((p = fl_tcp_opt_next(&at, end))) {
 		switch (p[0]) {
 		case TCPOPT_MSS:
 			if (p[1] == 4)
@@ -75,7 +68,6 @@ static void parse_opts(const struct rte_tcp_hdr *th, struct syn_opts *o)
 			}
 			break;
 		}
-		p += p[1];
 	}
 }
 

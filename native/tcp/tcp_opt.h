@@ -22,25 +22,35 @@
 #define TCPOPT_SACK      5
 #define TCPOPT_TS        8
 
+/* The option walk, one step: the next option at or after *at (NOPs
+ * skipped), with *at moved past it; NULL at EOL, at `end`, or at a malformed
+ * option (a length below 2 or past the header: the rest is passed on as it
+ * came). Start with *at = th + 1 and end = fl_tcp_opts_end(th). */
+static inline uint8_t *fl_tcp_opt_next(uint8_t **at, const uint8_t *end)
+{
+	uint8_t *o = *at;
+	while (o < end && *o == TCPOPT_NOP)
+		o++;
+	if (o >= end || *o == TCPOPT_EOL || o + 1 >= end || o[1] < 2 || o + o[1] > end)
+		return NULL;
+	*at = o + o[1];
+	return o;
+}
+
+static inline const uint8_t *fl_tcp_opts_end(const struct rte_tcp_hdr *th)
+{
+	return (const uint8_t *)th + (th->data_off >> 4) * 4u;
+}
+
 /* The first option of `kind` (whose length must be `len`, or >= 2 when len
  * is 0) in th's option space, or NULL. */
 static inline uint8_t *fl_tcp_opt_find(struct rte_tcp_hdr *th, uint8_t kind, uint8_t len)
 {
-	unsigned hl = (th->data_off >> 4) * 4u;
-	uint8_t *o = (uint8_t *)(th + 1), *end = (uint8_t *)th + hl;
-	while (o < end) {
-		if (*o == TCPOPT_EOL)
-			return NULL;
-		if (*o == TCPOPT_NOP) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			return NULL;
+	uint8_t *at = (uint8_t *)(th + 1), *o;
+	const uint8_t *end = fl_tcp_opts_end(th);
+	while ((o = fl_tcp_opt_next(&at, end)))
 		if (o[0] == kind && (len == 0 || o[1] == len))
 			return o;
-		o += o[1];
-	}
 	return NULL;
 }
 
