@@ -180,8 +180,9 @@ struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot
 	w->ctr->sessions_created++;
 	/* Only a client that sends timestamps has any for the director to own:
 	 * the others' sessions stay without an edit. */
+	uint32_t tsval = 0;
 	const bool own_ts = fl_dp.conf.ts_rewrite && p->key.proto == IPPROTO_TCP &&
-			    fl_tcpx_has_timestamps((const struct rte_tcp_hdr *)p->l4);
+			    fl_tcpx_client_tsval((const struct rte_tcp_hdr *)p->l4, &tsval);
 	if ((svc->tcpx || by_cookie || own_ts) && p->key.proto == IPPROTO_TCP && (mo->flags & FL_METHOD_F_SEQ_ADJUST)) {
 		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)p->l4;
 		/* A SYN's seq is the client's ISN; a cookie ACK's is ISN + 1. */
@@ -189,7 +190,7 @@ struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot
 		if (by_cookie)
 			fl_synproxy_open(x, th, &cookie);
 		if (own_ts)
-			fl_tcpx_own_timestamps(x, th, (uint32_t)(w->now_ms + fl_dp.wall_off_ms));
+			fl_tcpx_own_timestamps(x, tsval, (uint32_t)(w->now_ms + fl_dp.wall_off_ms));
 	}
 	if (svc->mss_clamp && p->key.proto == IPPROTO_TCP)
 		clamp_mss((struct rte_tcp_hdr *)p->l4, rte_be_to_cpu_16(p->ip->total_length) - (unsigned)(p->l4 - (uint8_t *)p->ip),

@@ -143,17 +143,17 @@ static uint32_t ts_s2c(const struct fl_tcpx *x, struct rte_tcp_hdr *th)
 	return diff;
 }
 
-bool fl_tcpx_has_timestamps(const struct rte_tcp_hdr *th)
+bool fl_tcpx_client_tsval(const struct rte_tcp_hdr *th, uint32_t *tsval)
 {
-	return fl_tcp_opt_find((struct rte_tcp_hdr *)(uintptr_t)th, TCPOPT_TS, 10) != NULL;
+	const uint8_t *ts = fl_tcp_opt_find((struct rte_tcp_hdr *)(uintptr_t)th, TCPOPT_TS, 10);
+	if (ts)
+		*tsval = fl_tcp_get32(ts + 2);
+	return ts != NULL;
 }
 
-void fl_tcpx_own_timestamps(struct fl_tcpx *x, const struct rte_tcp_hdr *th, uint32_t now_ms)
+void fl_tcpx_own_timestamps(struct fl_tcpx *x, uint32_t tsval, uint32_t now_ms)
 {
-	uint8_t *ts = fl_tcp_opt_find((struct rte_tcp_hdr *)(uintptr_t)th, TCPOPT_TS, 10);
-	if (!ts)
-		return;   /* a client without timestamps: PAWS does not apply */
-	x->c_ts_off = now_ms - fl_tcp_get32(ts + 2);
+	x->c_ts_off = now_ms - tsval;
 	x->flags |= FL_TCPX_F_TS_OWN;
 }
 

@@ -104,11 +104,13 @@ static inline uint8_t fl_tcpx_state_flags(const struct fl_sess_table *t, const s
 	/* The server's SYN-ACK: for the client the connection is established. */
 	return (tcp_flags & RTE_TCP_RST_FLAG) ? tcp_flags : RTE_TCP_ACK_FLAG;
 }
-/* Take over the client's timestamps (dataplane ts_rewrite): from its SYN
- * (or cookie ACK) th, server-space TSvals start at now_ms, the director's
- * wall clock. Nothing for a client that sends none. */
-void fl_tcpx_own_timestamps(struct fl_tcpx *x, const struct rte_tcp_hdr *th, uint32_t now_ms);
-bool fl_tcpx_has_timestamps(const struct rte_tcp_hdr *th);
+/* The TSval of a client's SYN (or cookie ACK) th, if it sends timestamps
+ * (a client that does not has none for the director to own). */
+bool fl_tcpx_client_tsval(const struct rte_tcp_hdr *th, uint32_t *tsval);
+/* Take over the client's timestamps (dataplane ts_rewrite): the one of
+ * tsval, and the later ones, reach the server from now_ms on, the
+ * director's wall clock. */
+void fl_tcpx_own_timestamps(struct fl_tcpx *x, uint32_t tsval, uint32_t now_ms);
 /* The seq of a TCP header quoted by an ICMP error about session se: the
  * packet the director sent, in the numbers of the side the error goes to
  * (dir: the direction the error matched in), so its TCP accepts it. */
