@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { deepMerge, standardDirectorConfig } from '../lib/netns';
 import { startNginxServers } from '../lib/nginx';
+import { wrk } from '../lib/load';
 import { onRealServers, startStandardDirector, type StandardDirector } from '../lib/standard-director';
 import { PY } from '../lib/scripts';
 
@@ -87,9 +88,7 @@ async function measure(cap: number): Promise<string> {
     const [p50, p99, max] = lat.stdout.trim().split(' ').map(Number);
     const rps: number[] = [];
     for (let r = 0; r < 3; r++) {
-      const w = await topo.exec('cli', 'wrk', ['-t1', '-c32', '-d5s', `http://${VIP}/`], { timeoutMs: 30_000, allowFail: true });
-      const m = /Requests\/sec:\s+([\d.]+)/.exec(w.stdout);
-      rps.push(m ? Number(m[1]) : 0);
+      rps.push((await wrk(topo, 'cli', `http://${VIP}/`, 5))?.requestsPerSec ?? 0);
     }
     const label = cap === 0 ? 'busy poll (0)' : `back-off to ${cap} us`;
     return `${label.padEnd(22)} ${idleCpu.toFixed(1).padStart(8)}% ${p50!.toFixed(2).padStart(8)} ${p99!.toFixed(2).padStart(8)} ${max!.toFixed(2).padStart(8)}` +

@@ -6,6 +6,7 @@
 // retransmissions). Prints figures only.
 import { deepMerge, standardDirectorConfig } from '../lib/netns';
 import { startNginxServers } from '../lib/nginx';
+import { pawsRejections, synRetransmissions, wrk } from '../lib/load';
 import { onRealServers, startStandardDirector } from '../lib/standard-director';
 
 const VIP = '198.18.0.100';
@@ -24,35 +25,19 @@ async function main(): Promise<void> {
     listeners: onRealServers(3, [80]),
   });
   const topo = sd.st.topo;
-  const nstat = async (ns: string, names: string[]): Promise<Record<string, number>> => {
-    const r = await topo.exec(ns, 'nstat', ['-az', ...names], { allowFail: true });
-    const out: Record<string, number> = {};
-    for (const l of r.stdout.split('\n')) {
-      const m = /^(\S+)\s+(\d+)/.exec(l);
-      if (m) out[m[1]!] = Number(m[2]);
-    }
-    return out;
-  };
-  const rsPaws = async (): Promise<number> => {
-    let n = 0;
-    for (let i = 1; i <= 3; i++) n += (await nstat(`rs${i}`, ['TcpExtPAWSTimewait']))['TcpExtPAWSTimewait'] ?? 0;
-    return n;
-  };
-  const synRetrans = async (): Promise<number> => (await nstat('cli', ['TcpExtTCPSynRetrans']))['TcpExtTCPSynRetrans'] ?? 0;
-  const wrk = async (secs: number): Promise<number> => {
-    const r = await topo.exec('cli', 'wrk', ['-t1', '-c32', `-d${secs}s`, '-H', 'Connection: close', `http://${VIP}/`], { timeoutMs: (secs + 20) * 1000, allowFail: true });
-    const m = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
-    return m ? Number(m[1]) : 0;
-  };
+  const rsPaws = (): Promise<number> => pawsRejections(topo, ['rs1', 'rs2', 'rs3']);
+  const synRetrans = (): Promise<number> => synRetransmissions(topo, 'cli');
+  const churn = async (secs: number): Promise<number> =>
+    (await wrk(topo, 'cli', `http://${VIP}/`, secs, { close: true }))?.requestsPerSec ?? 0;
   try {
     const pawsA = await rsPaws(), synA = await synRetrans();
-    const before = await wrk(CHURN_S);
+    const before = await churn(CHURN_S);
     console.log(`churn before: ${before.toFixed(0)} connections/s for ${CHURN_S} s (${(before * CHURN_S).toFixed(0)} connections; one LIP has 64512 ports); ` +
       `meanwhile TcpExtPAWSTimewait +${(await rsPaws()) - pawsA}, TcpExtTCPSynRetrans +${(await synRetrans()) - synA}`);
     const paws0 = await rsPaws(), syn0 = await synRetrans();
     if (process.env.BENCH_CAPTURE) {
       const c = topo.spawn('rs1', 'tcpdump', ['-ni', 'eth0', '-c', '10', '-v', 'tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0']);
-      await wrk(1);
+      await churn(1);
       await c.stop();
       console.log('before:\n' + c.stdout().split('\n').filter((l) => /TS val/.test(l)).slice(0, 5).join('\n'));
     }
@@ -62,7 +47,7 @@ async function main(): Promise<void> {
     sd.director = await sd.st.startDirector(sd.cfgPath);
     console.log(`kill -9 and restart: up again after ${Date.now() - t0} ms`);
     const cap = process.env.BENCH_CAPTURE ? topo.spawn('rs1', 'tcpdump', ['-ni', 'eth0', '-c', '40', '-v', 'tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0']) : undefined;
-    const after5 = await wrk(5);
+    const after5 = await churn(5);
     if (cap) { await cap.stop(); console.log(cap.stdout().split('\n').filter((l) => /TS val/.test(l)).slice(0, 10).join('\n')); }
     const paws1 = await rsPaws(), syn1 = await synRetrans();
     console.log(`first 5 s after the restart: ${after5.toFixed(0)} connections/s; real servers' TcpExtPAWSTimewait +${paws1 - paws0}; client's TcpExtTCPSynRetrans +${syn1 - syn0}`);

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deepMerge, skipUnlessRoot, standardDirectorConfig } from '../lib/netns';
 import { startNginxServers } from '../lib/nginx';
+import { pawsRejections, synRetransmissions, wrk } from '../lib/load';
 import { onRealServers, startStandardDirector, type StandardDirector } from '../lib/standard-director';
 
 const SKIP = skipUnlessRoot();
@@ -25,23 +26,13 @@ const log = (m: string): void => void process.stderr.write(`[restart-churn] ${m}
 
 describe('e2e restart under churn: no LIP:lport pair fails PAWS on the real servers', { skip: SKIP }, () => {
   let sd: StandardDirector | undefined;
-  const nstat = async (ns: string, name: string): Promise<number> => {
-    const r = await sd!.st.topo.exec(ns, 'nstat', ['-az', name], { allowFail: true });
-    return Number(new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(r.stdout)?.[1] ?? 0);
-  };
-  const paws = async (): Promise<number> => {
-    let n = 0;
-    for (let i = 1; i <= 3; i++) n += await nstat(`rs${i}`, 'TcpExtPAWSTimewait');
-    return n;
-  };
-  const synRetrans = (): Promise<number> => nstat('cli', 'TcpExtTCPSynRetrans');
+  const paws = (): Promise<number> => pawsRejections(sd!.st.topo, ['rs1', 'rs2', 'rs3']);
+  const synRetrans = (): Promise<number> => synRetransmissions(sd!.st.topo, 'cli');
   /** wrk with Connection: close; the connections it completed. */
   const churn = async (secs: number): Promise<number> => {
-    const r = await sd!.st.topo.exec('cli', 'wrk', ['-t1', '-c32', `-d${secs}s`, '-H', 'Connection: close', `http://${VIP}/`],
-      { timeoutMs: (secs + 20) * 1000, allowFail: true });
-    const m = /(\d+) requests in/.exec(r.stdout);
-    assert.ok(m, `wrk: ${r.stdout} ${r.stderr}`);
-    return Number(m[1]);
+    const r = await wrk(sd!.st.topo, 'cli', `http://${VIP}/`, secs, { close: true });
+    assert.ok(r, 'wrk printed no result');
+    return r.requests;
   };
 
   before(async () => {
