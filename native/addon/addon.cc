@@ -261,6 +261,7 @@ const Field kAddrFields[] = {
     {"prefix", Kind::U8, offsetof(fl_addr, prefix), false, 32},
     {"role", Kind::Enum, offsetof(fl_addr, role), true, 0, RoleNames},
     {"port", Kind::U16, offsetof(fl_addr, port), true, 0},
+    {"standby", Kind::Bool, offsetof(fl_addr, standby), false, 0},
 };
 const Field kRouteFields[] = {
     {"prefix", Kind::Ip, offsetof(fl_route, prefix), true, 0},
@@ -457,6 +458,9 @@ Napi::Value Stats(const Napi::CallbackInfo &info) {
     Napi::Object tcpx = Napi::Object::New(env);
     for (unsigned e = 0; e < FL_TCPX_EV__MAX; e++) tcpx.Set(fl_tcpx_event_name(e), static_cast<double>(w.tcpx[e]));
     o.Set("tcpEdits", tcpx);
+    Napi::Object sync = Napi::Object::New(env);
+    for (unsigned e = 0; e < FL_SYNC_EV__MAX; e++) sync.Set(fl_sync_event_name(e), static_cast<double>(w.sync[e]));
+    o.Set("sync", sync);
 #define F(js, c) o.Set(js, static_cast<double>(w.c))
     F("arpReplies", arp_replies);
     F("arpRequestsSent", arp_requests_sent);
@@ -621,6 +625,81 @@ Napi::Value LipStats(const Napi::CallbackInfo &info) {
     out.Set(i, o);
   }
   return out;
+}
+
+// ---- session sync (native/sync): the control plane owns the sockets ----
+const Field kSyncFields[] = {
+    {"master", Kind::Bool, offsetof(fl_sync_conf, master), false, 0},
+    {"backup", Kind::Bool, offsetof(fl_sync_conf, backup), false, 0},
+    {"masterSyncId", Kind::U8, offsetof(fl_sync_conf, master_syncid), false, 0},
+    {"backupSyncId", Kind::U8, offsetof(fl_sync_conf, backup_syncid), false, 0},
+    {"threshold", Kind::U32, offsetof(fl_sync_conf, threshold), false, 3},
+    {"period", Kind::U32, offsetof(fl_sync_conf, period), false, 50},
+    {"refreshPeriod", Kind::U32, offsetof(fl_sync_conf, refresh_period_s), false, 0},
+    {"maxLen", Kind::U16, offsetof(fl_sync_conf, max_len), false, 1472},
+};
+
+// syncConfigure({master, backup, ...}): which daemons run, with IPVS's knobs.
+Napi::Value SyncConfigure(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  fl_sync_conf c;
+  std::memset(&c, 0, sizeof(c));
+  Decode(env, info[0], kSyncFields, &c, "sync");
+  char err[FL_ERR_LEN] = {0};
+  if (fl_sync_configure(&c, err, sizeof(err))) Throw(env, err);
+  return env.Undefined();
+}
+
+// syncCollect() -> { messages: Buffer[], lagMs }: what the workers queued, as IPVS v1 messages.
+Napi::Value SyncCollect(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  static uint8_t buf[1 << 20];
+  static uint16_t lens[1024];
+  uint32_t lag = 0;
+  unsigned n = fl_sync_collect(buf, sizeof(buf), lens, 1024, &lag);
+  Napi::Array msgs = Napi::Array::New(env, n);
+  size_t at = 0;
+  for (unsigned i = 0; i < n; i++) {
+    msgs.Set(i, Napi::Buffer<uint8_t>::Copy(env, buf + at, lens[i]));
+    at += lens[i];
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("messages", msgs);
+  o.Set("lagMs", lag);
+  return o;
+}
+
+// syncApply(buffer) -> { handed, error }: a received message to the workers that own its sessions.
+Napi::Value SyncApply(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsBuffer()) Throw(env, "syncApply(buffer)");
+  Napi::Buffer<uint8_t> b = info[0].As<Napi::Buffer<uint8_t>>();
+  unsigned reason = 0;
+  int n = fl_sync_apply(b.Data(), b.Length(), &reason);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("handed", n < 0 ? 0 : n);
+  o.Set("error", reason ? Napi::Value(Napi::String::New(env, fl_sync_err_name(reason))) : env.Null());
+  return o;
+}
+
+// syncStats() -> the sync thread's counters.
+Napi::Value SyncStats(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  fl_sync_stats s;
+  fl_sync_stats_read(&s);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("msgsSent", static_cast<double>(s.msgs_sent));
+  o.Set("connsSent", static_cast<double>(s.conns_sent));
+  o.Set("msgsReceived", static_cast<double>(s.msgs_received));
+  o.Set("connsReceived", static_cast<double>(s.conns_received));
+  o.Set("connsSkipped", static_cast<double>(s.conns_skipped));
+  o.Set("connsInvalid", static_cast<double>(s.conns_invalid));
+  o.Set("workerRingFull", static_cast<double>(s.worker_ring_full));
+  o.Set("lastLagMs", s.last_lag_ms);
+  Napi::Object refused = Napi::Object::New(env);
+  for (unsigned e = 1; fl_sync_err_name(e); e++) refused.Set(fl_sync_err_name(e), static_cast<double>(s.msgs_refused[e]));
+  o.Set("msgsRefused", refused);
+  return o;
 }
 
 // templates(cursor, max) -> { templates, cursor, done }: live persistence templates.
@@ -788,6 +867,9 @@ Napi::Object Vocabulary(Napi::Env env) {
   Napi::Array tcpxEv = Napi::Array::New(env, FL_TCPX_EV__MAX);
   for (unsigned e = 0; e < FL_TCPX_EV__MAX; e++) tcpxEv.Set(e, fl_tcpx_event_name(e));
   v.Set("tcpEditEvents", tcpxEv);
+  Napi::Array syncEv = Napi::Array::New(env, FL_SYNC_EV__MAX);
+  for (unsigned e = 0; e < FL_SYNC_EV__MAX; e++) syncEv.Set(e, fl_sync_event_name(e));
+  v.Set("syncEvents", syncEv);
   v.Set("defaultScheduler", FL_SCHED_DEFAULT_NAME);
   Napi::Array drops = Napi::Array::New(env, FL_DROP__MAX);
   for (unsigned d = 0; d < FL_DROP__MAX; d++) drops.Set(d, fl_drop_name(d));
@@ -819,6 +901,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cleanup", Napi::Function::New(env, Cleanup));
   exports.Set("ports", Napi::Function::New(env, Ports));
   exports.Set("stats", Napi::Function::New(env, Stats));
+  exports.Set("syncConfigure", Napi::Function::New(env, SyncConfigure));
+  exports.Set("syncCollect", Napi::Function::New(env, SyncCollect));
+  exports.Set("syncApply", Napi::Function::New(env, SyncApply));
+  exports.Set("syncStats", Napi::Function::New(env, SyncStats));
   exports.Set("dropReasons", Napi::Function::New(env, DropReasons));
   exports.Set("neighbours", Napi::Function::New(env, Neighbours));
   exports.Set("serverStats", Napi::Function::New(env, ServerStats));

@@ -60,7 +60,8 @@ static int add_local(struct fl_snapshot *s, const struct fl_addr *a, char *err, 
 		}
 		if (e->ip == 0) {
 			e->ip = ip;
-			e->port = a->port;
+			e->port = (uint8_t)a->port;
+			e->standby = a->standby;
 			e->role = a->role;
 			e->prefix = a->prefix;
 			s->addr_list[s->n_addrs++] = *e;
@@ -226,7 +227,7 @@ struct fl_snapshot *fl_snap_build(const struct fl_net_conf *net, const uint16_t 
 	for (int pass = 0; pass < 2; pass++)
 		for (unsigned i = 0; i < s->n_addrs; i++) {
 			const struct fl_local_addr *a = &s->addr_list[i];
-			if (!s->port_src[a->port] && (pass == 1 || a->role == FL_ADDR_DIP))
+			if (!s->port_src[a->port] && !a->standby && (pass == 1 || a->role == FL_ADDR_DIP))
 				s->port_src[a->port] = a->ip;
 		}
 	if (net->n_routes) {

@@ -16,7 +16,8 @@
 
 struct fl_local_addr {
 	uint32_t ip;                /* network order; 0 = empty slot */
-	uint16_t port;
+	uint8_t port;
+	uint8_t standby;            /* fl_addr.standby: its packets are dropped, its ARP unanswered */
 	uint8_t role;
 	uint8_t prefix;
 };

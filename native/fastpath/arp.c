@@ -20,7 +20,7 @@ void fl_arp_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned por
 	uint16_t op = rte_be_to_cpu_16(ah->arp_opcode);
 	uint32_t sip = ah->arp_data.arp_sip, tip = ah->arp_data.arp_tip;
 	const struct fl_local_addr *target = fl_local_lookup(s, tip);
-	bool ours = target && target->port == port;
+	bool ours = target && target->port == port && !target->standby;
 	bool gratuitous = sip == tip;
 
 	if (sip != 0 && !rte_is_multicast_ether_addr(&ah->arp_data.arp_sha)) {

@@ -15,6 +15,7 @@
 #include "lport.h"
 #include "steering.h"
 #include "../tcp/tcpx.h"
+#include "../sync/sync.h"
 
 struct fl_dp_state fl_dp;
 unsigned fl_dp_n_workers;
@@ -102,7 +103,8 @@ int fl_dp_start(const struct fl_dp_conf *conf, char *err, size_t errlen)
 		w->lcore = conf->worker_lcores[i];
 		w->ctr = &fl_counters[i].c;
 	}
-	if (fl_lb_shared_init(conf->n_workers, err, errlen) || fl_redirect_init(conf->n_workers, err, errlen))
+	if (fl_lb_shared_init(conf->n_workers, err, errlen) || fl_redirect_init(conf->n_workers, err, errlen) ||
+	    fl_sync_init(conf->n_workers, err, errlen))
 		goto fail;
 	/* SYN cookies: a key of this run, so cookies cannot be precomputed. */
 	fl_syncookie_set_secret(rte_rand(), rte_rand());
@@ -140,6 +142,7 @@ void fl_dp_stop(void)
 		for (unsigned i = 0; i < fl_dp.conf.n_workers; i++)
 			fl_worker_state_free(&fl_dp.workers[i]);
 	fl_redirect_free();
+	fl_sync_free();
 	fl_lb_shared_free();
 	fl_lips_teardown();
 	rte_free(fl_dp.workers);

@@ -5,6 +5,7 @@
 #include "csum.h"
 #include "lport.h"
 #include "method.h"
+#include "../sync/sync_proto.h"
 
 /* A LIP port of this worker's slice, taking the service's LIPs in turn. */
 static int fullnat_open(struct fl_worker *w, const struct fl_snapshot *s, const struct fl_snap_service *svc,
@@ -16,7 +17,7 @@ static int fullnat_open(struct fl_worker *w, const struct fl_snapshot *s, const 
 		uint16_t slot = s->lip_slots[svc->first_lip + ((*rr)++ % svc->n_lips)];
 		struct fl_lport_pool *pool = fl_lip_pool[slot][w->idx];
 		uint16_t lport;
-		if (pool && fl_lport_get(pool, &lport)) {
+		if (pool && fl_lport_get_free(pool, &lport)) {
 			*out = fl_flow_key_make(rs->ip, fl_lip_ip[slot], rport_be, rte_cpu_to_be_16(lport), in->proto);
 			return 1;
 		}
@@ -48,8 +49,31 @@ static void fullnat_release(struct fl_worker *w, const struct fl_session *se)
 {
 	int slot = fl_lip_slot(se->laddr);
 	if (slot >= 0 && fl_lip_pool[slot][w->idx])
-		fl_lport_put(fl_lip_pool[slot][w->idx], rte_be_to_cpu_16(se->lport));
+		fl_lport_release(fl_lip_pool[slot][w->idx], rte_be_to_cpu_16(se->lport));
 }
+
+static void fullnat_sync_local(const struct fl_session *se, uint32_t *laddr, uint16_t *lport_be)
+{
+	*laddr = se->laddr;
+	*lport_be = se->lport;
+}
+
+/* A session the master opened: its LIP:lport is held here too, so this
+ * director never hands the pair out while the session lives. */
+static int fullnat_adopt(struct fl_worker *w, const struct fl_sync_conn *c, const struct fl_snap_server *rs,
+			 struct fl_flow_key *out)
+{
+	(void)rs;
+	if (!c->has_local)
+		return -1;
+	int slot = fl_lip_slot(c->laddr);
+	struct fl_lport_pool *pool = slot >= 0 ? fl_lip_pool[slot][w->idx] : NULL;
+	if (!pool || !fl_lport_hold(pool, rte_be_to_cpu_16(c->lport)))
+		return -1;
+	*out = fl_flow_key_make(c->daddr, c->laddr, c->dport, c->lport, c->proto);
+	return 1;
+}
+
 
 static void fullnat_in(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		       uint8_t *l4, uint8_t proto, const struct fl_session *se, unsigned rx_port)
@@ -88,6 +112,9 @@ static void fullnat_icmp_out(const struct fl_session *se, struct fl_icmp_xlat *x
 const struct fl_method_ops fl_method_fullnat = {
 	.name = "fullnat",
 	.flags = FL_METHOD_F_REWRITES | FL_METHOD_F_SEQ_ADJUST,
+	.sync_fwd = FL_IPVS_F_FULLNAT,
+	.sync_local = fullnat_sync_local,
+	.adopt = fullnat_adopt,
 	.open = fullnat_open,
 	.peek = fullnat_peek,
 	.xmit_in = fullnat_in,

@@ -40,9 +40,20 @@ enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s
 			rte_pktmbuf_trim(m, len - (l2 + tot));
 	}
 	uint8_t proto = ip->next_proto_id;
+	if (unlikely((ip->dst_addr & rte_cpu_to_be_32(0xf0000000)) == rte_cpu_to_be_32(0xe0000000))) {
+		/* Multicast (VRRP adverts, IPVS sync messages, IGMP queries): the
+		 * kernel's daemons have joined the groups on the twin. */
+		fl_ipv4_local(w, s, port, m, ip, ihl);
+		return FL_PRE_DONE;
+	}
 	const struct fl_local_addr *local = fl_local_lookup(s, ip->dst_addr);
 	uint8_t role;
 	if (local) {
+		if (unlikely(local->standby)) {
+			/* The VRRP master serves it; its sessions wait here (sync). */
+			fl_drop_pkt(w, m, FL_DROP_STANDBY);
+			return FL_PRE_DONE;
+		}
 		role = local->role;
 	} else if (s->transit_replies) {
 		/* Not ours, but maybe a real server's reply to a client (NAT). */

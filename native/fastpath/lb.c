@@ -8,6 +8,7 @@
 #include "lb.h"
 #include "method.h"
 #include "../session/persist.h"
+#include "../sync/sync.h"
 #include "../tcp/tcpx.h"
 
 /* Session ends: give back its place in the counts, its template and what
@@ -114,6 +115,7 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 			int d = after == FL_TCP_S_ESTABLISHED ? 1 : -1;
 			fl_conn_count(w, se->server_id, d, -d);
 		}
+		fl_sync_note(w, s, se, before);
 		if (dir == FL_DIR_OUT && (fl & (FL_TCPF_SYN | FL_TCPF_ACK)) == (FL_TCPF_SYN | FL_TCPF_ACK)) {
 			const struct fl_snap_service *svc = fl_svc_by_id(s, se->service_id);
 			if (svc && svc->mss_clamp)
@@ -123,6 +125,7 @@ static void lb_one(struct fl_worker *w, const struct fl_snapshot *s, struct fl_l
 		}
 	} else {
 		fl_sess_udp_update(w->sess, se, dir, w->now_ms, &s->timeouts);
+		fl_sync_note(w, s, se, FL_TCP_S_NONE);
 	}
 	struct fl_server_traffic *tr = &w->traffic[se->server_id];
 	uint32_t bytes = rte_be_to_cpu_16(p->ip->total_length);

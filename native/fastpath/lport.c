@@ -32,6 +32,12 @@ int fl_lip_register(uint32_t ip_be, char *err, size_t errlen)
 			return -1;
 		}
 		p->mask = cap - 1;
+		p->held_map = rte_zmalloc("fl_lport_held", (FL_LPORT_MAX + 1) / 8, RTE_CACHE_LINE_SIZE);
+		if (!p->held_map) {
+			rte_free(p);
+			snprintf(err, errlen, "out of memory for LIP port pools");
+			return -1;
+		}
 		/* The queue starts at a random port of the slice and wraps round.
 		 * From a fixed first port, a restarted director would hand out the
 		 * ports of its previous life again at once, while the real servers
@@ -55,6 +61,8 @@ void fl_lips_teardown(void)
 {
 	for (unsigned i = 0; i < fl_n_lips; i++)
 		for (unsigned w = 0; w < FL_MAX_WORKERS; w++) {
+			if (fl_lip_pool[i][w])
+				rte_free(fl_lip_pool[i][w]->held_map);
 			rte_free(fl_lip_pool[i][w]);
 			fl_lip_pool[i][w] = NULL;
 		}

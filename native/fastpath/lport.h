@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
+
 #include "fulcrum.h"
 
 #define FL_LPORT_MIN 1024
@@ -20,6 +22,11 @@
  * restart (lport.c). */
 struct fl_lport_pool {
 	uint32_t head, tail, mask, count;
+	/* Ports held by sessions a peer director opened (native/sync): they
+	 * stay queued, and are skipped until those sessions end. A bit per
+	 * port; `held` of them set. */
+	uint64_t *held_map;
+	uint32_t held;
 	uint16_t ports[];
 };
 
@@ -66,6 +73,47 @@ static inline void fl_lport_put(struct fl_lport_pool *p, uint16_t port)
 {
 	p->ports[p->tail++ & p->mask] = port;
 	p->count++;
+}
+
+static inline bool fl_lport_is_held(const struct fl_lport_pool *p, uint16_t port)
+{
+	return (p->held_map[port >> 6] >> (port & 63)) & 1;
+}
+
+/* A free port for a new session: the queue's next one that no synced
+ * session holds (held ones go round to the back). */
+static inline bool fl_lport_get_free(struct fl_lport_pool *p, uint16_t *port)
+{
+	for (uint32_t tries = p->count; tries; tries--) {
+		if (!fl_lport_get(p, port))
+			return false;
+		if (likely(!p->held || !fl_lport_is_held(p, *port)))
+			return true;
+		fl_lport_put(p, *port);
+	}
+	return false;
+}
+
+/* Hold a port for a synced session; false if one already holds it. */
+static inline bool fl_lport_hold(struct fl_lport_pool *p, uint16_t port)
+{
+	if (fl_lport_is_held(p, port))
+		return false;
+	p->held_map[port >> 6] |= UINT64_C(1) << (port & 63);
+	p->held++;
+	return true;
+}
+
+/* A session's port comes back: a held one is only unmarked (it never left
+ * the queue), a taken one is queued again. */
+static inline void fl_lport_release(struct fl_lport_pool *p, uint16_t port)
+{
+	if (unlikely(p->held) && fl_lport_is_held(p, port)) {
+		p->held_map[port >> 6] &= ~(UINT64_C(1) << (port & 63));
+		p->held--;
+		return;
+	}
+	fl_lport_put(p, port);
 }
 
 #endif

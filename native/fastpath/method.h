@@ -30,6 +30,8 @@
  * (native/tcp: PROXY header, TOA). */
 #define FL_METHOD_F_SEQ_ADJUST      0x08u
 
+struct fl_sync_conn;
+
 /* An ICMP error about a session: the quoted packet's tuple and the error's
  * own addresses, as the method rewrites them (network order). */
 struct fl_icmp_xlat {
@@ -48,6 +50,7 @@ typedef void (*fl_method_icmp_fn)(const struct fl_session *se, struct fl_icmp_xl
 struct fl_method_ops {
 	const char *name;            /* config/API name: "fullnat", "dr", "nat", "tun" */
 	uint8_t flags;               /* FL_METHOD_F_* */
+	uint8_t sync_fwd;            /* its forwarding code in IPVS sync messages (FL_IPVS_F_*, sync_proto.h) */
 	/* A new session of flow `in` toward real server rs (rport_be: the
 	 * port to use there): set *out, the key the replies will match, taking
 	 * what the method needs (a LIP port). Returns 1 with *out set, 0 for
@@ -72,6 +75,15 @@ struct fl_method_ops {
 	 * that holds only the outbound key, when the session could not be
 	 * added after open. */
 	void (*release)(struct fl_worker *w, const struct fl_session *se);
+	/* Session sync (native/sync). A method whose outbound key is its own
+	 * (FULLNAT's LIP:lport) says so in what it sends (sync_local: *laddr,
+	 * *lport_be from the session) and takes what a received one holds
+	 * (adopt: 1 with *out set, or -1 when it cannot: not its LIP, the port
+	 * taken). NULL: the outbound key follows from the flow (open, which
+	 * then must take nothing). */
+	void (*sync_local)(const struct fl_session *se, uint32_t *laddr, uint16_t *lport_be);
+	int (*adopt)(struct fl_worker *w, const struct fl_sync_conn *c, const struct fl_snap_server *rs,
+		     struct fl_flow_key *out);
 };
 
 extern const struct fl_method_ops *const fl_methods[FL_FWD__COUNT];

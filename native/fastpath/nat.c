@@ -3,6 +3,7 @@
  * back RIP:rport -> CIP:cport and leaves as VIP:vport -> CIP:cport. */
 #include "csum.h"
 #include "method.h"
+#include "../sync/sync_proto.h"
 
 static int nat_open(struct fl_worker *w, const struct fl_snapshot *s, const struct fl_snap_service *svc,
 		    const struct fl_snap_server *rs, const struct fl_flow_key *in, uint16_t rport_be,
@@ -50,6 +51,7 @@ static void nat_icmp_out(const struct fl_session *se, struct fl_icmp_xlat *x)
 const struct fl_method_ops fl_method_nat = {
 	.name = "nat",
 	.flags = FL_METHOD_F_REWRITES | FL_METHOD_F_TRANSIT_REPLIES,
+	.sync_fwd = FL_IPVS_F_MASQ,
 	.open = nat_open,
 	.xmit_in = nat_in,
 	.xmit_out = nat_out,

@@ -171,14 +171,19 @@ static void age(const struct fl_snapshot *s, uint64_t now)
 	}
 }
 
-/* Gratuitous ARP for every address that the previous snapshot lacked. */
+/* Gratuitous ARP for every address that the previous snapshot lacked or
+ * held on standby: a director that becomes VRRP master for its VIPs and
+ * LIPs tells the switch and the neighbours at once. */
 static struct fl_local_addr announced[FL_MAX_ADDRS];
 static unsigned n_announced;
 
 static void announce(const struct fl_snapshot *s)
 {
+	unsigned n_active = 0;
 	for (unsigned i = 0; i < s->n_addrs; i++) {
 		const struct fl_local_addr *a = &s->addr_list[i];
+		if (a->standby)
+			continue;
 		bool seen = false;
 		for (unsigned j = 0; j < n_announced && !seen; j++)
 			seen = announced[j].ip == a->ip && announced[j].port == a->port;
@@ -187,8 +192,10 @@ static void announce(const struct fl_snapshot *s)
 		send_arp(a->port, RTE_ARP_OP_REQUEST, &bcast, a->ip, &zero_mac, a->ip);
 		svc_ctr()->garp_sent++;
 	}
-	memcpy(announced, s->addr_list, sizeof(announced[0]) * s->n_addrs);
-	n_announced = s->n_addrs;
+	for (unsigned i = 0; i < s->n_addrs; i++)
+		if (!s->addr_list[i].standby)
+			announced[n_active++] = s->addr_list[i];
+	n_announced = n_active;
 }
 
 static void *service_main(void *arg)

@@ -5,6 +5,7 @@
 
 #include "csum.h"
 #include "method.h"
+#include "../sync/sync_proto.h"
 
 /* Encapsulate in IPIP toward the real server (TUN), DIP -> RIP. */
 static void tun_xmit(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
@@ -55,5 +56,6 @@ static void tun_in(struct fl_worker *w, const struct fl_snapshot *s, struct rte_
 const struct fl_method_ops fl_method_tun = {
 	.name = "tun",
 	.flags = FL_METHOD_F_INPUT_ONLY,
+	.sync_fwd = FL_IPVS_F_TUNNEL,
 	.xmit_in = tun_in,
 };

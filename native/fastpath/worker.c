@@ -10,6 +10,7 @@
 #include "dp.h"
 #include "neigh.h"
 #include "lb.h"
+#include "../sync/sync.h"
 
 void fl_tx_flush(struct fl_worker *w, unsigned port)
 {
@@ -195,6 +196,7 @@ int fl_worker_main(void *arg)
 			fl_lb_expire(w, 64);
 			fl_lb_mailbox(w);
 			fl_lb_explain(w, s);
+			got += fl_sync_poll(w, s);
 			if (w->idx == 0) {
 				uint16_t n = (uint16_t)rte_ring_sc_dequeue_burst(fl_svc_tx_ring, (void **)pkts, burst, NULL);
 				for (uint16_t i = 0; i < n; i++)

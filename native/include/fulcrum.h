@@ -69,6 +69,7 @@ struct fl_addr {
 	uint8_t prefix;                /* on-link prefix length */
 	uint8_t role;                  /* enum fl_addr_role */
 	uint16_t port;                 /* index into fl_dp_conf.ports */
+	uint8_t standby;               /* a VIP/LIP held by the VRRP master elsewhere: not served, not answered */
 };
 
 struct fl_route {
@@ -207,6 +208,7 @@ enum fl_drop {
 	FL_DROP_TOO_BIG,         /* TUN: encapsulated packet exceeds the MTU */
 	FL_DROP_SYNPROXY,        /* SYN proxy refused it: ACK without a valid cookie, SYN in an answered
 				  * handshake, nothing more can be held, an unexpected server reply */
+	FL_DROP_STANDBY,         /* to a VIP or LIP this director holds as VRRP backup */
 	FL_DROP__MAX
 };
 const char *fl_drop_name(unsigned reason);
@@ -227,6 +229,21 @@ enum fl_tcpx_event {
 };
 const char *fl_tcpx_event_name(unsigned ev);
 
+/* Session sync events counted by each worker (native/sync). */
+enum fl_sync_event {
+	FL_SYNC_EV_QUEUED = 0,       /* master: sessions handed to the sync thread */
+	FL_SYNC_EV_QUEUE_FULL,       /* master: not handed over, the worker's sync ring was full */
+	FL_SYNC_EV_INSTALLED,        /* backup: sessions created from a peer's message */
+	FL_SYNC_EV_UPDATED,          /* backup: existing sessions refreshed (state, timeout) */
+	FL_SYNC_EV_NO_SERVICE,       /* backup: refused, no such service here */
+	FL_SYNC_EV_NO_SERVER,        /* backup: refused, the service has no such real server */
+	FL_SYNC_EV_METHOD,           /* backup: refused, the server's method differs from the peer's */
+	FL_SYNC_EV_LOCAL,            /* backup: refused, the LIP:lport is not ours or already held */
+	FL_SYNC_EV_FULL,             /* backup: refused, the session table is full */
+	FL_SYNC_EV__MAX
+};
+const char *fl_sync_event_name(unsigned ev);
+
 struct fl_port_counters {
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
 	uint64_t to_kernel, from_kernel;          /* exception path */
@@ -243,6 +260,7 @@ struct fl_worker_counters {
 	uint64_t sessions_created, sessions_expired, sessions_active;
 	uint64_t sessions_capacity;
 	uint64_t tcpx[FL_TCPX_EV__MAX];           /* TCP stream edits */
+	uint64_t sync[FL_SYNC_EV__MAX];           /* session sync */
 	uint64_t loops, busy_loops;               /* poll-loop busy ratio */
 	uint64_t idle_naps, idle_nap_us;          /* idle back-off: naps taken, microseconds asked */
 };
@@ -289,6 +307,43 @@ struct fl_template_info {
 /* Copy up to `max` live templates from *cursor (0 to start), advancing it;
  * *done is set once the whole table was scanned. Returns the count. */
 unsigned fl_templates_read(uint32_t *cursor, struct fl_template_info *out, unsigned max, int *done);
+
+/* ---------- session sync (native/sync: IPVS sync protocol v1) ---------- */
+
+/* What the sync daemons do, as ipvsadm --start-daemon sets them and the
+ * IPVS sysctls sync_threshold, sync_period and sync_refresh_period. */
+struct fl_sync_conf {
+	uint8_t master, backup;        /* which daemons run */
+	uint8_t master_syncid, backup_syncid;   /* backup 0: accept any */
+	uint32_t threshold, period;    /* sync when pkts % period == threshold (period 0: pkts == threshold) */
+	uint32_t refresh_period_s;     /* 0: off; else resync only after this long (IPVS semantics) */
+	uint16_t max_len;              /* largest message, bytes (the UDP payload) */
+};
+/* Control thread: apply a sync configuration (workers see it at once). */
+int fl_sync_configure(const struct fl_sync_conf *conf, char *err, size_t errlen);
+
+/* Control thread: drain the workers' sync rings into IPVS v1 messages in
+ * buf (cap bytes), one after the other; lens[i] is message i's length.
+ * *lag_ms gets the age of the oldest record taken (0 if none). Returns the
+ * number of messages. */
+unsigned fl_sync_collect(uint8_t *buf, size_t cap, uint16_t *lens, unsigned max_msgs, uint32_t *lag_ms);
+
+/* Control thread: hand a received message's sessions to the workers that
+ * own them (its errors are counted, never fatal). Returns the conns handed
+ * over, or -1 with the reason (fl_sync_err_name) in *reason. */
+int fl_sync_apply(const uint8_t *msg, size_t len, unsigned *reason);
+
+/* The sync thread's own counters (the control side). */
+struct fl_sync_stats {
+	uint64_t msgs_sent, conns_sent;
+	uint64_t msgs_received, conns_received, conns_skipped;   /* skipped: IPv6 conns */
+	uint64_t conns_invalid;        /* a TCP state IPVS does not have */
+	uint64_t msgs_refused[8];      /* by fl_sync_err (index 0 unused) */
+	uint64_t worker_ring_full;     /* received conns a busy worker could not take */
+	uint32_t last_lag_ms;
+};
+void fl_sync_stats_read(struct fl_sync_stats *out);
+const char *fl_sync_err_name(unsigned e);
 
 /* One session as listed by the API (network order addresses and ports). */
 struct fl_session_info {

@@ -104,7 +104,8 @@ struct fl_session {
 	uint8_t flags;             /* FL_SESS_F_* */
 	uint8_t method;            /* forwarding method, dataplane's enum */
 	uint32_t server_id;        /* stable real-server id */
-	uint32_t service_id;       /* stable virtual-service id */
+	uint16_t service_id;       /* stable virtual-service id (< FL_MAX_SERVICE_IDS) */
+	uint16_t sync_s;           /* when it was last sent to the backups: seconds, mod 2^16 (native/sync) */
 	/* timer wheel links; timer_next also links the free list */
 	uint32_t timer_next, timer_prev;
 	uint32_t timer_tick;       /* wheel tick the record is filed under */

@@ -79,7 +79,10 @@ unsigned fl_lip_stats_read(struct fl_lip_stats *out, unsigned max)
 				continue;
 			out[n].ip = fl_lip_ip[i];
 			out[n].worker = (uint16_t)w;
-			out[n].free = __atomic_load_n(&p->count, __ATOMIC_RELAXED);
+			/* Held ports (synced sessions) are queued but not free. */
+			uint32_t queued = __atomic_load_n(&p->count, __ATOMIC_RELAXED);
+			uint32_t held = __atomic_load_n(&p->held, __ATOMIC_RELAXED);
+			out[n].free = queued > held ? queued - held : 0;
 			out[n].capacity = fl_lport_slice_size(w, fl_dp.conf.n_workers);
 			n++;
 		}

@@ -26,6 +26,7 @@ static const char *const drop_names[FL_DROP__MAX] = {
 	[FL_DROP_NOMEM] = "no_mbuf",
 	[FL_DROP_TOO_BIG] = "too_big",
 	[FL_DROP_SYNPROXY] = "synproxy",
+	[FL_DROP_STANDBY] = "standby",
 };
 
 const char *fl_drop_name(unsigned reason)
@@ -49,6 +50,23 @@ static const char *const tcpx_event_names[FL_TCPX_EV__MAX] = {
 const char *fl_tcpx_event_name(unsigned ev)
 {
 	return ev < FL_TCPX_EV__MAX ? tcpx_event_names[ev] : NULL;
+}
+
+static const char *const sync_event_names[FL_SYNC_EV__MAX] = {
+	[FL_SYNC_EV_QUEUED] = "queued",
+	[FL_SYNC_EV_QUEUE_FULL] = "queue_full",
+	[FL_SYNC_EV_INSTALLED] = "installed",
+	[FL_SYNC_EV_UPDATED] = "updated",
+	[FL_SYNC_EV_NO_SERVICE] = "refused_no_service",
+	[FL_SYNC_EV_NO_SERVER] = "refused_no_server",
+	[FL_SYNC_EV_METHOD] = "refused_method",
+	[FL_SYNC_EV_LOCAL] = "refused_local_port",
+	[FL_SYNC_EV_FULL] = "refused_table_full",
+};
+
+const char *fl_sync_event_name(unsigned ev)
+{
+	return ev < FL_SYNC_EV__MAX ? sync_event_names[ev] : NULL;
 }
 
 void fl_stats_reset(void)

@@ -279,11 +279,11 @@ int main(int argc, char **argv)
 	static struct fl_net_conf net;
 	static uint32_t lips[FL_MAX_LIPS];
 	static struct fl_server_conf rs[10];
-	net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 1), 16, FL_ADDR_DIP, 0 };
-	net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 100), 32, FL_ADDR_VIP, 0 };
+	net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 1), 16, FL_ADDR_DIP, 0, 0 };
+	net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 100), 32, FL_ADDR_VIP, 0, 0 };
 	for (unsigned i = 0; i < n_lips; i++) {
 		lips[i] = ip4(198, 18, 1, 1 + i);
-		net.addrs[net.n_addrs++] = (struct fl_addr){ lips[i], 16, FL_ADDR_LIP, 0 };
+		net.addrs[net.n_addrs++] = (struct fl_addr){ lips[i], 16, FL_ADDR_LIP, 0, 0 };
 	}
 	net.routes[net.n_routes++] = (struct fl_route){ ip4(198, 18, 0, 0), 16, 0, 0 };
 	net.routes[net.n_routes++] = (struct fl_route){ 0, 0, 0, ip4(198, 18, 0, 254) };
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 							       .method = methods[m], .weight = 1 };
 		svc[m + 1] = (struct fl_service_conf){ .id = 2 + m, .proto = IPPROTO_TCP, .vip = ip4(198, 18, 0, 101 + m),
 						       .port = 80, .n_servers = 10, .servers = rs_m[m] };
-		net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 101 + m), 32, FL_ADDR_VIP, 0 };
+		net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 101 + m), 32, FL_ADDR_VIP, 0, 0 };
 	}
 	/* TCP stream edits: a PROXY v2 service on .105 (sessions with a
 	 * sequence delta) and a SYN proxy on .104 (SYNs answered with cookies). */
@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 		svc[4 + m] = (struct fl_service_conf){ .id = 5 + m, .proto = IPPROTO_TCP, .vip = ip4(198, 18, 0, 104 + m),
 						       .port = 80, .n_servers = 10, .servers = rs_x[m], .n_lips = n_lips,
 						       .lips = lips, .synproxy = m == 0, .tcpx = m == 1 ? FL_TCPX_PROXY_V2 : 0 };
-		net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 104 + m), 32, FL_ADDR_VIP, 0 };
+		net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 104 + m), 32, FL_ADDR_VIP, 0, 0 };
 	}
 	net.n_services = 6;
 	net.services = svc;

@@ -47,10 +47,10 @@ static void publish(void)
 	static struct fl_service_conf svc[8];
 	static uint32_t lips[1] = { LIP };
 	char err[FL_ERR_LEN];
-	net.addrs[net.n_addrs++] = (struct fl_addr){ DIP, 16, FL_ADDR_DIP, 0 };
-	net.addrs[net.n_addrs++] = (struct fl_addr){ VIP, 32, FL_ADDR_VIP, 0 };
-	net.addrs[net.n_addrs++] = (struct fl_addr){ VIP_ALL, 32, FL_ADDR_VIP, 0 };
-	net.addrs[net.n_addrs++] = (struct fl_addr){ LIP, 16, FL_ADDR_LIP, 0 };
+	net.addrs[net.n_addrs++] = (struct fl_addr){ DIP, 16, FL_ADDR_DIP, 0, 0 };
+	net.addrs[net.n_addrs++] = (struct fl_addr){ VIP, 32, FL_ADDR_VIP, 0, 0 };
+	net.addrs[net.n_addrs++] = (struct fl_addr){ VIP_ALL, 32, FL_ADDR_VIP, 0, 0 };
+	net.addrs[net.n_addrs++] = (struct fl_addr){ LIP, 16, FL_ADDR_LIP, 0, 0 };
 	net.routes[net.n_routes++] = (struct fl_route){ IP4(198, 18, 0, 0), 16, 0, 0 };
 	net.routes[net.n_routes++] = (struct fl_route){ 0, 0, 0, GW };
 	/* port, proto, method, scheduler, rport */
