@@ -4,7 +4,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Registry } from 'prom-client';
 import type { FulcrumConfig, ServiceConfig } from '../config/types';
-import type { NativeExplain, NativePortInfo, NativeStats } from '../native/addon';
+import type { NativeExplain, NativePortInfo, NativeStats, NativeSyncStats } from '../native/addon';
+import type { SyncDaemonStatus } from '../ha/sync';
 import type { ExplainNames, ExplainQuery } from '../lb/explain';
 import type { HealthSource } from '../health/manager';
 import { ConfigRejected, type ConfigWriter } from '../lb/writer';
@@ -32,6 +33,15 @@ export interface ApiAppliance {
   persistConns?(): Map<string, number>;
   /** The dataplane's dry run for one client packet, with the names of its ids. */
   explain?(q: ExplainQuery): { native: NativeExplain; names: ExplainNames };
+  /** The session sync thread's counters. */
+  syncStats?(): NativeSyncStats;
+}
+
+/** What the API reads of high availability (src/ha/controller.ts). */
+export interface ApiHa {
+  sync: { status(): SyncDaemonStatus[] };
+  vrrp: { status(): { ip: string; role: string; port: string; master: boolean }[] };
+  settled(): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -39,6 +49,7 @@ declare module 'fastify' {
     writer: ConfigWriter;
     appliance: ApiAppliance;
     health: HealthSource | undefined;
+    ha: ApiHa | undefined;
     metricsRegistry: Registry | undefined;
     /** ipvsadm's zero offsets and rates over the raw counters (lb/stats-view.ts). */
     statsView: IpvsStatsView;

@@ -3,7 +3,7 @@
 // config file can never disagree about a field. Bodies are validated for shape
 // only here (no defaults, no coercion); the writer then validates the whole
 // resulting config, defaults and semantic checks included.
-import { configSchema, HEALTH_CHECK_TYPES, IPV4_PATTERN, PATTERN_DESCRIPTIONS } from '../config/schema';
+import { configSchema, HEALTH_CHECK_TYPES, IPV4_PATTERN, PATTERN_DESCRIPTIONS, SYNC_STATES, syncDaemon } from '../config/schema';
 
 type Schema = Record<string, unknown>;
 
@@ -202,6 +202,33 @@ export const serviceResponse = {
 } as Schema;
 
 export const timeoutsResponse = responseOf(cfgProps.timeouts);
+
+// ---- /sync: ipvsadm --start-daemon / --stop-daemon / -L --daemon
+export const syncStateParams = {
+  type: 'object', additionalProperties: false, required: ['state'],
+  properties: { state: { type: 'string', enum: [...SYNC_STATES] } },
+} as const;
+export const syncDaemonBody = syncDaemon;
+const syncDaemonView = responseOf(syncDaemon) as { properties: Schema; required: string[] };
+export const syncResponse = {
+  type: 'object',
+  required: ['daemons', 'floating'],
+  properties: {
+    daemons: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { ...syncDaemonView.properties, state: { type: 'string' }, twin: { type: 'string' }, address: { type: 'string' } },
+      },
+    },
+    /** Floating addresses (ha.vrrp) and whether this director serves each. */
+    floating: {
+      type: 'array',
+      items: { type: 'object', properties: { ip: { type: 'string' }, role: { type: 'string' }, port: { type: 'string' }, master: { type: 'boolean' } } },
+    },
+    stats: { type: ['object', 'null'], additionalProperties: true },
+  },
+} as const;
 
 const counter = { type: 'number' } as const;
 

@@ -24,10 +24,11 @@ import type { HealthSource } from '../health/manager';
 import { IpvsStatsView } from '../lb/stats-view';
 import { HttpError, summary } from './errors';
 import { parseJsonStrict } from '../config/json';
-import { configChange, dataplaneRead, type ApiAppliance } from './context';
+import { configChange, dataplaneRead, type ApiAppliance, type ApiHa } from './context';
 import { configRoutes } from './routes/config';
 import { servicesRoutes } from './routes/services';
 import { serversRoutes } from './routes/servers';
+import { syncRoutes } from './routes/sync';
 import { timeoutsRoutes } from './routes/timeouts';
 import { statsRoutes } from './routes/stats';
 import { sessionsRoutes } from './routes/sessions';
@@ -55,6 +56,8 @@ export interface ApiOptions {
   logger?: boolean;
   /** Real-server health checks (src/health); without it GET /health/servers lists nothing. */
   health?: HealthSource;
+  /** VRRP state and sync daemons (src/ha); without it GET /sync lists none. */
+  ha?: ApiHa;
   /**
    * Prometheus registry (src/metrics/registry.ts) served as GET /metrics,
    * outside /api/v1; the token rule applies to it as to every route, so
@@ -170,6 +173,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
   app.decorate('writer', writer);
   app.decorate('appliance', appliance);
   app.decorate('health', opts.health);
+  app.decorate('ha', opts.ha);
   app.decorate('metricsRegistry', opts.metrics);
   app.decorate('statsView', opts.statsView ?? new IpvsStatsView());
   app.decorate('change', (fn: (draft: FulcrumConfig) => string | void, reason: string) => configChange(writer, fn, reason));
@@ -248,7 +252,7 @@ export function buildApi(opts: ApiOptions): FastifyInstance {
 
   void app.register(async (api) => {
     for (const routes of [configRoutes, servicesRoutes, serversRoutes, timeoutsRoutes, statsRoutes, sessionsRoutes,
-      explainRoutes, healthRoutes, openapiRoutes]) {
+      explainRoutes, healthRoutes, syncRoutes, openapiRoutes]) {
       await api.register(routes);
     }
   }, { prefix: API_PREFIX });

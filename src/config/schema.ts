@@ -358,6 +358,64 @@ const service = {
   },
 } as const;
 
+// ---- high availability (src/ha): VRRP by keepalived on the kernel twins,
+// and the IPVS connection sync daemons.
+/** IPVS's sync defaults (ip_vs_sync.c, sysctl net.ipv4.vs.*). */
+export const SYNC_DEFAULTS = { group: '224.0.0.81', port: 8848, ttl: 1, maxLen: 1472, threshold: 3, period: 50 } as const;
+export const SYNC_STATES = ['master', 'backup'] as const;
+/** ipvsadm --start-daemon master|backup: one of each may run. */
+export const syncDaemon = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['interface'],
+  properties: {
+    /** --mcast-interface: a port name, or its kernel twin's name. */
+    interface: { type: 'string', pattern: IFNAME_PATTERN },
+    /** --syncid: a backup with 0 takes any sync id. */
+    syncId: { type: 'integer', minimum: 0, maximum: 255, default: 0 },
+    /** --sync-maxlen: the largest UDP payload. */
+    maxLen: { type: 'integer', minimum: 144, maximum: 65507, default: SYNC_DEFAULTS.maxLen },
+    group: { ...ipv4, default: SYNC_DEFAULTS.group },
+    port: { type: 'integer', minimum: 1, maximum: 65535, default: SYNC_DEFAULTS.port },
+    ttl: { type: 'integer', minimum: 1, maximum: 255, default: SYNC_DEFAULTS.ttl },
+    /** Unicast peers: a master sends to each as well as to the group. */
+    peers: { type: 'array', items: ipv4, uniqueItems: true, maxItems: 16, default: [] },
+  },
+} as const;
+
+const ha = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    /** keepalived's vrrp_instance runs on the twins and moves the floating addresses: Fulcrum serves a floating
+     * address only while it is on its port's twin (src/ha/vrrp.ts). */
+    vrrp: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        floating: { type: 'array', items: { type: 'string', enum: ['vip', 'lip'] }, uniqueItems: true, minItems: 1, default: ['vip', 'lip'] },
+      },
+    },
+    sync: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        master: syncDaemon,
+        backup: syncDaemon,
+        /** net.ipv4.vs.sync_threshold: [threshold, period]; period 0: once, at pkts == threshold. */
+        threshold: { type: 'integer', minimum: 0, maximum: 65535, default: SYNC_DEFAULTS.threshold },
+        period: { type: 'integer', minimum: 0, maximum: 65535, default: SYNC_DEFAULTS.period },
+        /** net.ipv4.vs.sync_refresh_period, seconds: 0 = off. */
+        refreshPeriod: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
+        /** How often the master sends what the workers queued, milliseconds. */
+        flushMs: { type: 'integer', minimum: 1, maximum: 2000, default: 20 },
+      },
+    },
+  },
+} as const;
+
 export const configSchema = {
   $id: 'https://fulcrum.dev/schema/config.json',
   type: 'object',
@@ -409,6 +467,7 @@ export const configSchema = {
       },
     },
     services: { type: 'array', items: service, default: [] },
+    ha,
     stateFile: { type: 'string', minLength: 1 },
   },
 } as const;

@@ -46,3 +46,7 @@ export interface ConfigError {
 export type ConfigResult =
   | { ok: true; config: FulcrumConfig }
   | { ok: false; errors: ConfigError[] };
+export type HaConfig = FulcrumConfig['ha'];
+export type SyncConfig = HaConfig['sync'];
+export type SyncDaemonConfig = NonNullable<SyncConfig['master']>;
+export type VrrpConfig = NonNullable<HaConfig['vrrp']>;

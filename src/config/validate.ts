@@ -3,7 +3,7 @@
 // Every problem is collected; the operator fixes a config in one pass, not one
 // error per restart.
 import Ajv, { type ErrorObject } from 'ajv';
-import { CHECK_BLOCKS, checkBlockDefaults, configSchema, PATTERN_DESCRIPTIONS } from './schema';
+import { CHECK_BLOCKS, checkBlockDefaults, configSchema, PATTERN_DESCRIPTIONS, SYNC_STATES } from './schema';
 import type {
   ConfigError, ConfigResult, ForwardingMethod, FulcrumConfig, HealthCheckConfig, ServiceConfig,
 } from './types';
@@ -14,6 +14,7 @@ import {
 import { devarg, pciAddress } from '../net/device';
 import { TCP_EDIT_METHODS } from '../native/vocabulary';
 import { endpointKey, serviceKey } from './keys';
+import { floatingAddresses, syncEndpoint } from '../ha/config';
 
 // ---------------------------------------------------------------- schema step
 
@@ -460,6 +461,21 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
   }
   if (listen !== null && !LOOPBACK(listen) && !cfg.api.tls && !cfg.api.insecure) {
     err('api.tls', `is required when api.listen (${cfg.api.listen}) is not a loopback address: the token would travel in clear text (set api.insecure: true to accept that)`);
+  }
+  // --- high availability (src/ha)
+  for (const state of SYNC_STATES) {
+    const d = cfg.ha.sync[state];
+    if (!d) continue;
+    const ep = syncEndpoint(cfg, d.interface);
+    if (typeof ep === 'string') err(`ha.sync.${state}.interface`, `${d.interface} ${ep}`);
+    const port = cfg.ports.find((p) => p.name === d.interface || p.twin === d.interface);
+    if (port && d.maxLen > port.mtu - 28) err(`ha.sync.${state}.maxLen`, `${d.maxLen} does not fit the MTU of port ${port.name} (${port.mtu} - 28 bytes of IP and UDP headers)`);
+  }
+  if (cfg.ha.sync.period && cfg.ha.sync.threshold >= cfg.ha.sync.period) {
+    err('ha.sync.threshold', `must be below ha.sync.period (${cfg.ha.sync.period}), as IPVS's sync_threshold`);
+  }
+  for (const a of floatingAddresses(cfg)) {
+    if (a.twin === false) err('ha.vrrp', `floating address ${a.ip} is on port ${a.port}, which has no kernel twin for keepalived to put it on`);
   }
   return errs;
 }

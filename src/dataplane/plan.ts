@@ -43,13 +43,15 @@ export function planDataplane(cfg: FulcrumConfig): NativeDataplaneConf {
   };
 }
 
-export function planAddrs(cfg: FulcrumConfig): NativeAddr[] {
+/** `standby`: floating addresses the VRRP master elsewhere holds (src/ha/vrrp.ts). */
+export function planAddrs(cfg: FulcrumConfig, standby: ReadonlySet<string> = new Set()): NativeAddr[] {
   const out: NativeAddr[] = [];
   cfg.ports.forEach((p, port) => {
     for (const a of p.addresses) {
       const c = parseCidr(a.ip);
       if (!c) throw new Error(`bad address ${a.ip}`); // validated already
-      out.push({ ip: formatIPv4(c.ip), prefix: c.len, role: a.role, port });
+      const ip = formatIPv4(c.ip);
+      out.push({ ip, prefix: c.len, role: a.role, port, ...(standby.has(ip) ? { standby: true } : {}) });
     }
   });
   return out;
@@ -110,9 +112,11 @@ export function planRoutes(cfg: FulcrumConfig): NativeRoute[] {
 }
 
 /** The whole RCU-published view: addresses, routes, services, timeouts. */
-export function planForwarding(cfg: FulcrumConfig, ids: DataplaneIds = newDataplaneIds()): NativeForwardingConf {
+export function planForwarding(
+  cfg: FulcrumConfig, ids: DataplaneIds = newDataplaneIds(), standby: ReadonlySet<string> = new Set(),
+): NativeForwardingConf {
   return {
-    addrs: planAddrs(cfg),
+    addrs: planAddrs(cfg, standby),
     routes: planRoutes(cfg),
     services: planServices(cfg, ids),
     timeouts: { tcp: cfg.timeouts.tcp, tcpFin: cfg.timeouts.tcpFin, udp: cfg.timeouts.udp },

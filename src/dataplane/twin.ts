@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import type { FulcrumConfig } from '../config/types';
 import { devarg, pciAddress } from '../net/device';
 import { resolveNextHopPort } from './plan';
+import { isFloating } from '../ha/config';
 
 export interface HostCommand {
   cmd: string;
@@ -63,6 +64,8 @@ export function twinCommands(cfg: FulcrumConfig): HostCommand[] {
     out.push(disableIpv6(dev));
     out.push({ cmd: 'ip', args: ['link', 'set', 'dev', dev, 'mtu', String(p.mtu)], bestEffort: false });
     for (const a of p.addresses) {
+      // keepalived owns the floating addresses (src/ha/floating.ts).
+      if (isFloating(cfg, a.role)) continue;
       // Keep each address's own prefix (the kernel then knows the subnet for
       // ARP and source selection) but only the DIP installs the connected
       // route, so a VIP/LIP in the same subnet doesn't add a duplicate one.

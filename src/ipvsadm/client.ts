@@ -24,6 +24,17 @@ export class ApiError extends Error {
 /** The API could not be reached at all (connection refused, DNS, ...). */
 export class ApiUnreachable extends Error {}
 
+/** One running sync daemon as GET /sync lists it. */
+export interface SyncDaemonView {
+  state: string;
+  interface: string;
+  syncId: number;
+  maxLen: number;
+  group: string;
+  port: number;
+  ttl: number;
+}
+
 /** What a client reads of a GET /api/v1/health/servers row. */
 export type HealthServerState = Pick<HealthServerStatus, 'service' | 'server' | 'state'>;
 
@@ -133,6 +144,28 @@ export class FulcrumApiClient {
     if (res.status === 501 || res.status === 404) return null;
     if (!res.ok) return this.fail(res);
     return res.json();
+  }
+
+  /** The running sync daemons (GET /sync): ipvsadm -L --daemon. */
+  async getSyncDaemons(): Promise<SyncDaemonView[]> {
+    const res = await this.request('GET', '/api/v1/sync');
+    if (res.status === 404) return [];
+    if (!res.ok) return this.fail(res);
+    return ((await res.json()) as { daemons: SyncDaemonView[] }).daemons;
+  }
+
+  /** ipvsadm --start-daemon: the daemon's settings become ha.sync.<state> of the config. */
+  async startSyncDaemon(state: string, body: object): Promise<void> {
+    const res = await this.request('PUT', `/api/v1/sync/daemons/${state}`, body);
+    if (!res.ok) return this.fail(res);
+  }
+
+  /** ipvsadm --stop-daemon; false when no such daemon runs. */
+  async stopSyncDaemon(state: string): Promise<boolean> {
+    const res = await this.request('DELETE', `/api/v1/sync/daemons/${state}`);
+    if (res.status === 404) return false;
+    if (!res.ok) return this.fail(res);
+    return true;
   }
 
   /** fulcrum explain: the director's dry run for one client packet (GET /explain). */

@@ -10,6 +10,7 @@ import type { IpvsConfig } from './apply';
 import { effectivePoolName, findService } from './apply';
 import type { ListFormat, ServiceRef } from './parse';
 import { endpointKey, serviceKey } from '../config/keys';
+import type { SyncDaemonView } from './client';
 
 // ------------------------------------------------------------ printf helpers
 
@@ -398,4 +399,16 @@ export function servicesResolver(etcServices: string): PortResolver {
     if (m && !map.has(`${m[2]}/${m[3]}`)) map.set(`${m[2]}/${m[3]}`, m[1]!);
   }
   return (port, proto) => map.get(`${port}/${proto}`);
+}
+
+/**
+ * ipvsadm -L --daemon, as ipvsadm 1.31 prints what a 4.3+ kernel reports:
+ * master first, then backup, each with its interface, sync id, maxlen,
+ * group, port and TTL.
+ */
+export function formatDaemons(daemons: SyncDaemonView[]): string {
+  const order = ['master', 'backup'];
+  return [...daemons].sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state))
+    .map((d) => `${d.state} sync daemon (mcast=${d.interface}, syncid=${d.syncId}, maxlen=${d.maxLen}, group=${d.group}, port=${d.port}, ttl=${d.ttl})\n`)
+    .join('');
 }

@@ -11,7 +11,7 @@
 import type { ForwardingMethod, Protocol } from '../config/types';
 import { spawnSync } from 'node:child_process';
 import { parseIPv4 } from '../net/ipv4';
-import { PROXY_PROTOCOL_VERSIONS } from '../config/schema';
+import { IFNAME_PATTERN, PROXY_PROTOCOL_VERSIONS } from '../config/schema';
 
 export const PROGRAM = 'fulcrumadm';
 
@@ -76,9 +76,21 @@ export interface ParsedCommand {
   thresholdsGiven: boolean;
   laddr?: string;
   timeouts?: { tcp: number; tcpFin: number; udp: number };
+  /** --start-daemon / --stop-daemon and their options. */
+  daemon?: DaemonArgs;
   format: ListFormat;
   /** Option names given, for callers that care (ipvsadm optnames). */
   options: Set<string>;
+}
+
+export interface DaemonArgs {
+  state: 'master' | 'backup';
+  interface?: string;
+  syncId?: number;
+  maxLen?: number;
+  group?: string;
+  port?: number;
+  ttl?: number;
 }
 
 export interface ParseError {
@@ -297,6 +309,13 @@ export function parseServiceAddr(buf: string, resolve: HostResolver = nssResolve
 }
 
 /** parse_netmask(): inet_aton() accepts a dotted quad. */
+/** ipvsadm's parse_value for the daemon options: a number in [min, max], or `illegal <what> specified`. */
+function daemonNumber(s: string | undefined, min: number, max: number, what: string): number {
+  const n = stringToNumber(s ?? '', min, max);
+  if (n === -1) fail(2, `illegal ${what} specified`);
+  return n;
+}
+
 function parseNetmask(s: string): string | null {
   return parseIPv4(s) === null ? null : s;
 }
@@ -440,6 +459,9 @@ function parseInner(argv: string[], prog: string, resolve: HostResolver): Parsed
     pc.options.add(name);
   };
   const popt = new Popt(argv);
+  // Daemon options outside --start-daemon/--stop-daemon are refused by the
+  // option table; until then they collect here.
+  const daemonArg = (): DaemonArgs => (pc.daemon ??= { state: 'master' });
 
   let first: Tok | null;
   try {
@@ -452,7 +474,11 @@ function parseInner(argv: string[], prog: string, resolve: HostResolver): Parsed
   if (!first || !cmd) return fail(255, tryHelpLine(prog));
   pc.cmd = cmd;
   if (cmd === 'help' || cmd === 'version') return pc;
-  if (cmd === 'start-daemon' || cmd === 'stop-daemon') notSupported('the connection sync daemon');
+  if (cmd === 'start-daemon' || cmd === 'stop-daemon') {
+    const state = first.arg;
+    if (state !== 'master' && state !== 'backup') return fail(2, `illegal ${cmd} parameter specified`);
+    pc.daemon = { state };
+  }
 
   let schedFlagsArg: string | undefined;
   let svcProtocol: Protocol = 'tcp';
@@ -597,9 +623,33 @@ function parseInner(argv: string[], prog: string, resolve: HostResolver): Parsed
       case 'pe':
         notSupported('a persistence engine (--pe)');
         break;
-      case 'mcast-interface': case 'syncid': case 'mcast-group': case 'mcast-port':
-      case 'mcast-ttl': case 'sync-maxlen':
-        notSupported('the connection sync daemon');
+      case 'mcast-interface':
+        setOption('mcast-interface');
+        if (!new RegExp(IFNAME_PATTERN).test(arg!)) fail(2, 'illegal mcast-interface specified');
+        daemonArg().interface = arg!;
+        break;
+      case 'syncid':
+        setOption('syncid');
+        daemonArg().syncId = daemonNumber(arg, 0, 255, 'syncid');
+        break;
+      case 'mcast-group': {
+        setOption('mcast-group');
+        const g = parseIPv4(arg ?? '');
+        if (g === null || (g >>> 28) !== 0xe) fail(2, 'invalid mcast-group specified');
+        daemonArg().group = arg!;
+        break;
+      }
+      case 'mcast-port':
+        setOption('mcast-port');
+        daemonArg().port = daemonNumber(arg, 1, 65535, 'mcast-port');
+        break;
+      case 'mcast-ttl':
+        setOption('mcast-ttl');
+        daemonArg().ttl = daemonNumber(arg, 1, 255, 'mcast-ttl');
+        break;
+      case 'sync-maxlen':
+        setOption('sync-maxlen');
+        daemonArg().maxLen = daemonNumber(arg, 1, 65535 - 20 - 8, 'sync-maxlen');
         break;
       case 'tun-type':
         // ipvsadm 1.31 (kernels 5.2+): ipip, gue, gre. Fulcrum's TUN is IPIP.
@@ -622,6 +672,9 @@ function parseInner(argv: string[], prog: string, resolve: HostResolver): Parsed
   }
 
   if (pc.tunType && pc.method !== 'tun') fail(2, '--tun-type is only for a tunnelled real server (-i)');
+  if (pc.cmd === 'start-daemon' && !pc.daemon?.interface) {
+    fail(2, '--mcast-interface is required: the port (or its kernel twin) the sync daemon runs on');
+  }
   const args = popt.leftovers;
   if (pc.cmd === 'set') {
     if (args.length < 3) fail(2, '--set option requires 3 timeout values');

@@ -5,7 +5,7 @@ import type { FulcrumConfig } from '../config/types';
 import { applyIpvsadm, applyRestore, findService } from './apply';
 import { ApiError, ApiUnreachable, DEFAULT_API, FulcrumApiClient, type FetchLike } from './client';
 import {
-  formatConnections, formatLaddrs, formatList, formatSave, formatTimeout, normalizeSessions,
+  formatConnections, formatDaemons, formatLaddrs, formatList, formatSave, formatTimeout, normalizeSessions,
   normalizeStats, type PortResolver,
 } from './format';
 import { PROGRAM, isParseError, parseIpvsadm } from './parse';
@@ -37,6 +37,9 @@ Usage:
   ${p} -L|l [virtual-service] [options]
   ${p} -Z [virtual-service]
   ${p} --set tcp tcpfin udp
+  ${p} --start-daemon {master|backup} --mcast-interface interface [--syncid sid]
+          [--sync-maxlen length] [--mcast-group address] [--mcast-port port] [--mcast-ttl ttl]
+  ${p} --stop-daemon {master|backup}
   ${p} --add-laddr|--del-laddr virtual-service -z local-address
   ${p} --get-laddr [virtual-service]
   ${p} -h
@@ -55,6 +58,8 @@ Either long or short options are allowed.
   --list            -L|-l     list the table
   --zero            -Z        zero counters in a service or all services
   --set tcp tcpfin udp        set connection timeout values
+  --start-daemon              start connection sync daemon
+  --stop-daemon               stop connection sync daemon
   --add-laddr       -P        add a local (FULLNAT source) address to a service
   --del-laddr       -Q        delete a local address from a service
   --get-laddr       -G        list local addresses
@@ -93,11 +98,17 @@ Options:
   --sort                              does nothing, for backwards compatibility
   --numeric      -n                   numeric output of addresses and ports
   --sched-flags  -b flags             scheduler flags (comma-separated)
+  --mcast-interface interface         multicast interface (a port or its kernel twin) for connection sync
+  --syncid sid                        syncid for connection sync (default=0; a backup with 0 takes any)
+  --sync-maxlen length                max sync message length (default=1472)
+  --mcast-group address               IPv4 multicast group (default=224.0.0.81)
+  --mcast-port port                   UDP port (default=8848)
+  --mcast-ttl ttl                     multicast TTL (default=1)
   --api          URL                  Fulcrum API (default $FULCRUM_API or ${DEFAULT_API});
                                       the bearer token is read from $FULCRUM_API_TOKEN
 
 Not supported by Fulcrum: -f (fwmark), --sctp-service, -6, --ops, --pe, tunnel
-options, the connection sync daemon.
+options.
 `;
 }
 
@@ -170,7 +181,10 @@ export async function runFulcrumadm(rawArgv: string[], io: RunIO): Promise<numbe
         io.stdout(formatConnections(raw === null ? [] : normalizeSessions(raw), f));
         return 0;
       }
-      if (f.daemon) return 0; // no sync daemon runs: ipvsadm prints nothing
+      if (f.daemon) {
+        io.stdout(formatDaemons(await client.getSyncDaemons()));
+        return 0;
+      }
       // The table as it runs, as ipvsadm -L shows the kernel's after
       // keepalived: a server health checks hold DOWN is absent (or at
       // weight 0 with inhibitOnFailure); -S and changes use the desired config.
@@ -185,6 +199,24 @@ export async function runFulcrumadm(rawArgv: string[], io: RunIO): Promise<numbe
       }
       const stats = normalizeStats(await client.getStats());
       io.stdout(formatList(cfg, stats, { ...f, service: pc.service, resolvePort: io.resolvePort }));
+      return 0;
+    }
+    if (pc.cmd === 'start-daemon' && pc.daemon) {
+      const { state, ...opts } = pc.daemon;
+      const body: Record<string, unknown> = { interface: opts.interface };
+      if (opts.syncId !== undefined) body.syncId = opts.syncId;
+      if (opts.maxLen !== undefined) body.maxLen = opts.maxLen;
+      if (opts.group !== undefined) body.group = opts.group;
+      if (opts.port !== undefined) body.port = opts.port;
+      if (opts.ttl !== undefined) body.ttl = opts.ttl;
+      await client.startSyncDaemon(state, body);
+      return 0;
+    }
+    if (pc.cmd === 'stop-daemon' && pc.daemon) {
+      if (!(await client.stopSyncDaemon(pc.daemon.state))) {
+        io.stderr('No such process\n'); // the kernel's ESRCH when that daemon does not run
+        return 255;
+      }
       return 0;
     }
     if (pc.cmd === 'save') {

@@ -5,7 +5,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FulcrumConfig } from '../config/types';
 import type {
-  NativeAddon, NativeDataplaneConf, NativeExplain, NativeForwardingConf, NativePortInfo, NativeStats, NativeTemplate,
+  NativeAddon, NativeDataplaneConf, NativeExplain, NativeForwardingConf, NativePortInfo, NativeStats, NativeSyncStats,
+  NativeTemplate,
 } from '../native/addon';
 import { loadNative } from '../native/addon';
 import { planEal, probeHost, type HostFacts } from '../dataplane/eal';
@@ -18,6 +19,7 @@ import {
 import type { RawServerCounters } from './stats-view';
 import type { ExplainNames, ExplainQuery } from './explain';
 import { endpointKey, parseEndpointKey, parseServiceKey, serviceKey } from '../config/keys';
+import { floatingAddresses } from '../ha/config';
 
 export interface AppliancePlan {
   eal: string[];
@@ -61,6 +63,8 @@ export class Appliance {
   /** Stable service/server ids for the life of this process. */
   private readonly ids: DataplaneIds = newDataplaneIds();
   private config_: FulcrumConfig;
+  /** Floating addresses held by the VRRP master elsewhere: all of them until the twin shows ours (src/ha/vrrp.ts). */
+  private standby_: ReadonlySet<string>;
 
   get config(): FulcrumConfig {
     return this.config_;
@@ -71,6 +75,7 @@ export class Appliance {
     private readonly opts: ApplianceOptions = {},
   ) {
     this.config_ = config;
+    this.standby_ = new Set(floatingAddresses(config).map((a) => a.ip));
     this.addon = opts.addon;
     this.run = opts.run ?? execRunner;
   }
@@ -95,7 +100,9 @@ export class Appliance {
     this.state = 'eal';
     addon.start(this.opts.noLaunch ? { ...plan.dataplane, noLaunch: 1 } : plan.dataplane);
     this.state = 'running';
-    addon.publish(plan.forwarding);
+    const forwarding = planForwarding(this.config, this.ids, this.standby_);
+    this.plan_ = { ...plan, forwarding };
+    addon.publish(forwarding);
     // Twins exist only once the tap ports are up, hence after start().
     if (!this.opts.skipHostConfig) configureTwins(this.config, this.run);
     return plan;
@@ -129,10 +136,29 @@ export class Appliance {
     if (!isDeepStrictEqual({ d: next.dataplane, p: next.ports }, { d: this.config_.dataplane, p: this.config_.ports })) {
       throw new Error('ports and dataplane settings change only with a restart');
     }
-    const forwarding = planForwarding(next, this.ids);
+    const forwarding = planForwarding(next, this.ids, this.standby_);
     addon.publish(forwarding);
     this.config_ = next;
     if (this.plan_) this.plan_ = { ...this.plan_, forwarding };
+  }
+
+  get standby(): ReadonlySet<string> {
+    return this.standby_;
+  }
+
+  /** The floating addresses this director now holds as backup; publishes when that changes. */
+  setStandby(standby: ReadonlySet<string>): void {
+    if (standby.size === this.standby_.size && [...standby].every((ip) => this.standby_.has(ip))) return;
+    this.standby_ = new Set(standby);
+    if (this.state !== 'running') return;
+    const forwarding = planForwarding(this.config_, this.ids, this.standby_);
+    this.live().publish(forwarding);
+    if (this.plan_) this.plan_ = { ...this.plan_, forwarding };
+  }
+
+  /** The dataplane's session sync (src/ha/sync.ts drives it). */
+  get syncApi(): Pick<NativeAddon, 'syncConfigure' | 'syncCollect' | 'syncApply' | 'syncStats'> {
+    return this.live();
   }
 
   /**
@@ -286,6 +312,10 @@ export class Appliance {
 
   stats(): NativeStats {
     return this.live().stats();
+  }
+
+  syncStats(): NativeSyncStats {
+    return this.live().syncStats();
   }
 
   ports(): NativePortInfo[] {

@@ -33,10 +33,10 @@
 // lcore ("" for the service thread).
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FulcrumConfig } from '../config/types';
-import type { NativeLipStats, NativeStats } from '../native/addon';
+import type { NativeLipStats, NativeStats, NativeSyncStats } from '../native/addon';
 import type { RawServerCounters } from '../lb/stats-view';
 import { serverKey } from '../config/keys';
-import { TCP_EDIT_EVENTS } from '../native/vocabulary';
+import { SYNC_EVENTS, TCP_EDIT_EVENTS } from '../native/vocabulary';
 
 /** The counters of one real server that the metrics read. */
 export type MetricsServerCounters = RawServerCounters;
@@ -48,6 +48,8 @@ export interface MetricsAppliance {
   /** Keyed "tcp:VIP:port/RIP:port". */
   serverCounters?(): Map<string, MetricsServerCounters>;
   lipStats?(): NativeLipStats[];
+  /** The session sync thread's counters (native/sync). */
+  syncStats?(): NativeSyncStats;
 }
 
 /** What the metrics read from the config writer. */
@@ -97,6 +99,7 @@ interface Snapshot {
   stats: NativeStats | null;
   servers: Map<string, MetricsServerCounters>;
   lips: NativeLipStats[];
+  sync: NativeSyncStats | null;
   /** Busy ratio per worker label, over the interval since the previous snapshot. */
   busy: Map<string, number>;
 }
@@ -228,16 +231,17 @@ export class FulcrumMetrics extends Registry {
 
   private take(now: number): Snapshot {
     const a = this.opts.appliance;
-    const snap: Snapshot = { seq: this.seq, at: now, ok: false, stats: null, servers: new Map(), lips: [], busy: new Map() };
+    const snap: Snapshot = { seq: this.seq, at: now, ok: false, stats: null, servers: new Map(), lips: [], sync: null, busy: new Map() };
     if (!a.running) return snap;
     try {
       snap.stats = a.stats();
       snap.servers = a.serverCounters?.() ?? new Map();
       snap.lips = a.lipStats?.() ?? [];
+      snap.sync = a.syncStats?.() ?? null;
       snap.ok = true;
     } catch {
       // Stopped between the check and the read: no dataplane series this scrape.
-      return { ...snap, stats: null, servers: new Map(), lips: [] };
+      return { ...snap, stats: null, servers: new Map(), lips: [], sync: null };
     }
     // Busy ratio over the interval since the previous snapshot.
     for (const w of snap.stats.workers) {
@@ -483,6 +487,58 @@ export function buildMetrics(opts: MetricsOptions): FulcrumMetrics {
       });
     },
   });
+  // ------------------------------------------------- session sync (native/sync)
+  new Counter({
+    name: 'fulcrum_sync_sessions_total',
+    help: 'Session sync by worker and event: queued for the backups (queue_full: the ring was full), installed or updated from a peer, refused (no such service, server, method or LIP port here, or a full table).',
+    labelNames: [...WL, 'event'], registers,
+    collect() {
+      this.reset();
+      workersOnly((w, l) => {
+        for (const event of SYNC_EVENTS) this.inc({ ...l, event }, w.sync?.[event] ?? 0);
+      });
+    },
+  });
+  for (const [name, help, sent, received] of [
+    ['fulcrum_sync_messages_total', 'IPVS sync messages sent by the master daemon and accepted by the backup daemon.', 'msgsSent', 'msgsReceived'],
+    ['fulcrum_sync_connections_total', 'Connections in the IPVS sync messages sent and received.', 'connsSent', 'connsReceived'],
+  ] as const) {
+    new Counter({
+      name, help, labelNames: ['direction'], registers,
+      collect() {
+        this.reset();
+        const s = snap().sync;
+        if (!s) return;
+        this.inc({ direction: 'sent' }, s[sent]);
+        this.inc({ direction: 'received' }, s[received]);
+      },
+    });
+  }
+  new Counter({
+    name: 'fulcrum_sync_dropped_total',
+    help: 'Sync data dropped by the sync thread, by reason: received messages refused (bad_length, bad_version, other_syncid, bad_conn), IPv6 or invalid conns, records for a worker whose ring was full.',
+    labelNames: ['reason'], registers,
+    collect() {
+      this.reset();
+      const s = snap().sync;
+      if (!s) return;
+      for (const [reason, n] of Object.entries(s.msgsRefused)) this.inc({ reason }, n);
+      this.inc({ reason: 'ipv6_conn' }, s.connsSkipped);
+      this.inc({ reason: 'bad_state' }, s.connsInvalid);
+      this.inc({ reason: 'worker_ring_full' }, s.workerRingFull);
+    },
+  });
+  new Gauge({
+    name: 'fulcrum_sync_lag_seconds',
+    help: 'Age of the oldest session record in the last batch the master sent: from the worker queueing it to the send.',
+    registers,
+    collect() {
+      this.reset();
+      const s = snap().sync;
+      if (s) this.set(s.lastLagMs / 1000);
+    },
+  });
+
   // ------------------------------------------------- persistence templates
   new Gauge({
     name: 'fulcrum_persist_template_slots', help: 'Slots of the persistence template table (dataplane.persistTemplates, rounded up to a power of two).', registers,

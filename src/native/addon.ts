@@ -3,7 +3,7 @@
 // function here runs on the Node main thread, which is the DPDK main lcore.
 import path from 'node:path';
 import fs from 'node:fs';
-import { METHODS, vocabularyMismatches, type NativeVocabulary, type TCP_EDITS, type TCP_EDIT_EVENTS } from './vocabulary';
+import { METHODS, vocabularyMismatches, type NativeVocabulary, type TCP_EDITS, type TCP_EDIT_EVENTS, type SYNC_EVENTS } from './vocabulary';
 
 /** A DPDK port as the dataplane should open it. */
 export interface NativePortConf {
@@ -47,6 +47,8 @@ export interface NativeAddr {
   role: AddrRole;
   /** Index into NativeDataplaneConf.ports. */
   port: number;
+  /** A floating VIP/LIP that the VRRP master elsewhere holds: dropped here, its ARP unanswered (src/ha/vrrp.ts). */
+  standby?: boolean;
 }
 
 export interface NativeRoute {
@@ -153,6 +155,8 @@ export interface WorkerCounters {
   drops: Record<string, number>;
   /** Keyed by TCP stream edit event (fl_tcpx_event_name): PROXY headers, TOA options. */
   tcpEdits: Record<(typeof TCP_EDIT_EVENTS)[number], number>;
+  /** Keyed by session sync event (fl_sync_event_name). */
+  sync: Record<(typeof SYNC_EVENTS)[number], number>;
   arpReplies: number;
   arpRequestsSent: number;
   garpSent: number;
@@ -306,6 +310,34 @@ export interface NativeExplain {
   servers: { serverId: number; weight: number; available: boolean; overloaded: boolean; active: number; inactive: number }[];
 }
 
+/** Which sync daemons run and IPVS's sync sysctls (fl_sync_conf). */
+export interface NativeSyncConf {
+  master: boolean;
+  backup: boolean;
+  masterSyncId: number;
+  /** 0: accept any sync id. */
+  backupSyncId: number;
+  threshold: number;
+  period: number;
+  refreshPeriod: number;
+  maxLen: number;
+}
+
+/** The sync thread's counters (fl_sync_stats). */
+export interface NativeSyncStats {
+  msgsSent: number;
+  connsSent: number;
+  msgsReceived: number;
+  connsReceived: number;
+  /** IPv6 conns in a received message (this director syncs IPv4). */
+  connsSkipped: number;
+  connsInvalid: number;
+  workerRingFull: number;
+  lastLagMs: number;
+  /** Received messages refused, by reason (fl_sync_err_name). */
+  msgsRefused: Record<string, number>;
+}
+
 export interface NativeAddon {
   /** Names and limits from the dataplane's own tables (checked at load). */
   readonly vocabulary: NativeVocabulary;
@@ -334,6 +366,13 @@ export interface NativeAddon {
   /** fulcrum replay: learn a neighbour up front (filed by the service thread a moment later). */
   replayNeighbour(port: number, ip: string, mac: Buffer): void;
   ringDrain(port: number, max?: number): RingFrame[];
+  /** Session sync (native/sync): the daemons' settings; workers see them at once. */
+  syncConfigure(conf: NativeSyncConf): void;
+  /** What the workers queued since the last call, as IPVS v1 messages, and the oldest record's age. */
+  syncCollect(): { messages: Buffer[]; lagMs: number };
+  /** A received message to the workers that own its sessions; error names why it was refused. */
+  syncApply(msg: Buffer): { handed: number; error: string | null };
+  syncStats(): NativeSyncStats;
 }
 
 const candidates = [

@@ -22,6 +22,12 @@ export const TCP_EDIT_EVENTS = [
   'syncookie_sent', 'syncookie_valid', 'syncookie_invalid', 'synproxy_joined', 'synproxy_refused', 'synproxy_hold_full',
 ] as const;
 
+/** Session sync events the workers count (fl_sync_event_name). */
+export const SYNC_EVENTS = [
+  'queued', 'queue_full', 'installed', 'updated',
+  'refused_no_service', 'refused_no_server', 'refused_method', 'refused_local_port', 'refused_table_full',
+] as const;
+
 /** fulcrum.h limits (and DPDK's RTE_MAX_LCORE - 1 for lcore). */
 export const LIMITS = {
   ports: 8,
@@ -40,6 +46,7 @@ export interface NativeVocabulary {
   tcpEdits: string[];
   tcpEditMethods: string[];
   tcpEditEvents: string[];
+  syncEvents: string[];
   defaultScheduler: string;
   dropReasons: string[];
   limits: Record<string, number>;
@@ -60,6 +67,7 @@ export function vocabularyMismatches(native: NativeVocabulary | undefined): stri
   list('TCP stream edits', TCP_EDITS, native.tcpEdits ?? []);
   list('methods that edit TCP streams', TCP_EDIT_METHODS, native.tcpEditMethods ?? []);
   list('TCP stream edit events', TCP_EDIT_EVENTS, native.tcpEditEvents ?? []);
+  list('session sync events', SYNC_EVENTS, native.syncEvents ?? []);
   if (native.defaultScheduler !== DEFAULT_SCHEDULER) {
     out.push(`default scheduler: control plane ${DEFAULT_SCHEDULER}, dataplane ${native.defaultScheduler}`);
   }
@@ -73,7 +81,7 @@ export function vocabularyMismatches(native: NativeVocabulary | undefined): stri
 export function statedVocabulary(dropReasons: string[] = []): NativeVocabulary {
   return {
     methods: [...METHODS], schedulers: [...SCHEDULERS], schedFlags: [...SCHED_FLAGS],
-    tcpEdits: [...TCP_EDITS], tcpEditMethods: [...TCP_EDIT_METHODS], tcpEditEvents: [...TCP_EDIT_EVENTS],
+    tcpEdits: [...TCP_EDITS], tcpEditMethods: [...TCP_EDIT_METHODS], tcpEditEvents: [...TCP_EDIT_EVENTS], syncEvents: [...SYNC_EVENTS],
     defaultScheduler: DEFAULT_SCHEDULER, dropReasons, limits: { ...LIMITS },
   };
 }

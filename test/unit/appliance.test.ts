@@ -6,6 +6,7 @@ import type { NativeAddon } from '../../src/native/addon';
 import { Appliance } from '../../src/lb/appliance';
 import type { HostFacts } from '../../src/dataplane/eal';
 import { statedVocabulary } from '../../src/native/vocabulary';
+import { idleSync } from '../lib/fake-addon';
 
 const HOST: HostFacts = { cpuCount: 2, hugepagesFree: 0, hugepageSizeKB: 2048, hugetlbfsMounted: false };
 
@@ -29,6 +30,7 @@ function fakeAddon(calls: string[], failAt?: string): NativeAddon {
     explain: () => { throw new Error('not in this fake'); },
     replayFrame: () => undefined,
     replayNeighbour: () => undefined,
+    ...idleSync,
     ealInit: step('ealInit'),
     start: step('start'),
     publish: step('publish'),

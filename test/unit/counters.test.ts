@@ -16,6 +16,7 @@ import { runFulcrumadm } from '../../src/ipvsadm/run';
 import type { NativeAddon, NativeServerStats } from '../../src/native/addon';
 import { statedVocabulary } from '../../src/native/vocabulary';
 import { validConfig } from './api-fixtures';
+import { idleSync } from '../lib/fake-addon';
 
 /** One stack: fake addon -> Appliance -> writer, metrics, API (clocked stats view). */
 function stack() {
@@ -26,6 +27,7 @@ function stack() {
     explain: () => { throw new Error('not in this fake'); },
     replayFrame: () => undefined,
     replayNeighbour: () => undefined,
+    ...idleSync,
     ealInit: () => undefined, start: () => undefined, publish: () => undefined, stop: () => undefined, cleanup: () => undefined,
     ports: () => [], dropReasons: () => [], ringInject: () => 0, ringDrain: () => [], lipStats: () => [], neighbours: () => [],
     stats: () => ({ workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 } }),

@@ -10,6 +10,7 @@ import { ConfigWriter } from '../../src/lb/writer';
 import type { NativeLipStats, NativeStats, PortCounters } from '../../src/native/addon';
 import { rawConfig, validConfig } from './api-fixtures';
 import type { FulcrumConfig } from '../../src/config/types';
+import { zeroSyncEvents } from '../lib/fake-addon';
 
 const VIP = '198.18.0.100';
 const RS = ['198.19.0.11', '198.19.0.12'];
@@ -49,6 +50,7 @@ class MetricsFake {
         proxy_header_sent: 6 * t, proxy_header_resent: t, toa_added: 0, toa_no_room: 0, syncookie_sent: 9 * t, syncookie_valid: 2 * t,
         syncookie_invalid: 0, synproxy_joined: 2 * t, synproxy_refused: 0, synproxy_hold_full: 0,
       },
+      sync: { ...zeroSyncEvents(), queued: 8 * t, installed: 3 * t, refused_local_port: t },
       arpReplies: 0, arpRequestsSent: 0, garpSent: 0, icmpEchoReplies: 0, icmpErrorsSent: 3 * t, icmpErrorsLimited: 7 * t, neighQueued: 0,
       redirectOut: t, redirectIn: 2 * t, sessionsCreated: 5 * t, sessionsExpired: 4 * t,
       sessionsActive: t, sessionsCapacity: 65536,

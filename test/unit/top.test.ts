@@ -12,6 +12,7 @@ import { buildApi } from '../../src/api/server';
 import type { NativeAddon, NativeServerStats } from '../../src/native/addon';
 import { statedVocabulary } from '../../src/native/vocabulary';
 import { validConfig } from './api-fixtures';
+import { idleSync } from '../lib/fake-addon';
 
 const sample = (atMs: number, conns: number, drops: number, state = 'UP'): TopSample => ({
   atMs,
@@ -57,6 +58,7 @@ test('fulcrum top --count 2 (stdout not a terminal): plain lines with the live r
     explain: () => { throw new Error('not in this fake'); },
     replayFrame: () => undefined,
     replayNeighbour: () => undefined,
+    ...idleSync,
     ealInit: () => undefined, start: () => undefined, publish: () => undefined, stop: () => undefined, cleanup: () => undefined,
     ports: () => [], dropReasons: () => [], ringInject: () => 0, ringDrain: () => [], lipStats: () => [], neighbours: () => [],
     stats: () => ({ workers: [], ports: {}, drops: { no_server: rs.conns }, persistence: { templateSlots: 1024, templatesFull: 0, templatesReclaimed: 0 } }),

@@ -8,6 +8,7 @@ import { FakeAppliance, rawConfig, tmpDir, validConfig } from './api-fixtures';
 import { Appliance } from '../../src/lb/appliance';
 import type { NativeAddon } from '../../src/native/addon';
 import { statedVocabulary } from '../../src/native/vocabulary';
+import { idleSync } from '../lib/fake-addon';
 
 function makeWriter(stateFile: string | null, fake = new FakeAppliance()) {
   const writer = new ConfigWriter({ appliance: fake, initial: validConfig(), stateFile, onApplied: () => fake.done() });
@@ -125,6 +126,7 @@ test('works with the real Appliance (fake addon): frozen config publishes', asyn
     explain: () => { throw new Error('not in this fake'); },
     replayFrame: () => undefined,
     replayNeighbour: () => undefined,
+    ...idleSync,
     ealInit: () => undefined, start: () => undefined, publish: (c) => { published.push(c); },
     stop: () => undefined, cleanup: () => undefined, ports: () => [],
     stats: () => ({ workers: [], ports: {}, drops: {}, persistence: { templateSlots: 65536, templatesFull: 0, templatesReclaimed: 0 } }), dropReasons: () => [], ringInject: () => 0, ringDrain: () => [],

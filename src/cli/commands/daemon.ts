@@ -11,6 +11,7 @@ import { ConfigRejected, ConfigWriter } from '../../lb/writer';
 import { startApi, type StartedApi } from '../../api/server';
 import { HealthManager } from '../../health/manager';
 import { buildMetrics } from '../../metrics/registry';
+import { HaController } from '../../ha/controller';
 
 interface DaemonArgs {
   config: string;
@@ -55,6 +56,10 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
   let writer: ConfigWriter;
   const health = new HealthManager({ republish: (why) => writer.republish(why) });
   const app = new Appliance(health.effective(cfg), { host });
+  const ha = new HaController(app, (line) => process.stdout.write(`fulcrum: ${line}\n`));
+  const haUpdate = (c: typeof cfg): void => {
+    ha.update(c).catch((e: unknown) => process.stderr.write(`fulcrum: ${oneLine(e)}\n`));
+  };
   let api: FastifyInstance | undefined;
   let started: StartedApi | undefined;
   try {
@@ -74,15 +79,18 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
       onApplied: (c, reason) => {
         process.stdout.write(`fulcrum: applied: ${reason}\n`);
         health.update(c);
+        haUpdate(c);
       },
       effective: health.effective,
     });
     // From --config: make it the last applied config right away.
     if (res.source === 'config') await writer.persist();
+    // VRRP state from the twins, and the sync daemons, before the API serves.
+    await ha.update(cfg);
     // Prometheus: GET /metrics on the API listener; the health manager is
     // attached with metrics.setHealth() (anything with snapshot()).
     const metrics = buildMetrics({ appliance: app, writer });
-    started = await startApi({ writer, appliance: app, config: cfg, metrics, health });
+    started = await startApi({ writer, appliance: app, config: cfg, metrics, health, ha });
     api = started.app;
     process.stdout.write(`fulcrum: api listening on ${started.url}\n`);
     metrics.setHealth(health);
@@ -93,6 +101,7 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
     try {
       health.stop();
       await api?.close();
+      await ha.stop();
       app.stop();
     } catch {
       /* already failing; the first error is the one that matters */
@@ -114,6 +123,7 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
       process.stderr.write(`fulcrum: api close after ${sig}: ${oneLine(e)}\n`);
     }
     health.stop(); // no probe result may republish to a stopping dataplane
+    await ha.stop();
     try {
       app.stop();
     } catch (e) {
