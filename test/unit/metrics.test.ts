@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { buildMetrics, Monotonic, type HealthEntry, type MetricsServerCounters } from '../../src/metrics/registry';
 import { buildApi } from '../../src/api/server';
 import { ConfigWriter } from '../../src/lb/writer';
-import type { NativeLipStats, NativeStats, PortCounters } from '../../src/native/addon';
+import type { NativeLipStats, NativeStats, NativeSyncStats, PortCounters } from '../../src/native/addon';
 import { rawConfig, validConfig } from './api-fixtures';
 import type { FulcrumConfig } from '../../src/config/types';
-import { zeroSyncEvents } from '../lib/fake-addon';
+import { IDLE_SYNC_STATS, zeroSyncEvents } from '../lib/fake-addon';
 
 const VIP = '198.18.0.100';
 const RS = ['198.19.0.11', '198.19.0.12'];
@@ -74,6 +74,12 @@ class MetricsFake {
       [`udp:${VIP}:53/${RS[0]}:5353`, c(3)],
     ]);
   }
+  syncStats(): NativeSyncStats {
+    const t = this.tick;
+    return { ...IDLE_SYNC_STATS, msgsSent: 2 * t, connsSent: 40 * t, msgsReceived: t, connsReceived: 17 * t, lastLagMs: 25,
+      msgsRefused: { bad_length: 0, other_syncid: 3 * t }, workerRingFull: t };
+  }
+
   lipStats(): NativeLipStats[] {
     this.lipCalls++;
     return [
@@ -135,6 +141,14 @@ test('series use node_exporter ipvs names and labels; globals sum over servers',
   assert.equal(m.get('fulcrum_tcp_stream_edits_total{worker="0",lcore="1",event="proxy_header_resent"}'), 1);
   assert.equal(m.get('fulcrum_tcp_stream_edits_total{worker="0",lcore="1",event="synproxy_refused"}'), 0, 'every event always present');
   assert.equal(m.get('fulcrum_tcp_stream_edits_total{worker="service",lcore="",event="syncookie_sent"}'), undefined, 'workers only');
+  assert.equal(m.get('fulcrum_sync_sessions_total{worker="1",lcore="2",event="queued"}'), 8);
+  assert.equal(m.get('fulcrum_sync_sessions_total{worker="0",lcore="1",event="refused_local_port"}'), 1);
+  assert.equal(m.get('fulcrum_sync_sessions_total{worker="0",lcore="1",event="refused_table_full"}'), 0, 'every event always present');
+  assert.equal(m.get('fulcrum_sync_messages_total{direction="sent"}'), 2);
+  assert.equal(m.get('fulcrum_sync_connections_total{direction="received"}'), 17);
+  assert.equal(m.get('fulcrum_sync_dropped_total{reason="other_syncid"}'), 3);
+  assert.equal(m.get('fulcrum_sync_dropped_total{reason="worker_ring_full"}'), 1);
+  assert.equal(m.get('fulcrum_sync_lag_seconds'), 0.025);
   assert.equal(m.get('fulcrum_persist_template_slots'), 65536);
   assert.equal(m.get('fulcrum_persist_templates_full_total'), 11);
   assert.equal(m.get('fulcrum_persist_templates_reclaimed_total'), 13);
