@@ -248,6 +248,7 @@ export const workerCounters = {
     ports: { type: 'object', additionalProperties: portCounters },
     drops: { type: 'object', additionalProperties: counter },
     tcpEdits: { type: 'object', additionalProperties: counter },
+    sync: { type: 'object', additionalProperties: counter },
     arpReplies: counter,
     arpRequestsSent: counter,
     garpSent: counter,

@@ -37,7 +37,7 @@ import { healthRoutes } from './routes/health';
 import { openapiRoutes } from './routes/openapi';
 import { metricsRoutes } from './routes/metrics';
 
-export type { ApiAppliance, SessionQuery } from './context';
+export type { ApiAppliance, ApiHa, SessionQuery } from './context';
 export { HttpError } from './errors';
 
 export const API_PREFIX = '/api/v1';
@@ -272,7 +272,7 @@ export interface StartedApi {
 export async function startApi(opts: Omit<ApiOptions, 'token' | 'listen' | 'https'> & { config: FulcrumConfig; env?: NodeJS.ProcessEnv }): Promise<StartedApi> {
   const bind = resolveApiBind(opts.config, opts.env);
   const tls = opts.config.api?.tls;
-  const app = buildApi({ writer: opts.writer, appliance: opts.appliance, listen: bind.host, logger: opts.logger ?? false, ...(bind.token ? { token: bind.token } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.health ? { health: opts.health } : {}), ...(tls ? { https: readTls(tls) } : {}) });
+  const app = buildApi({ writer: opts.writer, appliance: opts.appliance, listen: bind.host, logger: opts.logger ?? false, ...(bind.token ? { token: bind.token } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(opts.health ? { health: opts.health } : {}), ...(opts.ha ? { ha: opts.ha } : {}), ...(tls ? { https: readTls(tls) } : {}) });
   try {
     await app.listen({ host: bind.host, port: bind.port });
   } catch (e) {

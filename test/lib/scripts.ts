@@ -122,3 +122,70 @@ while time.monotonic() - t0 < secs:
     time.sleep(iv)
 print('done %d %d %d' % (n, errors, gap * 1000), flush=True)
 `;
+
+/**
+ * An echo server for many long-lived connections (a thread each).
+ * argv: port
+ */
+export const ECHO_SERVER_PY = String.raw`
+import socketserver, sys
+class Echo(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            self.wfile.write(line)
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    request_queue_size = 256
+Server(('0.0.0.0', int(sys.argv[1])), Echo).serve_forever()
+`;
+
+/**
+ * n long-lived connections to host:port, each sending a line every iv ms
+ * for secs seconds and reading it back. Prints one JSON line: connections
+ * opened, those that ended without an error (a lost one: a reset, a 5 s
+ * stall or a wrong echo), lines exchanged, the longest wait for an answer
+ * and its wall-clock end (s). argv: host port n secs iv
+ */
+export const MULTI_TALKER_PY = String.raw`
+import json, socket, sys, threading, time
+host, port, n, secs, iv = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]) / 1000
+res = []
+lock = threading.Lock()
+start = threading.Event()
+def talk(i):
+    r = {'ok': False, 'lines': 0, 'gap': 0.0, 'gap_end': 0.0, 'error': None}
+    try:
+        s = socket.create_connection((host, port), timeout=5)
+        s.settimeout(5)
+        f = s.makefile('rb')
+        start.wait()
+        t0 = last = time.monotonic()
+        while time.monotonic() - t0 < secs:
+            msg = b'%d line %d\n' % (i, r['lines'])
+            s.sendall(msg)
+            if f.readline() != msg:
+                raise Exception('wrong echo')
+            now = time.monotonic()
+            if now - last > r['gap']:
+                r['gap'], r['gap_end'] = now - last, time.time()
+            last = now
+            r['lines'] += 1
+            time.sleep(iv)
+        s.close()
+        r['ok'] = True
+    except Exception as e:
+        r['error'] = repr(e)
+    with lock:
+        res.append(r)
+ts = [threading.Thread(target=talk, args=(i,)) for i in range(n)]
+for t in ts: t.start()
+time.sleep(1.0)
+print('connected', flush=True)
+start.set()
+for t in ts: t.join()
+worst = max(res, key=lambda r: r['gap'])
+print(json.dumps({'conns': n, 'ok': sum(r['ok'] for r in res), 'lines': sum(r['lines'] for r in res),
+                  'max_gap_ms': round(worst['gap'] * 1000, 1), 'gap_end': worst['gap_end'],
+                  'errors': [r['error'] for r in res if r['error']][:5]}), flush=True)
+`;
