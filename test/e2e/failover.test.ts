@@ -55,6 +55,7 @@ interface Api {
 describe('e2e failover of an active/backup pair (keepalived VRRP, IPVS session sync)', { skip: SKIP }, () => {
   let pt: PairTopology;
   let work: string;
+  let capture: Spawned | undefined;
   const dirs: Partial<Record<PairSide, DirectorHandle>> = {};
   const kas: Partial<Record<PairSide, Spawned>> = {};
   const cfgPath = (side: PairSide): string => path.join(work, `dir${side}`, 'fulcrum.json');
@@ -123,6 +124,9 @@ describe('e2e failover of an active/backup pair (keepalived VRRP, IPVS session s
       throw e;
     }
     await pt.topo.exec('cli', 'ping', ['-n', '-c', '3', '-i', '0.2', '-W', '2', VIP], { allowFail: true, timeoutMs: 10_000 });
+    // The sync messages on the wire between the directors, for tshark's IPVS dissector.
+    capture = pt.topo.spawn('sws', 'tshark', ['-q', '-i', 'br0', '-f', `udp port 8848`, '-c', '20000', '-a', 'duration:600', '-w', path.join(work, 'sync.pcap')]);
+    await sleep(1000);
   }, { timeout: 180_000 });
 
   after(async () => {
@@ -210,5 +214,51 @@ describe('e2e failover of an active/backup pair (keepalived VRRP, IPVS session s
       process.kill(dirs.a!.pid!, 'SIGKILL');
       await dirs.a!.exited;
     });
+  });
+
+  test('tshark decodes the sync messages as IPVS sync protocol v1, fields as sent', { timeout: 60_000 }, async () => {
+    await capture!.stop('SIGINT', 5000);
+    const fields = ['ipvs.syncid', 'ipvs.conncount', 'ipvs.version', 'ipvs.proto', 'ipvs.caddr', 'ipvs.vaddr', 'ipvs.daddr', 'ipvs.vport',
+      'ipvs.state', 'ipvs.flags.v1', 'ipvs.timeout', 'ip.dst'];
+    const r = await pt.topo.exec('sws', 'tshark', ['-r', path.join(work, 'sync.pcap'), '-T', 'fields', '-E', 'separator=;', '-E', 'aggregator=,',
+      ...fields.flatMap((f) => ['-e', f])]);
+    const msgs = r.stdout.trim().split('\n').filter(Boolean).map((l) => {
+      const m = Object.fromEntries(l.split(';').map((v, i) => [fields[i], v.split(',')])) as Record<string, string[]>;
+      return { m, conn: (i: number) => Object.fromEntries(fields.map((f) => [f, m[f]![i]])) as Record<string, string> };
+    });
+    assert.ok(msgs.length >= 20, `tshark decoded ${msgs.length} sync messages: ${r.stderr.slice(0, 500)}`);
+    let fullnat = 0, dr = 0, drConns = 0;
+    for (const { m, conn } of msgs) {
+      assert.equal(m['ipvs.syncid']![0], '7');
+      assert.equal(m['ipvs.version']![0], '1');
+      assert.equal(m['ip.dst']![0], '224.0.0.81');
+      // tshark reads 36 bytes per connection and skips no option: past a
+      // FULLNAT connection (which carries Fulcrum's options) it reads the
+      // options as the next one. The first is always where it looks.
+      const c = conn(0);
+      assert.equal(c['ipvs.caddr'], PAIR.client);
+      assert.equal(c['ipvs.vaddr'], VIP);
+      assert.ok((PAIR.realServers as readonly string[]).includes(c['ipvs.daddr']!), c['ipvs.daddr']);
+      assert.equal(c['ipvs.proto'], '0x06');
+      const fwd = Number(c['ipvs.flags.v1']) & 7;
+      if (fwd === 5) {
+        fullnat++;
+        if (Number(c['ipvs.state']) === 1) assert.equal(c['ipvs.timeout'], '900', 'ESTABLISHED: its timeout');
+      } else {
+        assert.equal(fwd, 3, `forwarding code ${c['ipvs.flags.v1']}`);
+        assert.equal(Number(c['ipvs.flags.v1']) & 0x80, 0x80, 'DR: no output packets');
+        // A DR connection has no options: the whole message decodes.
+        if ([...Array(Number(m['ipvs.conncount']![0])).keys()].every((i) => (Number(conn(i)['ipvs.flags.v1']) & 7) === 3)) {
+          dr++;
+          for (let i = 0; i < Number(m['ipvs.conncount']![0]); i++) {
+            assert.equal(conn(i)['ipvs.caddr'], PAIR.client);
+            assert.ok([String(ECHO.dr), String(BULK.dr)].includes(conn(i)['ipvs.vport']!), conn(i)['ipvs.vport']);
+            drConns++;
+          }
+        }
+      }
+    }
+    log(`tshark: ${msgs.length} sync messages decoded (first connection: ${fullnat} FULLNAT, ${msgs.length - fullnat} DR; ${dr} DR messages whole, ${drConns} connections)`);
+    assert.ok(fullnat >= 10 && dr >= 5 && drConns >= CONNS, 'both methods seen');
   });
 });
