@@ -25,7 +25,8 @@ PKGS=(dpdk libdpdk-dev dpdk-dev pkg-config cmake g++ make iproute2 socat curl
       prometheus   # promtool check metrics (unit) and a real Prometheus (e2e/metrics)
       clang libclang-rt-14-dev   # the fuzz harness and the C tests under ASan/UBSan
       nginx-light libnginx-mod-stream haproxy   # real servers that read the PROXY header (e2e)
-      wrk)  # the load of npm run bench:idle
+      wrk   # the load of npm run bench:idle
+      keepalived tshark)  # VRRP for the director pair, and the IPVS sync dissector (e2e/failover)
 WANT_PAGES="${FULCRUM_HUGEPAGES:-512}"
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1

@@ -110,7 +110,6 @@ static const char *const err_names[FL_SYNC_E__MAX] = {
 	[FL_SYNC_E_VERSION] = "bad_version",
 	[FL_SYNC_E_SYNCID] = "other_syncid",
 	[FL_SYNC_E_CONN] = "bad_conn",
-	[FL_SYNC_E_FAMILY] = "ipv6_conn",
 };
 
 const char *fl_sync_err_name(unsigned e)

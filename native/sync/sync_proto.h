@@ -100,7 +100,6 @@ enum fl_sync_err {
 	FL_SYNC_E_VERSION,        /* not version 1 (a version 0 sender, or garbage) */
 	FL_SYNC_E_SYNCID,         /* another sync id than ours */
 	FL_SYNC_E_CONN,           /* a conn runs past the message, or a bad size or option */
-	FL_SYNC_E_FAMILY,         /* an IPv6 conn: this director syncs IPv4 only */
 	FL_SYNC_E__MAX
 };
 const char *fl_sync_err_name(unsigned e);

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, skipUnlessRoot, sleep, startDirector, waitFor, type DirectorHandle, type Spawned } from '../lib/netns';
 import { PAIR, pairDirectorConfig, pairTopology, type PairSide, type PairTopology } from '../../src/topology/pair';
-import { ECHO_SERVER_PY, MULTI_TALKER_PY, PACED_SENDER_PY, PY } from '../lib/scripts';
+import { ECHO_SERVER_PY, HOSTILE_SYNC_PY, MULTI_TALKER_PY, PACED_SENDER_PY, PY } from '../lib/scripts';
 import { randomFile, sha256File } from '../lib/files';
 
 const SKIP = skipUnlessRoot();
@@ -98,6 +98,14 @@ describe('e2e failover of an active/backup pair (keepalived VRRP, IPVS session s
   const dumpLogs = (): string => (['a', 'b'] as const).map((side) =>
     `--- director ${side} ---\n${dirs[side]?.logs() ?? ''}\n--- keepalived ${side} ---\n${kas[side]?.stdout() ?? ''}${kas[side]?.stderr() ?? ''}`).join('\n');
 
+  /** A killed director back: Fulcrum, then its keepalived (whose interface went with the dataplane: systemd PartOf=fulcrum.service). */
+  const comeBack = async (side: PairSide): Promise<void> => {
+    await stopKeepalived(side);
+    await startFulcrum(side);
+    startKeepalived(side);
+    await waitServing(side, false);
+  };
+
   before(async () => {
     pt = await pairTopology({ onLeftovers: (n) => log(`removed leftovers: ${n.join(' ')}`) });
     work = fs.mkdtempSync(path.join('/tmp', `${pt.topo.prefix}-failover-`));
@@ -125,7 +133,7 @@ describe('e2e failover of an active/backup pair (keepalived VRRP, IPVS session s
     }
     await pt.topo.exec('cli', 'ping', ['-n', '-c', '3', '-i', '0.2', '-W', '2', VIP], { allowFail: true, timeoutMs: 10_000 });
     // The sync messages on the wire between the directors, for tshark's IPVS dissector.
-    capture = pt.topo.spawn('sws', 'tshark', ['-q', '-i', 'br0', '-f', `udp port 8848`, '-c', '20000', '-a', 'duration:600', '-w', path.join(work, 'sync.pcap')]);
+    capture = pt.topo.spawn('sws', 'tshark', ['-q', '-i', 'br0', '-f', `udp port 8848 and not src host ${PAIR.realServers[0]}`, '-c', '20000', '-a', 'duration:600', '-w', path.join(work, 'sync.pcap')]);
     await sleep(1000);
   }, { timeout: 180_000 });
 
@@ -195,10 +203,7 @@ describe('e2e failover of an active/backup pair (keepalived VRRP, IPVS session s
   });
 
   test('the old master comes back as backup, without breaking the flows, its tables filled by sync', { timeout: 90_000 }, async () => {
-    await stopKeepalived('a'); // its interface went with the dataplane (systemd: PartOf=fulcrum.service)
-    await startFulcrum('a');
-    startKeepalived('a');
-    await waitServing('a', false);
+    await comeBack('a');
     await sleep(1000);
     assert.equal(await serving('b'), true, 'B stays master (nopreempt)');
   });
@@ -214,6 +219,23 @@ describe('e2e failover of an active/backup pair (keepalived VRRP, IPVS session s
       process.kill(dirs.a!.pid!, 'SIGKILL');
       await dirs.a!.exited;
     });
+  });
+
+  test('hostile sync messages from a third host are counted and refused; the backup keeps serving its peer', { timeout: 60_000 }, async () => {
+    await comeBack('a');
+    const backup: PairSide = 'a';
+    const before = (await api(backup).get('/sync')).stats;
+    await pt.topo.exec('rs1', PY, ['-c', HOSTILE_SYNC_PY, PAIR.realServers[0]]);
+    await sleep(500);
+    const after = (await api(backup).get('/sync')).stats;
+    const grew = (k: string): number => after.msgsRefused[k] - before.msgsRefused[k];
+    log(`hostile sync messages refused by ${backup}: ${JSON.stringify(Object.fromEntries(Object.keys(after.msgsRefused).map((k) => [k, grew(k)])))}, invalid conns +${after.connsInvalid - before.connsInvalid}`);
+    assert.ok(grew('bad_length') >= 100, 'short and mis-sized messages');
+    assert.equal(grew('other_syncid'), 20);
+    assert.equal(grew('bad_version'), 20);
+    assert.equal(grew('bad_conn'), 20);
+    assert.equal(after.connsInvalid - before.connsInvalid, 20, 'TCP states IPVS does not have');
+    assert.equal(await serving(backup), false, 'still up, still backup');
   });
 
   test('tshark decodes the sync messages as IPVS sync protocol v1, fields as sent', { timeout: 60_000 }, async () => {

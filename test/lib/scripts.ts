@@ -189,3 +189,29 @@ print(json.dumps({'conns': n, 'ok': sum(r['ok'] for r in res), 'lines': sum(r['l
                   'max_gap_ms': round(worst['gap'] * 1000, 1), 'gap_end': worst['gap_end'],
                   'errors': [r['error'] for r in res if r['error']][:5]}), flush=True)
 `;
+
+/**
+ * Hostile IPVS sync messages to 224.0.0.81:8848 from `src` (its address,
+ * the multicast interface): 100 random datagrams of 1-7 bytes and wrong
+ * sizes, then 20 each with another sync id (7 is the tests'), version 0, a
+ * connection running past the end, and a TCP state no IPVS has (99).
+ * argv: src
+ */
+export const HOSTILE_SYNC_PY = String.raw`
+import os, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(sys.argv[1]))
+to = ('224.0.0.81', 8848)
+def conn(state=1, size=36):
+    return struct.pack('!BBHIHHHHII4s4s4s', 0, 6, size, 5, state, 40000, 80, 80, 0, 900,
+                       socket.inet_aton('198.18.0.10'), socket.inet_aton('198.18.0.100'), socket.inet_aton('198.19.0.11'))
+def msg(body, n=1, syncid=7, version=1, reserved=0):
+    return struct.pack('!BBHBbH', reserved, syncid, 8 + len(body), n, version, 0) + body
+for i in range(100):
+    s.sendto(os.urandom(1 + i % 7), to)
+for i in range(20):
+    s.sendto(msg(conn(), syncid=9), to)
+    s.sendto(msg(conn(), reserved=1), to)
+    s.sendto(msg(conn(size=200)), to)
+    s.sendto(msg(conn(state=99)), to)
+`;
