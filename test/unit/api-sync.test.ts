@@ -38,7 +38,7 @@ test('PUT /sync/daemons/master starts a daemon as ha.sync.master; DELETE stops i
   assert.equal(d[0].state, 'master');
   assert.equal(d[0].syncId, 4);
   const bad = await app.inject({ method: 'PUT', url: '/api/v1/sync/daemons/backup', payload: { interface: 'nope' } });
-  assert.equal(bad.statusCode, 422, bad.body);
+  assert.equal(bad.statusCode, 400, bad.body);
   assert.match(bad.body, /names no port/);
   assert.equal(writer.current().ha.sync.backup, undefined, 'the stored config is untouched');
   const state = await app.inject({ method: 'PUT', url: '/api/v1/sync/daemons/primary', payload: { interface: 'client' } });
