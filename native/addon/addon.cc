@@ -358,6 +358,7 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
   net->services = svcs.data();
   Napi::Value tv = o.Get("timeouts");
   if (tv.IsObject()) Decode(env, tv, kTimeoutFields, net.get(), "timeouts");
+  net->sloppy_tcp = o.Get("sloppyTcp").ToBoolean() ? 1 : 0;
   char err[FL_ERR_LEN] = {0};
   if (fl_net_publish(net.get(), err, sizeof(err)) != 0) Throw(env, err);
   return env.Undefined();

@@ -89,6 +89,7 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 	memset(s->svc_by_id, 0xff, sizeof(s->svc_by_id));
 	fl_timeouts_default(&s->timeouts);
 	fl_timeouts_set_ipvsadm(&s->timeouts, net->timeout_tcp, net->timeout_tcpfin, net->timeout_udp);
+	s->sloppy_tcp = net->sloppy_tcp != 0;
 	if (net->n_services > FL_MAX_SERVICES) {
 		snprintf(err, errlen, "too many services (max %d)", FL_MAX_SERVICES);
 		return -1;

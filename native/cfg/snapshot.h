@@ -108,6 +108,7 @@ struct fl_snapshot {
 	uint8_t server_present[FL_MAX_SERVER_IDS];
 	int16_t svc_by_id[FL_MAX_SERVICE_IDS];
 	struct fl_timeouts timeouts;
+	bool sloppy_tcp;            /* fl_net_conf.sloppy_tcp */
 	bool transit_replies;       /* some service has them: a packet not for us may be a reply */
 	unsigned min_mtu;           /* smallest port MTU: packets up to it fit anywhere */
 };

@@ -123,8 +123,10 @@ struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot
 		}
 		w->ctr->tcpx[FL_TCPX_EV_COOKIE_VALID]++;
 	} else if (p->key.proto == IPPROTO_TCP &&
-		   (tcp_flags_of(p) & (FL_TCPF_SYN | FL_TCPF_ACK | FL_TCPF_RST)) != FL_TCPF_SYN) {
-		/* IPVS schedules TCP only on a SYN. */
+		   (tcp_flags_of(p) & (FL_TCPF_SYN | FL_TCPF_ACK | FL_TCPF_RST)) != FL_TCPF_SYN &&
+		   (!s->sloppy_tcp || (tcp_flags_of(p) & FL_TCPF_RST))) {
+		/* IPVS schedules TCP only on a SYN; with sloppy_tcp on any packet
+		 * but a RST (a flow another director served). */
 		fl_drop_pkt(w, p->m, FL_DROP_NO_SESSION);
 		return NULL;
 	}

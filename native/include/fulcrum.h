@@ -144,6 +144,10 @@ struct fl_net_conf {
 	const struct fl_service_conf *services;
 	/* ipvsadm --set tcp tcpfin udp, seconds; 0 keeps the IPVS default. */
 	uint32_t timeout_tcp, timeout_tcpfin, timeout_udp;
+	/* IPVS's net.ipv4.vs.sloppy_tcp: any TCP packet of a flow without a
+	 * session may open one, not only a SYN (a flow an ECMP router moved
+	 * here from another director). */
+	uint8_t sloppy_tcp;
 };
 
 /* ---------- lifecycle ---------- */

@@ -467,6 +467,9 @@ export const configSchema = {
       },
     },
     services: { type: 'array', items: service, default: [] },
+    /** IPVS's net.ipv4.vs.sloppy_tcp: any TCP packet but a RST may open a session, not only a SYN. Behind an ECMP router
+     * that moves flows between directors, a moved flow then gets a session here (with mh: on the same real server). */
+    sloppyTcp: { type: 'boolean', default: false },
     ha,
     stateFile: { type: 'string', minLength: 1 },
   },

@@ -120,5 +120,6 @@ export function planForwarding(
     routes: planRoutes(cfg),
     services: planServices(cfg, ids),
     timeouts: { tcp: cfg.timeouts.tcp, tcpFin: cfg.timeouts.tcpFin, udp: cfg.timeouts.udp },
+    sloppyTcp: cfg.sloppyTcp,
   };
 }

@@ -107,6 +107,8 @@ export interface NativeTimeouts {
 
 /** Everything workers read through the RCU-published snapshot. */
 export interface NativeForwardingConf {
+  /** IPVS sloppy_tcp: a session may start on any TCP packet but a RST. */
+  sloppyTcp?: boolean;
   addrs: NativeAddr[];
   routes: NativeRoute[];
   services?: NativeService[];
