@@ -18,7 +18,7 @@ mkdir -p "$OUT/seeds" "$OUT/crashes" "$CORPUS"
 
 command -v clang >/dev/null || { echo "fuzz: clang not found (apt-get install clang libclang-rt-14-dev; scripts/setup.sh)" >&2; exit 1; }
 mapfile -t SRCS < <(ls native/eal/*.c native/port/*.c native/fastpath/*.c native/tcp/*.c native/session/*.c native/sched/*.c \
-  native/cfg/*.c native/stats/*.c)
+  native/cfg/*.c native/stats/*.c native/sync/*.c)
 if [ ! -x "$BIN" ] || [ -n "$(find native test/fuzz/fastpath_fuzz.c -newer "$BIN" -name '*.[ch]' -print -quit)" ]; then
   echo "fuzz: building $BIN (clang, -fsanitize=fuzzer,address,undefined)"
   # shellcheck disable=SC2046
