@@ -93,4 +93,16 @@ static inline const struct fl_method_ops *fl_method(unsigned m)
 	return fl_methods[m];
 }
 
+/* Give back what method m's open (or adopt) took for outbound key *out when
+ * no session came of it: release with a record holding that key alone. */
+static inline void fl_method_release_key(struct fl_worker *w, uint8_t m, const struct fl_flow_key *out)
+{
+	const struct fl_method_ops *mo = fl_method(m);
+	if (!mo->release)
+		return;
+	struct fl_session tmp = { .raddr = out->saddr, .laddr = out->daddr, .rport = out->sport, .lport = out->dport,
+				  .method = m };
+	mo->release(w, &tmp);
+}
+
 #endif

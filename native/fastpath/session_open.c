@@ -158,12 +158,8 @@ struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot
 	}
 	struct fl_session *se = fl_sess_add(w->sess, &p->key, keyed ? &outk : NULL, w->now_ms, first_ms);
 	if (!se) {
-		if (keyed && mo->release) {
-			/* Give back what open took: a record with the outbound key alone. */
-			struct fl_session tmp = { .raddr = outk.saddr, .laddr = outk.daddr, .rport = outk.sport,
-						  .lport = outk.dport, .method = rs->method };
-			mo->release(w, &tmp);
-		}
+		if (keyed)
+			fl_method_release_key(w, rs->method, &outk);
 		fl_tpl_release(fl_tpl_tbl, tref, w->now_ms, svc->persist_ms);
 		fl_drop_pkt(w, p->m, FL_DROP_SESSION_FULL);
 		return NULL;

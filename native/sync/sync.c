@@ -179,21 +179,15 @@ static void install(struct fl_worker *w, const struct fl_snapshot *s, const stru
 	enum fl_drop why;
 	int keyed = mo->adopt ? mo->adopt(w, c, rs, &outk) : mo->open ? mo->open(w, s, svc, rs, &in, c->dport, &outk, &why) : 0;
 	if (keyed < 0 || (keyed && fl_sess_lookup(w->sess, &outk, NULL))) {
-		if (keyed > 0 && mo->release) {
-			struct fl_session tmp = { .raddr = outk.saddr, .laddr = outk.daddr, .rport = outk.sport,
-						  .lport = outk.dport, .method = rs->method };
-			mo->release(w, &tmp);
-		}
+		if (keyed > 0)
+			fl_method_release_key(w, rs->method, &outk);
 		w->ctr->sync[FL_SYNC_EV_LOCAL]++;
 		return;
 	}
 	se = fl_sess_add(w->sess, &in, keyed ? &outk : NULL, w->now_ms, timeout_ms);
 	if (!se) {
-		if (keyed && mo->release) {
-			struct fl_session tmp = { .raddr = outk.saddr, .laddr = outk.daddr, .rport = outk.sport,
-						  .lport = outk.dport, .method = rs->method };
-			mo->release(w, &tmp);
-		}
+		if (keyed)
+			fl_method_release_key(w, rs->method, &outk);
 		w->ctr->sync[FL_SYNC_EV_FULL]++;
 		return;
 	}
