@@ -5,6 +5,7 @@
 // ExaBGP's process API ("announce route ..." / "withdraw route ..." lines on
 // stdout), as exabgp-healthcheck does for a single service; the BGP speaker
 // itself runs beside the appliance, on the kernel twin.
+import fs from 'node:fs';
 import type { FulcrumConfig, ServiceConfig } from '../config/types';
 import { serverKey } from '../config/keys';
 import type { FulcrumApiClient, HealthServerState } from '../ipvsadm/client';
@@ -32,6 +33,11 @@ export function announcementLines(prev: ReadonlySet<string>, next: ReadonlySet<s
   return lines;
 }
 
+/** Whether the operator's drain file (--disable) is there. */
+export function isDrained(disableFile: string | undefined): boolean {
+  return disableFile !== undefined && fs.existsSync(disableFile);
+}
+
 /** What the API says now; an API that cannot be read counts as not ready. */
 export async function observe(client: FulcrumApiClient): Promise<{ vips: Set<string>; error?: string }> {
   try {
@@ -48,6 +54,12 @@ export interface AnnouncerOptions {
   client: FulcrumApiClient;
   intervalMs: number;
   nextHop: string;
+  /**
+   * While this file exists, announce nothing (exabgp-healthcheck's
+   * --disable): how an operator drains a director before maintenance, its
+   * flows moving to the others while it still serves the ones it has.
+   */
+  disableFile?: string;
   /** One ExaBGP command per call (stdout). */
   emit: (line: string) => void;
   /** Diagnostics (stderr). */
@@ -60,13 +72,19 @@ export interface AnnouncerOptions {
 export async function runAnnouncer(o: AnnouncerOptions): Promise<void> {
   let announced = new Set<string>();
   let lastError: string | undefined;
+  let wasDrained = false;
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
     o.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
   });
   while (!o.signal.aborted) {
-    const now = await observe(o.client);
+    const drained = isDrained(o.disableFile);
+    const now = drained ? { vips: new Set<string>() } : await observe(o.client);
     if (o.signal.aborted) break;
+    if (drained !== wasDrained) {
+      o.log(drained ? `fulcrum announce: ${o.disableFile} exists: withdrawing every VIP` : `fulcrum announce: ${o.disableFile} gone: announcing again`);
+      wasDrained = drained;
+    }
     if (now.error !== lastError) {
       if (now.error) o.log(`fulcrum announce: ${now.error}: withdrawing every VIP`);
       else if (lastError) o.log('fulcrum announce: API reachable again');

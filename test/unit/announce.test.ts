@@ -3,6 +3,9 @@
 // and weights change. The API is a fake fetch answering as the daemon does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { announceableVips, announcementLines, observe, runAnnouncer } from '../../src/bgp/announce';
 import type { FulcrumConfig } from '../../src/config/types';
 import { FulcrumApiClient, type HealthServerState } from '../../src/ipvsadm/client';
@@ -120,4 +123,30 @@ test('runAnnouncer follows health, the dataplane and the API, and withdraws ever
   assert.equal(logs.length, 2, logs.join('\n'));
   assert.match(logs[0]!, /cannot reach the Fulcrum API.*withdrawing every VIP/);
   assert.match(logs[1]!, /API reachable again/);
+});
+
+test('runAnnouncer: a drain file (--disable) withdraws every VIP while it exists, and they come back when it goes', async () => {
+  const state = { ready: true, reachable: true, cfg: config(), health: [] as HealthServerState[] };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fulcrum-announce-'));
+  const disableFile = path.join(dir, 'drain');
+  const lines: string[] = [];
+  const logs: string[] = [];
+  const stop = new AbortController();
+  const run = runAnnouncer({ client: fakeApi(state), intervalMs: 10, nextHop: 'self', disableFile, emit: (l) => lines.push(l), log: (l) => logs.push(l), signal: stop.signal });
+  const settle = async (n: number): Promise<string[]> => {
+    for (let t = 0; lines.length < n && t < 500; t++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    return lines.slice();
+  };
+  assert.deepEqual(await settle(2), [`announce route ${VIP1}/32 next-hop self`, `announce route ${VIP2}/32 next-hop self`]);
+  fs.writeFileSync(disableFile, '');
+  assert.deepEqual((await settle(4)).slice(2), [`withdraw route ${VIP1}/32 next-hop self`, `withdraw route ${VIP2}/32 next-hop self`]);
+  fs.rmSync(disableFile);
+  assert.deepEqual((await settle(6)).slice(4), [`announce route ${VIP1}/32 next-hop self`, `announce route ${VIP2}/32 next-hop self`]);
+  stop.abort();
+  await run;
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.equal(logs.length, 2, logs.join('\n'));
+  assert.match(logs[0]!, /drain.* exists: withdrawing every VIP/);
+  assert.match(logs[1]!, /gone: announcing again/);
 });

@@ -1,9 +1,9 @@
-// `fulcrum announce [--api URL] [--interval 1] [--next-hop self] [--once]`:
+// `fulcrum announce [--api URL] [--interval 1] [--next-hop self] [--disable FILE] [--once]`:
 // the VIPs this director should draw traffic for, as ExaBGP process-API
 // commands on stdout (src/bgp/announce.ts). Run it from ExaBGP:
 //   process fulcrum { run /usr/bin/fulcrum announce; encoder text; }
 import type { Argv, CommandModule } from 'yargs';
-import { announcementLines, observe, runAnnouncer } from '../../bgp/announce';
+import { announcementLines, isDrained, observe, runAnnouncer } from '../../bgp/announce';
 import { DEFAULT_API } from '../../ipvsadm/client';
 import { clientFromEnv } from '../../ipvsadm/https';
 
@@ -12,6 +12,7 @@ interface AnnounceArgs {
   interval: number;
   'next-hop': string;
   once: boolean;
+  disable?: string;
 }
 
 export const announceCommand: CommandModule<object, AnnounceArgs> = {
@@ -22,6 +23,7 @@ export const announceCommand: CommandModule<object, AnnounceArgs> = {
       .option('api', { type: 'string', describe: `Fulcrum API (default $FULCRUM_API or ${DEFAULT_API}; token from $FULCRUM_API_TOKEN)` })
       .option('interval', { type: 'number', default: 1, describe: 'seconds between two looks at the API (at least 0.1)' })
       .option('next-hop', { type: 'string', default: 'self', describe: 'next hop of the announced /32s' })
+      .option('disable', { type: 'string', describe: 'withdraw every VIP while this file exists (drain the director)' })
       .option('once', { type: 'boolean', default: false, describe: 'print the announcements for now and exit' })
       .check((a) => {
         if (!(a.interval >= 0.1)) throw new Error('--interval must be at least 0.1 (seconds)');
@@ -31,6 +33,7 @@ export const announceCommand: CommandModule<object, AnnounceArgs> = {
   handler: async (argv) => {
     const client = clientFromEnv(argv.api, process.env);
     if (argv.once) {
+      if (isDrained(argv.disable)) return;
       const now = await observe(client);
       if (now.error) {
         process.stderr.write(`fulcrum announce: ${now.error}\n`);
@@ -46,6 +49,7 @@ export const announceCommand: CommandModule<object, AnnounceArgs> = {
       client,
       intervalMs: argv.interval * 1000,
       nextHop: argv['next-hop'],
+      disableFile: argv.disable,
       emit: (l) => process.stdout.write(`${l}\n`),
       log: (l) => process.stderr.write(`${l}\n`),
       signal: stop.signal,
