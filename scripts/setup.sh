@@ -26,7 +26,8 @@ PKGS=(dpdk libdpdk-dev dpdk-dev pkg-config cmake g++ make iproute2 socat curl
       clang libclang-rt-14-dev   # the fuzz harness and the C tests under ASan/UBSan
       nginx-light libnginx-mod-stream haproxy   # real servers that read the PROXY header (e2e)
       wrk   # the load of npm run bench:idle
-      keepalived tshark)  # VRRP for the director pair, and the IPVS sync dissector (e2e/failover)
+      keepalived tshark   # VRRP for the director pair, and the IPVS sync dissector (e2e/failover)
+      bird2 exabgp)  # the ECMP router and the directors' BGP speakers (e2e/ecmp)
 WANT_PAGES="${FULCRUM_HUGEPAGES:-512}"
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1
@@ -44,7 +45,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     log "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq || die "apt-get update failed"
-    # Servers installed for the tests (nginx, haproxy) must not start as
+    # Servers installed for the tests (nginx, haproxy, bird, exabgp) must not start as
     # host daemons: the tests run their own in namespaces. policy-rc.d is
     # Debian's switch for that (exit 101: action forbidden).
     policy_rc=""

@@ -1,7 +1,8 @@
 // The director pair topology: a client and a router on a client switch, two
 // directors on both switches, real servers on the server switch. The HA
-// end-to-end tests (VRRP by keepalived, session sync) run on it; the address
-// plan is defined here only.
+// end-to-end tests (VRRP by keepalived, session sync) run on it, and, with
+// the client moved behind the router, the ECMP scale-out tests (BIRD on the
+// router, ExaBGP on each director); the address plan is defined here only.
 import { run } from './exec';
 import { Topology } from './netns';
 import { deepMerge, standardDirectorConfig, PLAN } from './standard';
@@ -17,10 +18,15 @@ import { deepMerge, standardDirectorConfig, PLAN } from './standard';
  * LIP (198.19.0.2) float between them (keepalived moves them). The router
  * carries what bypasses the directors (DR replies, source VIP) back to the
  * client; the client reaches the VIP on its own segment.
+ *
+ * Upstream (`clientBehindRouter`, the ECMP layout): the client has a link
+ * of its own to the router, [cli] 198.18.1.10 ── 198.18.1.254 [rtr], and
+ * reaches the VIP only through the router's routes to it, which BGP sets.
  */
 export const PAIR = {
   client: '198.18.0.10',
   router: { client: '198.18.0.254', servers: '198.19.0.254' },
+  upstream: { net: '198.18.1.0/24', client: '198.18.1.10', router: '198.18.1.254' },
   directors: {
     a: { clientDip: '198.18.0.1', serverDip: '198.19.0.1' },
     b: { clientDip: '198.18.0.3', serverDip: '198.19.0.3' },
@@ -39,7 +45,14 @@ export interface PairTopology {
   destroy(): Promise<void>;
 }
 
-export async function pairTopology(opts: { prefix?: string; onLeftovers?: (names: string[]) => void } = {}): Promise<PairTopology> {
+export interface PairTopologyOpts {
+  prefix?: string;
+  onLeftovers?: (names: string[]) => void;
+  /** The client on a link of its own to the router (the ECMP layout). */
+  clientBehindRouter?: boolean;
+}
+
+export async function pairTopology(opts: PairTopologyOpts = {}): Promise<PairTopology> {
   const topo = new Topology(opts.prefix);
   const left = topo.cleanLeftovers();
   if (left.length) opts.onLeftovers?.(left);
@@ -52,9 +65,16 @@ export async function pairTopology(opts: { prefix?: string; onLeftovers?: (names
       await topo.addVeth({ ns, ifname }, { ns: sw, ifname: port });
       await topo.attachToBridge(sw, port, 'br0');
     };
-    await plug('cli', 'eth0', 'swc', 'p-cli');
-    await topo.addAddress('cli', 'eth0', `${PAIR.client}/24`);
-    await topo.addRoute('cli', 'default', PAIR.router.client);
+    if (opts.clientBehindRouter) {
+      await topo.addVeth({ ns: 'cli', ifname: 'eth0' }, { ns: 'rtr', ifname: 'eth2' });
+      await topo.addAddress('cli', 'eth0', `${PAIR.upstream.client}/24`);
+      await topo.addAddress('rtr', 'eth2', `${PAIR.upstream.router}/24`);
+      await topo.addRoute('cli', 'default', PAIR.upstream.router);
+    } else {
+      await plug('cli', 'eth0', 'swc', 'p-cli');
+      await topo.addAddress('cli', 'eth0', `${PAIR.client}/24`);
+      await topo.addRoute('cli', 'default', PAIR.router.client);
+    }
     await plug('rtr', 'eth0', 'swc', 'p-rtr');
     await plug('rtr', 'eth1', 'sws', 'p-rtr');
     await topo.addAddress('rtr', 'eth0', `${PAIR.router.client}/24`);

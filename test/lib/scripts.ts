@@ -145,19 +145,22 @@ Server(('0.0.0.0', int(sys.argv[1])), Echo).serve_forever()
  * for secs seconds and reading it back. Prints one JSON line: connections
  * opened, those that ended without an error (a lost one: a reset, a 5 s
  * stall or a wrong echo), lines exchanged, the longest wait for an answer
- * and its wall-clock end (s). argv: host port n secs iv
+ * and its wall-clock end (s), and each connection's fate by its local port
+ * (true, or the error). argv: host port n secs iv [stall_s (default 5)]
  */
 export const MULTI_TALKER_PY = String.raw`
 import json, socket, sys, threading, time
 host, port, n, secs, iv = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]) / 1000
+stall = float(sys.argv[6]) if len(sys.argv) > 6 else 5.0
 res = []
 lock = threading.Lock()
 start = threading.Event()
 def talk(i):
-    r = {'ok': False, 'lines': 0, 'gap': 0.0, 'gap_end': 0.0, 'error': None}
+    r = {'ok': False, 'lines': 0, 'gap': 0.0, 'gap_end': 0.0, 'error': None, 'port': None}
     try:
         s = socket.create_connection((host, port), timeout=5)
-        s.settimeout(5)
+        r['port'] = s.getsockname()[1]
+        s.settimeout(stall)
         f = s.makefile('rb')
         start.wait()
         t0 = last = time.monotonic()
@@ -187,7 +190,8 @@ for t in ts: t.join()
 worst = max(res, key=lambda r: r['gap'])
 print(json.dumps({'conns': n, 'ok': sum(r['ok'] for r in res), 'lines': sum(r['lines'] for r in res),
                   'max_gap_ms': round(worst['gap'] * 1000, 1), 'gap_end': worst['gap_end'],
-                  'errors': [r['error'] for r in res if r['error']][:5]}), flush=True)
+                  'errors': [r['error'] for r in res if r['error']][:5],
+                  'by_port': {str(r['port']): r['ok'] or r['error'] for r in res if r['port']}}), flush=True)
 `;
 
 /**
