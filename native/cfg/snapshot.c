@@ -108,7 +108,7 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 		snprintf(err, errlen, "out of memory building services");
 		return -1;
 	}
-	unsigned si = 0, li = 0;
+	unsigned si = 0, li = 0, lo = 0;   /* lip_slots: li in, lo kept */
 	for (unsigned i = 0; i < net->n_services; i++) {
 		const struct fl_service_conf *c = &net->services[i];
 		struct fl_snap_service *v = &s->services[i];
@@ -176,10 +176,18 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 					  c->mh_size ? c->mh_size : FL_SCHED_MH_DEFAULT_SIZE, err, errlen);
 		if (!v->sched)
 			return -1;
-		v->first_lip = li;
-		v->n_lips = c->n_lips;
-		for (unsigned j = 0; j < c->n_lips; j++, li++)
-			s->lip_slots[li] = lip_slots[li];
+		/* A standby LIP (VRRP master elsewhere) opens no connection here:
+		 * the real server's answer would go to the director holding it.
+		 * Its pool stays, for the sessions a peer syncs over. */
+		v->first_lip = lo;
+		v->n_lips = 0;
+		for (unsigned j = 0; j < c->n_lips; j++, li++) {
+			const struct fl_local_addr *la = fl_local_lookup(s, rte_cpu_to_be_32(c->lips[j]));
+			if (la && la->standby)
+				continue;
+			s->lip_slots[lo++] = lip_slots[li];
+			v->n_lips++;
+		}
 		uint32_t h = fl_svc_hash(v->vip, v->port, v->proto) & (FL_SVC_TBL_SIZE - 1);
 		for (unsigned k = 0;; k++) {
 			int16_t *e = &s->svc_tbl[(h + k) & (FL_SVC_TBL_SIZE - 1)];
