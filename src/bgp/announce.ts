@@ -73,9 +73,11 @@ export async function runAnnouncer(o: AnnouncerOptions): Promise<void> {
   let announced = new Set<string>();
   let lastError: string | undefined;
   let wasDrained = false;
+  // One abort listener per nap, removed when the nap ends (not piled up).
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    o.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    const wake = (): void => { clearTimeout(t); o.signal.removeEventListener('abort', wake); resolve(); };
+    const t = setTimeout(wake, ms);
+    o.signal.addEventListener('abort', wake, { once: true });
   });
   while (!o.signal.aborted) {
     const drained = isDrained(o.disableFile);

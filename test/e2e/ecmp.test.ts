@@ -36,6 +36,8 @@ const LIP: Record<PairSide, string> = { a: PAIR.lip, b: '198.19.0.4' };
 const CONNS = 60;
 const BIRD_CONF = path.join(repoRoot(), 'appliance', 'bgp', 'bird.conf');
 const EXABGP_CONF = path.join(repoRoot(), 'appliance', 'bgp', 'exabgp.conf');
+const KEEPALIVED_CONF = path.join(repoRoot(), 'appliance', 'ha', 'keepalived-active-active.conf');
+const SYNC = { interface: 'servers', syncId: 9 };
 /** The hold time the router's config sets: a silent director leaves the route after it. */
 const HOLD_S = Number(/hold time (\d+);/.exec(fs.readFileSync(BIRD_CONF, 'utf8'))?.[1]);
 // Each director's workers share one CPU (2-core CI machines).
@@ -49,14 +51,18 @@ function directorConfig(side: PairSide): Record<string, unknown> {
     routes: [{ to: PAIR.upstream.net, via: PAIR.router.client }],
     // A flow the router moves here arrives mid-stream.
     sloppyTcp: true,
-    lipPools: { default: [LIP[side]] },
+    // Both LIPs, each VRRP master on its own director (active/active FULLNAT).
+    lipPools: { default: [LIP.a, LIP.b] },
+    ha: { vrrp: { floating: ['lip'] } },
     services: [
       { protocol: 'tcp', vip: VIP, port: PORT.dr, scheduler: 'mh', schedFlags: ['mh-port'], servers: servers(PORT.dr, 'dr') },
       { protocol: 'tcp', vip: VIP, port: PORT.fullnat, scheduler: 'mh', schedFlags: ['mh-port'], lipPool: 'default', servers: servers(PORT.fullnat, 'fullnat') },
     ],
   }) as { ports: { addresses: { ip: string; role: string }[] }[] };
-  // Each director its own LIP.
-  for (const p of cfg.ports) for (const a of p.addresses) if (a.role === 'lip') a.ip = `${LIP[side]}/24`;
+  for (const p of cfg.ports) {
+    const i = p.addresses.findIndex((a) => a.role === 'lip');
+    if (i >= 0) p.addresses.splice(i, 1, { ip: `${LIP.a}/24`, role: 'lip' }, { ip: `${LIP.b}/24`, role: 'lip' });
+  }
   return cfg as unknown as Record<string, unknown>;
 }
 
@@ -73,6 +79,15 @@ function exabgpConfig(side: PairSide, dir: string): string {
     conf = conf.replace(re, to);
   }
   return conf;
+}
+
+/** appliance/ha/keepalived-active-active.conf for `side` (B: the priorities swapped). */
+function keepalivedConfig(side: PairSide): string {
+  const conf = fs.readFileSync(KEEPALIVED_CONF, 'utf8');
+  if (side === 'a') return conf;
+  assert.match(conf, /priority 150[\s\S]*priority 100/, 'keepalived-active-active.conf: A is master of the first LIP');
+  return conf.replace('priority 150', 'priority @').replace('priority 100', 'priority 150').replace('priority @', 'priority 100')
+    .replace('router_id fulcrum-a', 'router_id fulcrum-b');
 }
 
 interface TalkResult { conns: number; ok: number; lines: number; max_gap_ms: number; errors: string[]; by_port: Record<string, true | string> }
@@ -107,8 +122,10 @@ describe('e2e scale-out behind an ECMP router (BIRD 2, ExaBGP driven by fulcrum 
   /** Client ports of `side`'s sessions on a service (`live`: established ones only, not those earlier tests left). */
   const clientPorts = async (side: PairSide, port: number, live = true): Promise<Set<string>> => {
     const r = await api(side, `/sessions?service=tcp:${VIP}:${port}&limit=10000`);
-    return new Set(((r?.sessions ?? []) as { client: string; state: string }[])
-      .filter((s) => s.client.startsWith(`${PAIR.upstream.client}:`) && (!live || s.state === 'ESTABLISHED')).map((s) => s.client.split(':')[1]!));
+    // Only sessions this director forwarded packets of: with sync, it also
+    // holds its peer's, idle until a flow moves here.
+    return new Set(((r?.sessions ?? []) as { client: string; state: string; packets: number }[])
+      .filter((s) => s.client.startsWith(`${PAIR.upstream.client}:`) && s.packets > 0 && (!live || s.state === 'ESTABLISHED')).map((s) => s.client.split(':')[1]!));
   };
   /** A service's connections counter on `side` (ipvsadm --stats "Conns"). */
   const conns = async (side: PairSide, port: number): Promise<number> => {
@@ -134,10 +151,30 @@ describe('e2e scale-out behind an ECMP router (BIRD 2, ExaBGP driven by fulcrum 
     await exabgp[side]?.stop('SIGTERM', 5000);
     exabgp[side] = undefined;
   };
+  const keepalived: Partial<Record<PairSide, Spawned>> = {};
+  const startKeepalived = (side: PairSide): void => {
+    const d = dirOf(side);
+    fs.writeFileSync(path.join(d, 'keepalived.conf'), keepalivedConfig(side));
+    keepalived[side] = pt.topo.spawn(`dir${side}`, 'keepalived', ['--dont-fork', '--log-console', '--log-detail', '--vrrp',
+      '--use-file', path.join(d, 'keepalived.conf'), '--pid', path.join(d, 'keepalived.pid'), '--vrrp_pid', path.join(d, 'vrrp.pid')]);
+  };
+  const stopKeepalived = async (side: PairSide): Promise<void> => {
+    await keepalived[side]?.stop('SIGTERM', 5000);
+    keepalived[side] = undefined;
+  };
+  /** Each director master for its own LIP only (VRRP by keepalived). */
+  const ownLips = (): Promise<true> => waitFor(async () => {
+    for (const side of SIDES) {
+      const f = ((await api(side, '/sync'))?.floating ?? []) as { ip: string; master: boolean }[];
+      const mine = f.filter((x) => x.master).map((x) => x.ip);
+      if (JSON.stringify(mine) !== JSON.stringify([LIP[side]])) return null;
+    }
+    return true;
+  }, 20_000, { what: 'each director VRRP master of its own LIP', intervalMs: 50 });
   const dumpLogs = async (): Promise<string> => {
     const birdc = await pt.topo.exec('rtr', 'birdc', ['-s', path.join(work, 'bird.sock'), 'show', 'protocols', 'all'], { allowFail: true });
     return `--- bird ---\n${bird?.stderr() ?? ''}\n${birdc.stdout}\n` + SIDES.map((s) =>
-      `--- director ${s} ---\n${dirs[s]?.logs() ?? ''}\n--- exabgp ${s} ---\n${exabgp[s]?.stdout() ?? ''}${exabgp[s]?.stderr() ?? ''}`).join('\n');
+      `--- director ${s} ---\n${dirs[s]?.logs() ?? ''}\n--- keepalived ${s} ---\n${keepalived[s]?.stdout() ?? ''}\n--- exabgp ${s} ---\n${exabgp[s]?.stdout() ?? ''}${exabgp[s]?.stderr() ?? ''}`).join('\n');
   };
 
   before(async () => {
@@ -164,9 +201,11 @@ describe('e2e scale-out behind an ECMP router (BIRD 2, ExaBGP driven by fulcrum 
     }
     bird = pt.topo.spawn('rtr', 'bird', ['-f', '-c', BIRD_CONF, '-s', path.join(work, 'bird.sock'), '-P', path.join(work, 'bird.pid')]);
     for (const side of SIDES) dirs[side] = await startDirector(cfgPath(side), { ns: pt.topo.ns(`dir${side}`), timeoutMs: 45_000 });
+    for (const side of SIDES) startKeepalived(side);
     const t0 = Date.now();
     for (const side of SIDES) startExabgp(side);
     try {
+      await ownLips();
       const ms = await routeBecomes(SIDES, t0, 30_000);
       log(`BGP up: the router routes ${VIP} via ${dipsOf(SIDES).join(' and ')} (${ms} ms after ExaBGP started)`);
     } catch (e) {
@@ -178,6 +217,7 @@ describe('e2e scale-out behind an ECMP router (BIRD 2, ExaBGP driven by fulcrum 
   after(async () => {
     for (const side of SIDES) {
       await stopExabgp(side).catch(() => undefined);
+      await stopKeepalived(side).catch(() => undefined);
       await dirs[side]?.stop(10_000).catch(() => undefined);
     }
     await bird?.stop('SIGTERM', 5000).catch(() => undefined);
@@ -228,7 +268,7 @@ describe('e2e scale-out behind an ECMP router (BIRD 2, ExaBGP driven by fulcrum 
    * the flows the router moves keep their DR real server.
    */
   const moveTest = async (what: string, from: PairSide, event: () => Promise<void>, routeAfter: readonly PairSide[], withinMs: number,
-    movedSide: 'leaving' | 'joining', stallS: number): Promise<void> => {
+    movedSide: 'leaving' | 'joining', stallS: number, synced = false): Promise<void> => {
     const to: PairSide = from === 'a' ? 'b' : 'a';
     // The flows on the director they leave (before a withdrawal), or on the
     // one that had them all (before a director joins).
@@ -254,12 +294,16 @@ describe('e2e scale-out behind an ECMP router (BIRD 2, ExaBGP driven by fulcrum 
     const fn = fate(r.fullnat, movedFn);
     log(`${what}: route ${movedSide === 'leaving' ? 'lost' : 'regained'} director ${from} in ${took} ms (hold time ${HOLD_S} s); ` +
       `DR: ${dr.moved} flows moved, ${dr.broken.length} broken, ${r.dr.ok}/${CONNS} survived, longest wait ${r.dr.max_gap_ms} ms; ` +
-      `FULLNAT: ${fn.moved} flows moved, ${fn.broken.length} broken (per-director LIPs), ${r.fullnat.ok}/${CONNS} survived`);
+      `FULLNAT: ${fn.moved} flows moved, ${fn.broken.length} broken (${synced ? 'sessions synced' : 'no session sync'}), ${r.fullnat.ok}/${CONNS} survived`);
     assert.ok(took <= withinMs, `${what}: the route took ${took} ms to follow (at most ${withinMs} ms)`);
     assert.ok(dr.moved >= 5, `${what}: only ${dr.moved} DR flows moved`);
     assert.deepEqual(dr.broken, [], `${what}: moved DR flows broke`);
     assert.deepEqual(stayed(r.dr, movedDr), [], `${what}: DR flows that stayed broke`);
     assert.deepEqual(stayed(r.fullnat, movedFn), [], `${what}: FULLNAT flows that stayed broke`);
+    if (synced) {
+      assert.ok(fn.moved >= 5, `${what}: only ${fn.moved} FULLNAT flows moved`);
+      assert.deepEqual(fn.broken, [], `${what}: moved FULLNAT flows broke, though their sessions were synced`);
+    }
   };
 
   test('drained (fulcrum announce --disable): the VIP leaves the route at once; moved DR flows keep their real server', { timeout: 90_000 }, async () => {
@@ -276,5 +320,53 @@ describe('e2e scale-out behind an ECMP router (BIRD 2, ExaBGP driven by fulcrum 
       process.kill(dirs.a!.pid!, 'SIGKILL');
       await dirs.a!.exited;
     }, ['b'], HOLD_S * 1000 + 1000, 'leaving', 25);
+  });
+
+  test('the killed director comes back: BGP, its LIP (VRRP preempts) and its share of new flows', { timeout: 120_000 }, async () => {
+    await stopExabgp('a');
+    await stopKeepalived('a'); // its interface went with the dataplane
+    dirs.a = await startDirector(cfgPath('a'), { ns: pt.topo.ns('dira'), timeoutMs: 45_000 });
+    startKeepalived('a');
+    const t0 = Date.now();
+    startExabgp('a');
+    try {
+      await ownLips();
+      log(`director a back: route via both after ${await routeBecomes(SIDES, t0, 30_000)} ms`);
+    } catch (e) {
+      log(await dumpLogs());
+      throw e;
+    }
+  });
+
+  test('active/active: the IPVS sync daemons run both ways on both directors', { timeout: 60_000 }, async () => {
+    for (const side of SIDES) {
+      for (const state of ['master', 'backup']) {
+        const r = await pt.topo.exec(`dir${side}`, 'curl', ['-s', '-X', 'PUT', '-H', 'content-type: application/json', '--data', JSON.stringify(SYNC),
+          `http://127.0.0.1:9180/api/v1/sync/daemons/${state}`]);
+        assert.equal((JSON.parse(r.stdout) as { daemons: unknown[] }).daemons.length >= 1, true, r.stdout);
+      }
+    }
+    const installed = async (side: PairSide): Promise<number> =>
+      ((await api(side, '/stats'))?.workers ?? []).reduce((n: number, w: any) => n + (w.sync?.installed ?? 0), 0);
+    const before = { a: await installed('a'), b: await installed('b') };
+    await talkThrough(2, 5, async () => undefined);
+    const got = { a: (await installed('a')) - before.a, b: (await installed('b')) - before.b };
+    log(`sessions installed from the peer's sync messages: a ${got.a}, b ${got.b}`);
+    for (const side of SIDES) assert.ok(got[side] >= 20, `director ${side} installed ${got[side]} sessions from its peer`);
+  });
+
+  test('active/active, drained: moved FULLNAT flows keep their session (synced, the peer\'s LIP) and survive', { timeout: 90_000 }, async () => {
+    await moveTest('director a drained, sync on', 'a', async () => fs.writeFileSync(drainFile('a'), ''), ['b'], HOLD_S * 1000, 'leaving', 5, true);
+  });
+
+  test('active/active, announced again: the FULLNAT flows that move back survive', { timeout: 90_000 }, async () => {
+    await moveTest('director a announced again, sync on', 'a', async () => fs.rmSync(drainFile('a')), SIDES, HOLD_S * 1000, 'joining', 5, true);
+  });
+
+  test('active/active, kill -9: the survivor takes the dead director\'s LIP (VRRP) and its FULLNAT flows survive', { timeout: 120_000 }, async () => {
+    await moveTest('director a killed, sync on', 'a', async () => {
+      process.kill(dirs.a!.pid!, 'SIGKILL');
+      await dirs.a!.exited;
+    }, ['b'], HOLD_S * 1000 + 1000, 'leaving', 25, true);
   });
 });

@@ -3,6 +3,7 @@
 // and weights change. The API is a fake fetch answering as the daemon does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -141,6 +142,8 @@ test('runAnnouncer: a drain file (--disable) withdraws every VIP while it exists
   assert.deepEqual(await settle(2), [`announce route ${VIP1}/32 next-hop self`, `announce route ${VIP2}/32 next-hop self`]);
   fs.writeFileSync(disableFile, '');
   assert.deepEqual((await settle(4)).slice(2), [`withdraw route ${VIP1}/32 next-hop self`, `withdraw route ${VIP2}/32 next-hop self`]);
+  // Dozens of polls so far: the naps leave no abort listener behind.
+  assert.ok(getEventListeners(stop.signal, 'abort').length <= 1, `${getEventListeners(stop.signal, 'abort').length} abort listeners`);
   fs.rmSync(disableFile);
   assert.deepEqual((await settle(6)).slice(4), [`announce route ${VIP1}/32 next-hop self`, `announce route ${VIP2}/32 next-hop self`]);
   stop.abort();
