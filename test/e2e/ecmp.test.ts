@@ -24,6 +24,7 @@ import { FULCRUM_CLI } from '../../src/topology/director';
 import { PAIR, pairDirectorConfig, pairTopology, type PairSide, type PairTopology } from '../../src/topology/pair';
 import { ECHO_SERVER_PY, MULTI_TALKER_PY, PY } from '../lib/scripts';
 import { run } from '../../src/topology/exec';
+import { spawnKeepalived } from '../lib/keepalived';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) process.stderr.write(`\n!!!!!!!! e2e/ecmp SKIPPED: ${SKIP} !!!!!!!!\n\n`);
@@ -153,10 +154,7 @@ describe('e2e scale-out behind an ECMP router (BIRD 2, ExaBGP driven by fulcrum 
   };
   const keepalived: Partial<Record<PairSide, Spawned>> = {};
   const startKeepalived = (side: PairSide): void => {
-    const d = dirOf(side);
-    fs.writeFileSync(path.join(d, 'keepalived.conf'), keepalivedConfig(side));
-    keepalived[side] = pt.topo.spawn(`dir${side}`, 'keepalived', ['--dont-fork', '--log-console', '--log-detail', '--vrrp',
-      '--use-file', path.join(d, 'keepalived.conf'), '--pid', path.join(d, 'keepalived.pid'), '--vrrp_pid', path.join(d, 'vrrp.pid')]);
+    keepalived[side] = spawnKeepalived(pt.topo, `dir${side}`, dirOf(side), keepalivedConfig(side));
   };
   const stopKeepalived = async (side: PairSide): Promise<void> => {
     await keepalived[side]?.stop('SIGTERM', 5000);

@@ -19,6 +19,7 @@ import { repoRoot, skipUnlessRoot, sleep, startDirector, waitFor, type DirectorH
 import { PAIR, pairDirectorConfig, pairTopology, type PairSide, type PairTopology } from '../../src/topology/pair';
 import { ECHO_SERVER_PY, HOSTILE_SYNC_PY, MULTI_TALKER_PY, PACED_SENDER_PY, PY } from '../lib/scripts';
 import { randomFile, sha256File } from '../lib/files';
+import { spawnKeepalived } from '../lib/keepalived';
 
 const SKIP = skipUnlessRoot();
 if (SKIP) process.stderr.write(`\n!!!!!!!! e2e/failover SKIPPED: ${SKIP} !!!!!!!!\n\n`);
@@ -85,10 +86,7 @@ describe('e2e failover of an active/backup pair (keepalived VRRP, IPVS session s
   const startKeepalived = (side: PairSide): void => {
     const base = fs.readFileSync(path.join(repoRoot(), 'appliance', 'ha', 'keepalived.conf'), 'utf8');
     const conf = side === 'a' ? base : base.replace('priority 150', 'priority 100').replace('router_id fulcrum-a', 'router_id fulcrum-b');
-    const d = path.join(work, `dir${side}`);
-    fs.writeFileSync(path.join(d, 'keepalived.conf'), conf);
-    kas[side] = pt.topo.spawn(`dir${side}`, 'keepalived', ['--dont-fork', '--log-console', '--log-detail', '--vrrp',
-      '--use-file', path.join(d, 'keepalived.conf'), '--pid', path.join(d, 'keepalived.pid'), '--vrrp_pid', path.join(d, 'vrrp.pid')]);
+    kas[side] = spawnKeepalived(pt.topo, `dir${side}`, path.join(work, `dir${side}`), conf);
   };
   const stopKeepalived = async (side: PairSide): Promise<void> => {
     await kas[side]?.stop('SIGTERM', 5000);
