@@ -43,7 +43,10 @@ export class VrrpWatcher {
   private floating: FloatingAddress[] = [];
   private monitor: ChildProcess | undefined;
   private poll: NodeJS.Timeout | undefined;
-  private last = '';
+  // undefined until the first reading, which is always reported: the
+  // appliance starts with every floating address on standby, and a twin that
+  // already holds them all (standby empty) must still bring them into service.
+  private last: string | undefined;
   private readonly read: TwinAddressReader;
 
   constructor(private readonly onChange: (standby: Set<string>) => void, private readonly opts: VrrpWatcherOptions = {}) {
@@ -84,12 +87,14 @@ export class VrrpWatcher {
 
   /** Floating addresses and whether this director serves each (API). */
   status(): { ip: string; role: string; port: string; master: boolean }[] {
-    return this.floating.map((a) => ({ ip: a.ip, role: a.role, port: a.port, master: !this.last.split(',').includes(a.ip) }));
+    const standby = this.last?.split(',');
+    return this.floating.map((a) => ({ ip: a.ip, role: a.role, port: a.port, master: standby !== undefined && !standby.includes(a.ip) }));
   }
 
   stop(): void {
     this.monitor?.kill();
     this.monitor = undefined;
+    this.last = undefined;
     if (this.poll) clearInterval(this.poll);
     this.poll = undefined;
   }

@@ -160,15 +160,30 @@ describe('e2e scale-out behind an ECMP router (BIRD 2, ExaBGP driven by fulcrum 
     await keepalived[side]?.stop('SIGTERM', 5000);
     keepalived[side] = undefined;
   };
-  /** Each director master for its own LIP only (VRRP by keepalived). */
-  const ownLips = (): Promise<true> => waitFor(async () => {
+  /** The LIPs each director serves (VRRP master), and what its twin holds. */
+  const lipState = async (): Promise<Record<PairSide, { master: string[]; twin: string }>> => {
+    const out = {} as Record<PairSide, { master: string[]; twin: string }>;
     for (const side of SIDES) {
       const f = ((await api(side, '/sync'))?.floating ?? []) as { ip: string; master: boolean }[];
-      const mine = f.filter((x) => x.master).map((x) => x.ip);
-      if (JSON.stringify(mine) !== JSON.stringify([LIP[side]])) return null;
+      const twin = await pt.topo.exec(`dir${side}`, 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'fl-servers'], { allowFail: true });
+      out[side] = { master: f.filter((x) => x.master).map((x) => x.ip), twin: twin.stdout.match(/inet \S+/g)?.join(' ') ?? twin.stderr.trim() };
     }
-    return true;
-  }, 20_000, { what: 'each director VRRP master of its own LIP', intervalMs: 50 });
+    return out;
+  };
+  /** Each director master for its own LIP only (VRRP by keepalived). */
+  const ownLips = async (): Promise<void> => {
+    try {
+      await waitFor(async () => {
+        const st = await lipState();
+        return SIDES.every((side) => JSON.stringify(st[side].master) === JSON.stringify([LIP[side]])) || null;
+      }, 20_000, { what: 'each director VRRP master of its own LIP', intervalMs: 50 });
+    } catch (e) {
+      // CI shows only the end of the output: the state and keepalived's last words go in the message.
+      const tail = (s: string): string => s.trim().split('\n').slice(-12).join('\n    ');
+      throw new Error(`${(e as Error).message}\n  LIPs now: ${JSON.stringify(await lipState())}\n` +
+        SIDES.map((side) => `  keepalived ${side}:\n    ${tail(keepalived[side]?.stdout() ?? '')}${tail(keepalived[side]?.stderr() ?? '')}`).join('\n'));
+    }
+  };
   const dumpLogs = async (): Promise<string> => {
     const birdc = await pt.topo.exec('rtr', 'birdc', ['-s', path.join(work, 'bird.sock'), 'show', 'protocols', 'all'], { allowFail: true });
     return `--- bird ---\n${bird?.stderr() ?? ''}\n${birdc.stdout}\n` + SIDES.map((s) =>

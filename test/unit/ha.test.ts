@@ -98,6 +98,18 @@ test('the VRRP watcher: a floating address is served exactly while its twin has 
   assert.deepEqual(w.status().map((s) => `${s.ip} ${s.master}`), ['198.18.0.100 false', '198.19.0.2 true']);
 });
 
+test('VRRP watcher: a first reading with every floating address already on its twin is reported (the appliance starts all standby)', () => {
+  const c = ok(raw({ vrrp: {} }));
+  const onTwin: Record<string, string[]> = { 'fl-lan': ['198.18.0.1', '198.18.0.100'], 'fl-rs': ['198.19.0.1', '198.19.0.2'] };
+  const seen: string[][] = [];
+  const w = new VrrpWatcher((s) => seen.push([...s]), { read: (d) => onTwin[d] ?? [] });
+  (w as unknown as { floating: unknown }).floating = floatingAddresses(c);
+  assert.deepEqual(w.status().map((s) => s.master), [false, false], 'nothing read yet: nothing served');
+  w.refresh();
+  assert.deepEqual(seen, [[]]);
+  assert.deepEqual(w.status().map((s) => s.master), [true, true]);
+});
+
 function parsed(argv: string[]): ParsedCommand {
   const r = parseIpvsadm(argv);
   assert.ok(!isParseError(r), isParseError(r) ? r.message : '');
