@@ -10,9 +10,10 @@
 // (`fulcrum announce --disable`), announced again and killed with SIGKILL,
 // each time with the time its VIP took to leave or rejoin the router's
 // kernel route; the DR flows the router moved to another director keep
-// their real server (0 broken, counted by the client's port); moved FULLNAT
-// flows are counted too: with per-director LIPs they cannot survive (the
-// README says why and what it would take), and the flows that stayed must.
+// their real server (0 broken, counted by the client's port). Moved FULLNAT
+// flows break without session sync (counted; the flows that stayed must
+// not); then, active/active (each director VRRP master of its own LIP, sync
+// both ways), the same three events must break none of them.
 //
 // Needs root, BIRD 2, ExaBGP and python3; without root it skips loudly.
 import { after, before, describe, test } from 'node:test';
