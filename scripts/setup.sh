@@ -27,7 +27,8 @@ PKGS=(dpdk libdpdk-dev dpdk-dev pkg-config cmake g++ make iproute2 socat curl
       nginx-light libnginx-mod-stream haproxy   # real servers that read the PROXY header (e2e)
       wrk   # the load of npm run bench:idle
       keepalived tshark   # VRRP for the director pair, and the IPVS sync dissector (e2e/failover)
-      bird2 exabgp)  # the ECMP router and the directors' BGP speakers (e2e/ecmp)
+      bird2 exabgp  # the ECMP router and the directors' BGP speakers (e2e/ecmp)
+      librte-net-af-xdp23 libxdp1)  # AF_XDP ports ("iface:" devices; libdpdk-dev pulls them in too)
 WANT_PAGES="${FULCRUM_HUGEPAGES:-512}"
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1

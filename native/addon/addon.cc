@@ -94,6 +94,7 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
     std::string what = "ports[" + std::to_string(i) + "]";
     CopyStr(env, c->ports[i].name, sizeof(c->ports[i].name), p.Get("name"), what + ".name");
     CopyStr(env, c->ports[i].device, sizeof(c->ports[i].device), p.Get("device"), what + ".device");
+    CopyStr(env, c->ports[i].fallback, sizeof(c->ports[i].fallback), p.Get("fallback"), what + ".fallback");
     CopyStr(env, c->ports[i].twin, sizeof(c->ports[i].twin), p.Get("twin"), what + ".twin");
     c->ports[i].mtu = static_cast<uint16_t>(U32(env, p, "mtu", 0));
   }
@@ -402,6 +403,9 @@ Napi::Value Ports(const Napi::CallbackInfo &info) {
     o.Set("clientSteering", static_cast<bool>(pi.sw_steer) ? "software" : "port");
     o.Set("steering", pi.steering == 2 ? "rte_flow" : pi.steering == 1 ? "software" : "none");
     o.Set("linkUp", static_cast<bool>(pi.link_up));
+    o.Set("xskSockets", pi.xsk);
+    o.Set("xskZeroCopy", pi.xsk_zerocopy);
+    o.Set("fallbackReason", pi.fallback_reason[0] ? Napi::Value(Napi::String::New(env, pi.fallback_reason)) : env.Null());
     out.Set(i, o);
   }
   return out;

@@ -1,6 +1,7 @@
 /* EAL bring-up inside the Node process: the calling thread (Node's main
  * thread) becomes the main lcore and runs the control plane only. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,37 @@ int fl_log_find(const char *needle, char *out, size_t len)
 	int found = -1;
 	while (fgets(line, sizeof(line), dpdk_log)) {
 		if (needle && !strstr(line, needle))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(out, len, "%s", line);
+		found = 0;
+	}
+	fseek(dpdk_log, end, SEEK_SET);
+	return found;
+}
+
+long fl_log_mark(void)
+{
+	if (!dpdk_log)
+		return -1;
+	fflush(dpdk_log);
+	return ftell(dpdk_log);
+}
+
+int fl_log_since(long mark, const char *const *skip, char *out, size_t len)
+{
+	if (!dpdk_log || mark < 0 || !len)
+		return -1;
+	fflush(dpdk_log);
+	long end = ftell(dpdk_log);
+	fseek(dpdk_log, mark, SEEK_SET);
+	char line[512];
+	int found = -1;
+	while (found && ftell(dpdk_log) < end && fgets(line, sizeof(line), dpdk_log)) {
+		bool generic = false;
+		for (const char *const *s = skip; s && *s && !generic; s++)
+			generic = strstr(line, *s) != NULL;
+		if (generic)
 			continue;
 		line[strcspn(line, "\n")] = 0;
 		snprintf(out, len, "%s", line);

@@ -37,6 +37,10 @@ struct fl_port_conf {
 	 * literal "ring" for an in-process net_ring port (tests, benches):
 	 * frames are injected with fl_ring_inject and read with fl_ring_drain. */
 	char device[FL_DEVARGS_LEN];
+	/* A vdev to attach instead when `device` (a vdev the addon attaches
+	 * itself, "iface:" ports) fails to probe or cannot carry the port's MTU:
+	 * net_af_packet under a refused net_af_xdp. "" = none. */
+	char fallback[FL_DEVARGS_LEN];
 	char twin[FL_NAME_LEN];        /* kernel twin iface (net_tap); "" = none */
 	uint16_t mtu;                  /* 0 = leave the driver default */
 };
@@ -164,6 +168,11 @@ void fl_dp_stop(void);
 /* The last DPDK log line containing `needle` (any line if NULL), so errors
  * can say why a driver refused. 0 if found. */
 int fl_log_find(const char *needle, char *out, size_t len);
+/* A position in the DPDK log, and the first line logged after it that
+ * contains none of the `skip` substrings (NULL-terminated list): the line a
+ * driver gave for refusing, not the generic lines that follow it. */
+long fl_log_mark(void);
+int fl_log_since(long mark, const char *const *skip, char *out, size_t len);
 /* Release EAL memory (stop the dataplane first: fl_dp_stop); after this no
  * fl_* call is valid. */
 void fl_eal_cleanup(void);
@@ -182,6 +191,8 @@ struct fl_port_info {
 	uint8_t sw_steer;                 /* 1 if client flows are steered in software (no RSS) */
 	uint8_t steering;                 /* 0 none (1 worker), 1 software redirect, 2 rte_flow */
 	uint8_t link_up;
+	uint16_t xsk, xsk_zerocopy;       /* AF_XDP sockets the port opened, and how many of them are zero-copy */
+	char fallback_reason[256];        /* why `device` was refused for the fallback; "" if it was not */
 };
 unsigned fl_port_count(void);
 int fl_port_info(unsigned idx, struct fl_port_info *out);

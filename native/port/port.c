@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <linux/if_xdp.h>
 
 #include <rte_ethdev.h>
 #include <rte_eth_ring.h>
@@ -76,6 +80,33 @@ static void device_name(const char *dev, char *out, size_t len)
 		n = len - 1;
 	memcpy(out, dev, n);
 	out[n] = 0;
+}
+
+
+/* The AF_XDP sockets open in this process (XDP_OPTIONS answers only on
+ * one), and whether each is bound zero-copy. */
+#define FL_MAX_XSK_FDS 256
+static unsigned xsk_fds(int *out, unsigned max, bool *zc)
+{
+	unsigned n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && n < max) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d))
+			continue;
+		struct xdp_options o;
+		socklen_t len = sizeof(o);
+		if (getsockopt(fd, SOL_XDP, XDP_OPTIONS, &o, &len) != 0)
+			continue;
+		if (zc)
+			zc[n] = (o.flags & XDP_OPTIONS_ZEROCOPY) != 0;
+		out[n++] = fd;
+	}
+	closedir(d);
+	return n;
 }
 
 static int open_ring_port(struct fl_port *p, unsigned idx, unsigned nw, char *err, size_t errlen)
@@ -203,6 +234,107 @@ static int open_twin(struct fl_port *p, unsigned idx, const struct fl_dp_conf *c
 	return 0;
 }
 
+/* Queues (one RX and one TX per worker), MTU, start. The AF_XDP sockets the
+ * queue setup opens (the af_xdp PMD binds one per RX queue there) are the
+ * port's: counted, with how many the kernel bound zero-copy. */
+static int start_device(struct fl_port *p, const struct fl_dp_conf *conf, char *err, size_t errlen)
+{
+	char what[64];
+	snprintf(what, sizeof(what), "port %s", p->name);
+	p->nb_rxq = conf->n_workers;
+	p->nb_txq = conf->n_workers;
+	int before[FL_MAX_XSK_FDS], after[FL_MAX_XSK_FDS];
+	unsigned nb = xsk_fds(before, FL_MAX_XSK_FDS, NULL);
+	if (setup_queues(p->id, what, p->nb_rxq, p->nb_txq, conf, &p->rss, err, errlen))
+		return -1;
+	bool zc[FL_MAX_XSK_FDS];
+	unsigned na = xsk_fds(after, FL_MAX_XSK_FDS, zc);
+	for (unsigned a = 0; a < na; a++) {
+		bool old = false;
+		for (unsigned b = 0; b < nb && !old; b++)
+			old = before[b] == after[a];
+		if (!old) {
+			p->xsk++;
+			p->xsk_zerocopy += zc[a];
+		}
+	}
+	p->sw_steer = !p->is_ring && !p->rss && p->nb_rxq > 1;
+	if (p->mtu && !p->is_ring) {
+		int rc = rte_eth_dev_set_mtu(p->id, p->mtu);
+		if (rc != 0 && rc != -ENOTSUP)
+			fprintf(stderr, "fulcrum: port %s: cannot set MTU %u: %s\n", p->name, p->mtu,
+				rte_strerror(-rc));
+	}
+	int rc = rte_eth_dev_start(p->id);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %s: start failed: %s", p->name, rte_strerror(-rc));
+		return -1;
+	}
+	p->started = true;
+	return 0;
+}
+
+/* Attach a vdev the addon owns (EAL was not given it with --vdev). On
+ * failure `why` holds the driver's own reason from the DPDK log. */
+static int attach_vdev(const char *dev, uint16_t *id, char *why, size_t whylen)
+{
+	char name[FL_DEVARGS_LEN];
+	device_name(dev, name, sizeof(name));
+	if (rte_eth_dev_get_port_by_name(name, id) == 0)
+		return 0;
+	static const char *const generic[] = { "Failed to init internals", "failed to initialize",
+					       "probe failed", "Failed to probe", NULL };
+	long mark = fl_log_mark();
+	int rc = rte_dev_probe(dev);
+	if (rc == 0 && rte_eth_dev_get_port_by_name(name, id) == 0)
+		return 0;
+	if (fl_log_since(mark, generic, why, whylen) != 0)
+		snprintf(why, whylen, "%s", rte_strerror(rc ? -rc : ENODEV));
+	return -1;
+}
+
+static void detach_vdev(struct fl_port *p, const char *dev)
+{
+	char name[FL_DEVARGS_LEN];
+	device_name(dev, name, sizeof(name));
+	if (p->id != FL_NO_PORT) {
+		if (p->started)
+			rte_eth_dev_stop(p->id);
+		rte_eth_dev_close(p->id);
+	}
+	rte_eal_hotplug_remove("vdev", name);
+	p->id = FL_NO_PORT;
+	p->started = false;
+	p->xsk = p->xsk_zerocopy = 0;
+}
+
+/* An "iface:" port: the preferred driver (net_af_xdp) if it attaches, takes
+ * the port's MTU and sets up its queues, else the fallback (net_af_packet),
+ * with the reason kept for the API and the start-up log. */
+static int open_with_fallback(struct fl_port *p, unsigned idx, const struct fl_port_conf *pc,
+			      const struct fl_dp_conf *conf, char *err, size_t errlen)
+{
+	(void)idx;
+	char why[sizeof(p->fallback_reason)] = "";
+	if (attach_vdev(pc->device, &p->id, why, sizeof(why)) == 0) {
+		struct rte_eth_dev_info info;
+		if (p->mtu && rte_eth_dev_info_get(p->id, &info) == 0 && p->mtu > info.max_mtu) {
+			snprintf(why, sizeof(why), "MTU %u is above the driver's limit of %u", p->mtu, info.max_mtu);
+		} else if (start_device(p, conf, why, sizeof(why)) == 0) {
+			return 0;
+		}
+		detach_vdev(p, pc->device);
+	}
+	snprintf(p->fallback_reason, sizeof(p->fallback_reason), "%s", why[0] ? why : "refused");
+	char why2[256] = "";
+	if (attach_vdev(pc->fallback, &p->id, why2, sizeof(why2)) != 0) {
+		snprintf(err, errlen, "port %s: neither %s (%s) nor %s (%s) attached", pc->name, pc->device,
+			 p->fallback_reason, pc->fallback, why2);
+		return -1;
+	}
+	return 0;
+}
+
 int fl_ports_open(const struct fl_dp_conf *conf, char *err, size_t errlen)
 {
 	if (create_pools(conf, err, errlen))
@@ -221,6 +353,9 @@ int fl_ports_open(const struct fl_dp_conf *conf, char *err, size_t errlen)
 		if (strcmp(pc->device, "ring") == 0) {
 			if (open_ring_port(p, i, nw, err, errlen))
 				return -1;
+		} else if (pc->fallback[0]) {
+			if (open_with_fallback(p, i, pc, conf, err, errlen))
+				return -1;
 		} else {
 			char devname[FL_DEVARGS_LEN];
 			device_name(pc->device, devname, sizeof(devname));
@@ -236,25 +371,8 @@ int fl_ports_open(const struct fl_dp_conf *conf, char *err, size_t errlen)
 			}
 			p->id = id;
 		}
-		char what[64];
-		snprintf(what, sizeof(what), "port %s", p->name);
-		p->nb_rxq = nw;
-		p->nb_txq = nw;
-		if (setup_queues(p->id, what, p->nb_rxq, p->nb_txq, conf, &p->rss, err, errlen))
+		if (!p->started && start_device(p, conf, err, errlen))
 			return -1;
-		p->sw_steer = !p->is_ring && !p->rss && p->nb_rxq > 1;
-		if (p->mtu && !p->is_ring) {
-			int rc = rte_eth_dev_set_mtu(p->id, p->mtu);
-			if (rc != 0 && rc != -ENOTSUP)
-				fprintf(stderr, "fulcrum: port %s: cannot set MTU %u: %s\n", p->name, p->mtu,
-					rte_strerror(-rc));
-		}
-		int rc = rte_eth_dev_start(p->id);
-		if (rc != 0) {
-			snprintf(err, errlen, "port %s: start failed: %s", p->name, rte_strerror(-rc));
-			return -1;
-		}
-		p->started = true;
 		rte_eth_promiscuous_enable(p->id);
 		if (p->is_ring) {
 			/* net_ring has no address of its own: use a stable, locally
@@ -336,6 +454,9 @@ int fl_port_info(unsigned idx, struct fl_port_info *out)
 	out->rss = p->rss;
 	out->sw_steer = p->sw_steer;
 	out->steering = p->steering;
+	out->xsk = p->xsk;
+	out->xsk_zerocopy = p->xsk_zerocopy;
+	snprintf(out->fallback_reason, sizeof(out->fallback_reason), "%s", p->fallback_reason);
 	struct rte_eth_link link;
 	memset(&link, 0, sizeof(link));
 	if (rte_eth_link_get_nowait(p->id, &link) == 0)

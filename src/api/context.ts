@@ -4,7 +4,8 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Registry } from 'prom-client';
 import type { FulcrumConfig, ServiceConfig } from '../config/types';
-import type { NativeExplain, NativePortInfo, NativeStats, NativeSyncStats } from '../native/addon';
+import type { NativeExplain, NativeStats, NativeSyncStats } from '../native/addon';
+import type { PortView } from '../lb/appliance';
 import type { SyncDaemonStatus } from '../ha/sync';
 import type { ExplainNames, ExplainQuery } from '../lb/explain';
 import type { HealthSource } from '../health/manager';
@@ -23,7 +24,7 @@ export type ServerParams = FromSchema<typeof S.serverParams>;
 export interface ApiAppliance {
   readonly running: boolean;
   stats(): NativeStats;
-  ports(): NativePortInfo[];
+  ports(): PortView[];
   /** Optional until the dataplane exposes them; the routes answer 501 without. */
   sessions?(q: SessionQuery): { sessions: object[]; next: string | null };
   neighbours?(): object[];

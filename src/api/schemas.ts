@@ -334,6 +334,20 @@ export const portsResponse = {
       clientSteering: { type: 'string', enum: ['port', 'software'] },
       steering: { type: 'string', enum: ['none', 'software', 'rte_flow'] },
       linkUp: { type: 'boolean' },
+      device: { type: 'string', description: 'the config\'s device string (iface:NAME, a PCI address, a vdev)' },
+      iface: { type: ['string', 'null'], description: 'the kernel interface under the port' },
+      xskSockets: { type: 'integer' },
+      xskZeroCopy: { type: 'integer' },
+      fallbackReason: { type: ['string', 'null'], description: 'why AF_XDP was not used on an iface: port' },
+      xdp: {
+        type: ['object', 'null'],
+        description: 'AF_XDP ports: native (driver) or generic (skb) XDP, copy or zero-copy',
+        properties: {
+          mode: { type: ['string', 'null'], enum: ['native', 'generic', 'offload', null] },
+          copy: { type: 'string', enum: ['copy', 'zero-copy', 'mixed'] },
+          sockets: { type: 'integer' },
+        },
+      },
     },
   },
 } as const;

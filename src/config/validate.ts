@@ -11,7 +11,8 @@ import type {
 import {
   formatIPv4, isContiguousMask, maskOf, networkOf, parseCidr, parseIPv4, prefixContains, prefixesOverlap,
 } from '../net/ipv4';
-import { devarg, pciAddress } from '../net/device';
+import { pciAddress } from '../net/device';
+import { resolvePorts } from '../net/ports';
 import { TCP_EDIT_METHODS } from '../native/vocabulary';
 import { endpointKey, serviceKey } from './keys';
 import { floatingAddresses, syncEndpoint } from '../ha/config';
@@ -218,7 +219,8 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
   // --- ports
   const byName = new Map<string, number>();
   const devKeys = new Map<string, number>();
-  const ifaces = new Map<string, number>(); // af_packet iface= values
+  const ifaces = new Map<string, number>(); // kernel interfaces under af_packet/AF_XDP ports
+  const resolved = resolvePorts(cfg);
   const twins = new Map<string, number>();
   cfg.ports.forEach((p, i) => {
     const prev = byName.get(p.name);
@@ -234,8 +236,10 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
       const d = devKeys.get(key);
       if (d !== undefined) err(`ports[${i}].device`, `device "${key}" is already used by ports[${d}]`);
       else devKeys.set(key, i);
-      const iface = devarg(p.device, 'iface');
-      if (iface !== undefined) {
+      const iface = resolved[i]!.iface;
+      if (iface !== undefined && !/^[^\s/,:]{1,15}$/.test(iface)) {
+        err(`ports[${i}].device`, `"${iface}" is not a kernel interface name (1 to 15 characters, no spaces, '/', ',' or ':')`);
+      } else if (iface !== undefined) {
         const f = ifaces.get(iface);
         if (f !== undefined) err(`ports[${i}].device`, `interface "${iface}" is already used by ports[${f}]`);
         else ifaces.set(iface, i);

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { FulcrumConfig } from '../config/types';
-import { pciAddress, devarg } from '../net/device';
+import { resolvePorts } from '../net/ports';
+import { probeChannels, type Channels } from '../net/ports/channels';
 
 export interface HostFacts {
   /** CPUs this process may run on. */
@@ -16,6 +17,8 @@ export interface HostFacts {
   hugepageSizeKB: number;
   /** A hugetlbfs mount exists. */
   hugetlbfsMounted: boolean;
+  /** `ethtool -l` of the kernel interfaces under AF_XDP-capable ports (src/net/ports). */
+  channels?: Record<string, Channels | null>;
 }
 
 export class EalError extends Error {}
@@ -95,14 +98,6 @@ function memoryArgs(cfg: FulcrumConfig, host: HostFacts): Omit<EalPlan, 'args'> 
   }
 }
 
-/** af_packet needs one queue pair per worker so each worker polls its own. */
-function vdevArg(device: string, nworkers: number): string {
-  if (device.startsWith('net_af_packet') && devarg(device, 'qpairs') === undefined) {
-    return `${device},qpairs=${nworkers}`;
-  }
-  return device;
-}
-
 export function planEal(cfg: FulcrumConfig, host: HostFacts): EalPlan {
   const dp = cfg.dataplane;
   const mem = memoryArgs(cfg, host);
@@ -119,10 +114,9 @@ export function planEal(cfg: FulcrumConfig, host: HostFacts): EalPlan {
   ];
   const pci: string[] = [];
   const vdevs: string[] = [];
-  for (const p of cfg.ports) {
-    if (p.device === 'ring') continue; // created by the addon itself
-    if (pciAddress(p.device) !== null) pci.push(p.device);
-    else vdevs.push(vdevArg(p.device, dp.workers.length));
+  for (const p of resolvePorts(cfg, host.channels)) {
+    if (p.pci) pci.push(p.pci);
+    if (p.vdev) vdevs.push(p.vdev);
   }
   // Without an allow-list EAL would probe (and grab) every bound NIC.
   if (pci.length === 0) args.push('--no-pci');
@@ -161,7 +155,8 @@ function readOr(file: string, fallback: string): string {
 }
 
 /** Read the real facts: CPU affinity, free hugepages, hugetlbfs mount. */
-export function probeHost(): HostFacts {
+/** The host's CPUs and memory; with `cfg`, the queues of the interfaces its AF_XDP ports would use. */
+export function probeHost(cfg?: FulcrumConfig): HostFacts {
   const status = readOr('/proc/self/status', '');
   const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(status);
   const cpuList = allowed ? parseCpuList(allowed[1]!) : [];
@@ -177,5 +172,12 @@ export function probeHost(): HostFacts {
     hugepagesFree: num('HugePages_Free'),
     hugepageSizeKB: num('Hugepagesize') || 2048,
     hugetlbfsMounted: /^\S+ \S+ hugetlbfs /m.test(mounts),
+    ...(cfg ? { channels: probePortChannels(cfg) } : {}),
   };
+}
+
+export function probePortChannels(cfg: FulcrumConfig): Record<string, Channels | null> {
+  const out: Record<string, Channels | null> = {};
+  for (const p of resolvePorts(cfg)) if (p.kind === 'af_xdp' && p.iface) out[p.iface] = probeChannels(p.iface);
+  return out;
 }

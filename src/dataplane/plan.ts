@@ -7,6 +7,8 @@ import type {
   NativeAddr, NativeDataplaneConf, NativeForwardingConf, NativeRoute,
 } from '../native/addon';
 import { newDataplaneIds, type DataplaneIds } from './ids';
+import type { HostFacts } from './eal';
+import { resolvePorts } from '../net/ports';
 import { planServices } from './services';
 import { formatIPv4, networkOf, parseCidr, parseIPv4, prefixContains } from '../net/ipv4';
 
@@ -18,13 +20,15 @@ export function portIndex(cfg: FulcrumConfig): Map<string, number> {
   return new Map(cfg.ports.map((p, i) => [p.name, i]));
 }
 
-export function planDataplane(cfg: FulcrumConfig): NativeDataplaneConf {
+export function planDataplane(cfg: FulcrumConfig, host?: Pick<HostFacts, 'channels'>): NativeDataplaneConf {
   const dp = cfg.dataplane;
+  const resolved = resolvePorts(cfg, host?.channels);
   return {
     workers: [...dp.workers],
-    ports: cfg.ports.map((p) => ({
+    ports: cfg.ports.map((p, i) => ({
       name: p.name,
-      device: p.device,
+      device: resolved[i]!.device,
+      ...(resolved[i]!.fallback ? { fallback: resolved[i]!.fallback } : {}),
       twin: p.twin === false ? '' : p.twin,
       mtu: p.mtu,
     })),

@@ -4,7 +4,8 @@
 // port's MTU, addresses and routes, so the host is a normal host on its nets.
 import { execFileSync } from 'node:child_process';
 import type { FulcrumConfig } from '../config/types';
-import { devarg, pciAddress } from '../net/device';
+import { resolvePorts } from '../net/ports';
+import type { HostFacts } from './eal';
 import { resolveNextHopPort } from './plan';
 import { isFloating } from '../ha/config';
 
@@ -38,16 +39,16 @@ function disableIpv6(iface: string): HostCommand {
 }
 
 /**
- * Interfaces that net_af_packet ports sit on. The dataplane owns them: IPv6
- * (router solicitations, DAD, MLD) from the kernel there is noise on the wire
- * and in the dataplane's counters.
+ * Interfaces that kernel-interface ports (af_packet, AF_XDP) sit on, prepared
+ * by their port kind (queues, a stale XDP program: src/net/ports). The
+ * dataplane owns them: IPv6 (router solicitations, DAD, MLD) from the kernel
+ * there is noise on the wire and in the dataplane's counters.
  */
-export function underlayCommands(cfg: FulcrumConfig): HostCommand[] {
+export function underlayCommands(cfg: FulcrumConfig, host?: Pick<HostFacts, 'channels'>): HostCommand[] {
   const out: HostCommand[] = [];
-  for (const p of cfg.ports) {
-    if (pciAddress(p.device) !== null || !p.device.startsWith('net_af_packet')) continue;
-    const iface = devarg(p.device, 'iface');
-    if (iface) out.push(disableIpv6(iface));
+  for (const p of resolvePorts(cfg, host?.channels)) {
+    out.push(...p.underlay);
+    if (p.iface) out.push(disableIpv6(p.iface));
   }
   return out;
 }
@@ -109,6 +110,6 @@ export function configureTwins(cfg: FulcrumConfig, run: CommandRunner = execRunn
   runHostCommands(twinCommands(cfg), run);
 }
 
-export function prepareUnderlay(cfg: FulcrumConfig, run: CommandRunner = execRunner): void {
-  runHostCommands(underlayCommands(cfg), run);
+export function prepareUnderlay(cfg: FulcrumConfig, run: CommandRunner = execRunner, host?: Pick<HostFacts, 'channels'>): void {
+  runHostCommands(underlayCommands(cfg, host), run);
 }

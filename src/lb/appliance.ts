@@ -20,6 +20,18 @@ import type { RawServerCounters } from './stats-view';
 import type { ExplainNames, ExplainQuery } from './explain';
 import { endpointKey, parseEndpointKey, parseServiceKey, serviceKey } from '../config/keys';
 import { floatingAddresses } from '../ha/config';
+import { resolvePorts, type ResolvedPort } from '../net/ports';
+import { probeXdpMode, type XdpMode } from '../net/ports/af_xdp';
+
+/** GET /api/v1/ports: the addon's view plus how the port was opened. */
+export interface PortView extends NativePortInfo {
+  /** The config's device string ("iface:dcli", a PCI address, a vdev). */
+  device: string;
+  /** The kernel interface under the port, if any. */
+  iface: string | null;
+  /** AF_XDP ports: attach mode (native: in the driver; generic: on the skb path) and copy mode. */
+  xdp: { mode: XdpMode | null; copy: 'copy' | 'zero-copy' | 'mixed'; sockets: number } | null;
+}
 
 export interface AppliancePlan {
   eal: string[];
@@ -49,9 +61,9 @@ export function planAppliance(cfg: FulcrumConfig, host: HostFacts, ids: Dataplan
   return {
     eal: eal.args,
     memory: { hugepages: eal.hugepages, note: eal.memoryNote },
-    dataplane: planDataplane(cfg),
+    dataplane: planDataplane(cfg, host),
     forwarding: planForwarding(cfg, ids),
-    hostCommands: [...underlayCommands(cfg), ...twinCommands(cfg)],
+    hostCommands: [...underlayCommands(cfg, host), ...twinCommands(cfg)],
   };
 }
 
@@ -65,6 +77,9 @@ export class Appliance {
   private config_: FulcrumConfig;
   /** Floating addresses held by the VRRP master elsewhere: all of them until the twin shows ours (src/ha/vrrp.ts). */
   private standby_: ReadonlySet<string>;
+  /** How each configured port is opened (set by start()). */
+  private resolved: ResolvedPort[] = [];
+  private xdpModes: (XdpMode | null)[] = [];
 
   get config(): FulcrumConfig {
     return this.config_;
@@ -92,10 +107,12 @@ export class Appliance {
   start(): AppliancePlan {
     if (this.state !== 'idle') throw new Error(`cannot start: appliance is ${this.state}`);
     // Plan first: memory/lcore problems surface before DPDK is touched.
-    const plan = planAppliance(this.config, this.opts.host ?? probeHost(), this.ids);
+    const host = this.opts.host ?? probeHost(this.config);
+    const plan = planAppliance(this.config, host, this.ids);
     this.plan_ = plan;
+    this.resolved = resolvePorts(this.config, host.channels);
     const addon = (this.addon ??= loadNative());
-    if (!this.opts.skipHostConfig) prepareUnderlay(this.config, this.run);
+    if (!this.opts.skipHostConfig) prepareUnderlay(this.config, this.run, host);
     addon.ealInit(plan.eal);
     this.state = 'eal';
     addon.start(this.opts.noLaunch ? { ...plan.dataplane, noLaunch: 1 } : plan.dataplane);
@@ -105,6 +122,9 @@ export class Appliance {
     addon.publish(forwarding);
     // Twins exist only once the tap ports are up, hence after start().
     if (!this.opts.skipHostConfig) configureTwins(this.config, this.run);
+    // The XDP attach mode does not change while the port runs: read it once.
+    this.xdpModes = addon.ports().map((p, i) =>
+      p.xskSockets > 0 && this.resolved[i]?.iface && !this.opts.skipHostConfig ? probeXdpMode(this.resolved[i]!.iface!) : null);
     return plan;
   }
 
@@ -318,8 +338,20 @@ export class Appliance {
     return this.live().syncStats();
   }
 
-  ports(): NativePortInfo[] {
-    return this.live().ports();
+  /** The addon's port view, with how each port was opened (src/net/ports) and its XDP mode. */
+  ports(): PortView[] {
+    return this.live().ports().map((p, i) => {
+      const r = this.resolved[i];
+      return {
+        ...p,
+        device: this.config_.ports[i]?.device ?? '',
+        iface: r?.iface ?? null,
+        fallbackReason: r?.refused ?? p.fallbackReason,
+        xdp: p.xskSockets > 0
+          ? { mode: this.xdpModes[i] ?? null, copy: p.xskZeroCopy === p.xskSockets ? 'zero-copy' as const : p.xskZeroCopy === 0 ? 'copy' as const : 'mixed' as const, sockets: p.xskSockets }
+          : null,
+      };
+    });
   }
 
   private live(): NativeAddon {

@@ -10,6 +10,8 @@ export interface NativePortConf {
   name: string;
   /** PCI address, vdev devargs ("net_af_packet0,iface=veth0"), or "ring". */
   device: string;
+  /** A vdev the addon attaches if `device` (then attached by the addon too) is refused. */
+  fallback?: string;
   /** Kernel twin interface name (net_tap); "" for none. */
   twin: string;
   /** 0 keeps the driver default. */
@@ -135,6 +137,11 @@ export interface NativePortInfo {
   /** How FULLNAT replies reach the worker that owns their port. */
   steering: 'none' | 'software' | 'rte_flow';
   linkUp: boolean;
+  /** AF_XDP sockets the port opened (0 on any other driver), and how many the kernel bound zero-copy. */
+  xskSockets: number;
+  xskZeroCopy: number;
+  /** Why the preferred driver (net_af_xdp) was refused for the fallback, or null. */
+  fallbackReason: string | null;
 }
 
 export interface PortCounters {

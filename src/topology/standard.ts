@@ -131,7 +131,7 @@ export function standardDirectorConfig(): Record<string, unknown> {
     ports: [
       {
         name: 'client',
-        device: 'net_af_packet0,iface=dcli',
+        device: 'iface:dcli',
         twin: 'fl-client',
         mtu: 1500,
         addresses: [
@@ -141,7 +141,7 @@ export function standardDirectorConfig(): Record<string, unknown> {
       },
       {
         name: 'servers',
-        device: 'net_af_packet1,iface=dsrv',
+        device: 'iface:dsrv',
         twin: 'fl-servers',
         mtu: 1500,
         addresses: [

@@ -60,7 +60,7 @@ describe('e2e host: the director over net_af_packet in namespaces (ports, twins,
   }, { timeout: 60_000 });
 
   test('daemon is up with both ports and their twins', FILE_TIMEOUT, async () => {
-    assert.match(director!.stdout(), /fulcrum: up: 1 workers, ports client=net_af_packet0\(fl-client\) servers=net_af_packet1\(fl-servers\)/, director!.logs());
+    assert.match(director!.stdout(), /fulcrum: up: 1 workers, ports client=net_af_(xdp|packet):dcli\(fl-client\) servers=net_af_(xdp|packet):dsrv\(fl-servers\)/, director!.logs());
     for (const twin of [st!.twins.client, st!.twins.servers]) {
       const r = await st!.topo.exec('dir', 'ip', ['-o', '-4', 'addr', 'show', 'dev', twin], { allowFail: true });
       assert.equal(r.code, 0, `twin ${twin} missing in the director namespace: ${r.stderr}\n${director!.logs()}`);

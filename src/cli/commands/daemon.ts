@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../config/load';
 import { chooseStartConfig } from '../../config/persist';
 import { formatConfigErrors, type ValidateOptions } from '../../config/validate';
-import { probeHost } from '../../dataplane/eal';
+import { probeHost, probePortChannels } from '../../dataplane/eal';
 import { Appliance, planAppliance } from '../../lb/appliance';
 import { ConfigRejected, ConfigWriter } from '../../lb/writer';
 import { startApi, type StartedApi } from '../../api/server';
@@ -40,6 +40,8 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
     process.exit(2);
   }
   const cfg = res.config;
+  // The queues of the interfaces under AF_XDP-capable ports decide how they open (src/net/ports).
+  host.channels = probePortChannels(cfg);
 
   if (args.dryRun) {
     try {
@@ -64,12 +66,17 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
   let started: StartedApi | undefined;
   try {
     const plan = app.start();
-    const ports = cfg.ports
-      .map((p) => `${p.name}=${p.device.split(',')[0]}${p.twin === false ? '' : `(${p.twin})`}`)
+    const views = app.ports();
+    const ports = views
+      .map((p) => `${p.name}=${p.driver}${p.iface ? `:${p.iface}` : ''}${p.twin ? `(${p.twin})` : ''}`)
       .join(' ');
     process.stdout.write(
       `fulcrum: up: ${cfg.dataplane.workers.length} workers, ports ${ports}; ${plan.memory.note}\n`,
     );
+    for (const p of views) {
+      if (p.xdp) process.stdout.write(`fulcrum: port ${p.name}: AF_XDP on ${p.iface}, ${p.xdp.mode ?? 'unknown'} XDP, ${p.xdp.copy}, ${p.xdp.sockets} sockets\n`);
+      if (p.fallbackReason) process.stdout.write(`fulcrum: port ${p.name}: AF_XDP not used on ${p.iface} (${p.fallbackReason}); ${p.driver} instead\n`);
+    }
     process.stdout.write(`fulcrum: ${res.note}\n`);
     writer = new ConfigWriter({
       appliance: app,
