@@ -25,7 +25,7 @@ PKGS=(dpdk libdpdk-dev dpdk-dev pkg-config cmake g++ make iproute2 socat curl
       prometheus   # promtool check metrics (unit) and a real Prometheus (e2e/metrics)
       clang libclang-rt-14-dev   # the fuzz harness and the C tests under ASan/UBSan
       nginx-light libnginx-mod-stream haproxy   # real servers that read the PROXY header (e2e)
-      wrk   # the load of npm run bench:idle
+      wrk nftables   # the load of the benchmarks, and the in-kernel DNAT peer of npm run bench:peers
       keepalived tshark   # VRRP for the director pair, and the IPVS sync dissector (e2e/failover)
       bird2 exabgp  # the ECMP router and the directors' BGP speakers (e2e/ecmp)
       librte-net-af-xdp23 libxdp1)  # AF_XDP ports ("iface:" devices; libdpdk-dev pulls them in too)

@@ -121,6 +121,7 @@ describe('e2e ports: iface: ports run AF_XDP where the kernel allows, af_packet 
     const [client, servers] = await ports();
     assert.equal(client!.driver, 'net_af_packet', JSON.stringify(client));
     assert.match(client!.fallbackReason ?? '', /MTU 9000 is above the driver's limit of \d+/);
+    process.stderr.write(`[ports] client at MTU 9000: ${client!.fallbackReason}\n`);
     assert.equal(servers!.driver, 'net_af_xdp');
     await waitFor(async () => (await xdpProg('dcli')) === '' || null, 5000, { what: 'the refused AF_XDP port\'s program removed' });
     await pingVip();

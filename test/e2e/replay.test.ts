@@ -36,7 +36,11 @@ const log = (m: string): void => {
 };
 
 function config(): Record<string, unknown> {
-  return deepMerge(standardDirectorConfig(), {
+  const base = standardDirectorConfig() as { ports: Record<string, unknown>[] };
+  return deepMerge(base, {
+    // tcpdump sees a port's frames only off AF_XDP: the XDP program takes
+    // them before the kernel's packet taps (README, Port types).
+    ports: base.ports.map((p, i) => ({ ...p, device: `net_af_packet${i},iface=${i === 0 ? 'dcli' : 'dsrv'}` })),
     // Timestamps the director owns follow its wall clock, which a replay
     // (later) cannot reproduce: compared byte for byte, they stay the client's.
     dataplane: { rewriteTimestamps: false },
