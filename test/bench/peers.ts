@@ -1,6 +1,6 @@
 // `npm run bench:peers` (root; not a test): Fulcrum against the balancers an
 // operator would otherwise run, on one topology (client -> director -> three
-// nginx real servers), in one run:
+// nginx real servers, built fresh for each balancer), in one run:
 //   - plain routing by the director's kernel (the client asks one real server
 //     directly: the limit of this machine), nftables DNAT (numgen round
 //     robin, conntrack), HAProxy mode tcp and nginx stream (one thread or
@@ -36,6 +36,8 @@ interface Running {
   url: string;
   /** CPU ticks its processes used so far (undefined: in the kernel, no process). */
   ticks(): number | undefined;
+  /** Fulcrum FULLNAT: `kill -9` and start again (the restart-safe LIP ports case). */
+  restart?(): Promise<void>;
   stop(): Promise<void>;
 }
 interface Peer {
@@ -114,7 +116,8 @@ async function kernelDirector(st: StandardTopology, withVip: boolean): Promise<(
 const kernelPeer = (name: string, url: string, rules?: string): Peer => ({
   name,
   async start(st, work) {
-    const undo = await kernelDirector(st, false);
+    // The VIP is on the client's /24: the director answers ARP for it (DNAT rewrites it before routing).
+    const undo = await kernelDirector(st, rules !== undefined);
     if (rules) {
       const f = path.join(work, 'nft.conf');
       fs.writeFileSync(f, rules);
@@ -134,10 +137,19 @@ const proxyPeer = (name: string, conf: (work: string) => { file: string; text: s
   name,
   async start(st, work) {
     const undo = await kernelDirector(st, true);
+    // A proxy opens a connection to a server per request: let it reuse a port
+    // whose previous connection sits in TIME_WAIT, as proxies are tuned to.
+    await st.topo.sysctl('dir', 'net.ipv4.tcp_tw_reuse', '1');
     const c = conf(work);
     fs.writeFileSync(c.file, c.text);
     const p: Spawned = st.topo.spawn('dir', c.cmd, c.args);
-    await waitListening(st, 'dir', 80);
+    try {
+      await waitListening(st, 'dir', 80);
+    } catch (e) {
+      await p.stop('SIGTERM', 2000);
+      await undo();
+      throw new Error(`${name}: ${(e as Error).message}\n${p.stdout()}${p.stderr()}`);
+    }
     const pids = (): number[] => pidsInNs(st.topo.ns('dir'));
     return {
       url: `http://${VIP}/`, ticks: () => ticksOf(pids()),
@@ -161,7 +173,7 @@ const haproxy = proxyPeer('HAProxy (mode tcp, 1 thread)', (work) => ({
   file: path.join(work, 'haproxy.cfg'),
   text: `global
   nbthread 1
-  maxconn 20000
+  maxconn 4000
 defaults
   mode tcp
   timeout connect 5s
@@ -194,9 +206,27 @@ stream {
   };
 });
 
+/**
+ * DR's replies leave the real servers straight for the client, never through
+ * the director (Fulcrum is no router): the switch namespace routes them to the
+ * client over a second link, as the network's router would.
+ */
+async function drReturnPath(st: StandardTopology): Promise<void> {
+  const t = st.topo;
+  await t.addVeth({ ns: 'sw', ifname: 'p-cli' }, { ns: 'cli', ifname: 'eth1' });
+  await t.addAddress('sw', 'br0', '198.19.0.254/24');
+  await t.addAddress('sw', 'p-cli', '198.18.1.1/24');
+  await t.addAddress('cli', 'eth1', '198.18.1.10/24');
+  await t.sysctl('sw', 'net.ipv4.ip_forward', '1');
+  await t.addRoute('sw', `${PLAN.client}/32`, '198.18.1.10');
+  for (const k of ['all', 'eth0', 'eth1']) await t.sysctl('cli', `net.ipv4.conf.${k}.rp_filter`, '0');
+  for (let n = 1; n <= RS.length; n++) await t.addRoute(`rs${n}`, `${PLAN.client}/32`, '198.19.0.254');
+}
+
 const fulcrum = (method: 'fullnat' | 'dr', ports: 'iface' | 'af_packet'): Peer => ({
   name: `Fulcrum ${method === 'fullnat' ? 'FULLNAT' : 'DR'}, ${ports === 'iface' ? 'AF_XDP' : 'af_packet'}`,
   async start(st, work) {
+    if (method === 'dr') await drReturnPath(st);
     const base = standardDirectorConfig() as { ports: Record<string, unknown>[] };
     const cfg = deepMerge(base, {
       ports: ports === 'iface' ? base.ports : base.ports.map((p, i) => ({ ...p, device: `net_af_packet${i},iface=${i === 0 ? 'dcli' : 'dsrv'}` })),
@@ -206,13 +236,18 @@ const fulcrum = (method: 'fullnat' | 'dr', ports: 'iface' | 'af_packet'): Peer =
     });
     const file = path.join(work, `fulcrum-${method}-${ports}.json`);
     fs.writeFileSync(file, JSON.stringify(cfg, null, 2));
-    const d: DirectorHandle = await st.startDirector(file, { timeoutMs: 45_000 });
+    let d: DirectorHandle = await st.startDirector(file, { timeoutMs: 45_000 });
     const driver = /ports client=(\S+)/.exec(d.stdout())?.[1] ?? '?';
     if (ports === 'iface' && !driver.startsWith('net_af_xdp')) process.stdout.write(`  (note: ${driver}: ${d.stdout()})\n`);
     // ARP for the VIP and the real servers settled before the clock runs.
     await waitFor(async () => (await st.topo.exec('cli', 'curl', ['-s', '-m', '2', `http://${VIP}/`], { allowFail: true })).code === 0 || null, 10_000, { what: 'the VIP answering' });
     return {
       url: `http://${VIP}/`, ticks: () => ticksOf(d.pid ? [d.pid] : []),
+      restart: method === 'fullnat' ? async () => {
+        process.kill(d.pid!, 'SIGKILL');
+        await d.exited;
+        d = await st.startDirector(file, { timeoutMs: 45_000 });
+      } : undefined,
       stop: async () => {
         await d.stop(10_000);
       },
@@ -243,7 +278,11 @@ async function measure(st: StandardTopology, r: Running, close: boolean): Promis
     const own0 = r.ticks(), m0 = machineTicks(), o0 = others();
     const w = await wrk(st.topo, 'cli', r.url, SECS, { close });
     const own1 = r.ticks(), m1 = machineTicks(), o1 = others();
-    if (!w || w.requests === 0) continue;
+    if (!w || w.requests === 0) {
+      const c = await st.topo.exec('cli', 'curl', ['-sS', '-m', '3', r.url], { allowFail: true });
+      process.stdout.write(`  (no result from wrk; curl ${r.url}: ${c.stdout}${c.stderr})\n`);
+      continue;
+    }
     const per100k = (ticks: number): number => (ticks / HZ) * (100_000 / w.requests);
     out.rps.push(w.requestsPerSec);
     out.machine.push(per100k(m1 - m0));
@@ -258,21 +297,22 @@ async function main(): Promise<void> {
     console.error('bench:peers needs root (network namespaces)');
     process.exit(1);
   }
-  const st = await standardTopology({ realServers: RS.length });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), `${st.topo.prefix}-bench-peers-`));
-  fs.chmodSync(work, 0o755);
-  try {
-    startNginxServers(st, work, { keepAlive: true });
-    for (let n = 1; n <= RS.length; n++) {
-      await waitListening(st, `rs${n}`, 80);
-      // DR: the VIP on lo, no ARP for it (harmless for the other peers).
-      await st.topo.exec(`rs${n}`, 'sh', [path.join(repoRoot(), 'appliance', 'rs', 'setup-dr.sh'), VIP]);
-    }
-    console.log(`peer benchmark: client -> director -> ${RS.length} nginx, wrk -t1 -c32, ${RUNS} x ${SECS} s per cell, ${os.cpus().length} CPUs shared by everything`);
-    console.log('requests/s and CPU-s per 100k requests as min / median / max; "own" = the balancer\'s processes (in-kernel: machine less client and servers)');
-    const rows: string[] = [];
-    for (const peer of PEERS) {
-      if (ONLY && !ONLY.some((o) => peer.name.toLowerCase().includes(o.toLowerCase()))) continue;
+  console.log(`peer benchmark: client -> director -> ${RS.length} nginx, wrk -t1 -c32, ${RUNS} x ${SECS} s per cell, ${os.cpus().length} CPUs shared by everything`);
+  console.log('requests/s and CPU-s per 100k requests as min / median / max; "own" = the balancer\'s processes (in-kernel: machine less client and servers)');
+  console.log('each balancer gets the topology fresh: TIME_WAIT sockets an earlier peer left on the servers would slow the next one\'s new connections');
+  const rows: string[] = [];
+  for (const peer of PEERS) {
+    if (ONLY && !ONLY.some((o) => peer.name.toLowerCase().includes(o.trim().toLowerCase()))) continue;
+    const st = await standardTopology({ realServers: RS.length });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), `${st.topo.prefix}-bench-peers-`));
+    fs.chmodSync(work, 0o755);
+    try {
+      startNginxServers(st, work, { keepAlive: true });
+      for (let n = 1; n <= RS.length; n++) {
+        await waitListening(st, `rs${n}`, 80);
+        // DR: the VIP on lo, no ARP for it (harmless for the other peers).
+        await st.topo.exec(`rs${n}`, 'sh', [path.join(repoRoot(), 'appliance', 'rs', 'setup-dr.sh'), VIP]);
+      }
       const r = await peer.start(st, work);
       try {
         const ka = await measure(st, r, false);
@@ -280,17 +320,25 @@ async function main(): Promise<void> {
         const row = `| ${peer.name} | ${fmt(ka.rps)} | ${fmt(ka.own, 2)} | ${fmt(ka.machine, 2)} | ${fmt(cl.rps)} | ${fmt(cl.own, 2)} | ${fmt(cl.machine, 2)} |`;
         rows.push(row);
         console.log(row);
+        if (r.restart) {
+          // The churn above cycled the LIP's ports; a restarted director must not reuse a pair still in TIME_WAIT.
+          const t0 = Date.now();
+          await r.restart();
+          const up = Date.now() - t0;
+          const w = await wrk(st.topo, 'cli', r.url, 5, { close: true });
+          console.log(`  ${peer.name}: kill -9, up again in ${up} ms, then ${(w?.requestsPerSec ?? 0).toFixed(0)} conn/s in the first 5 s (median before: ${median(cl.rps).toFixed(0)})`);
+        }
       } finally {
         await r.stop();
       }
+    } finally {
+      await st.destroy();
+      fs.rmSync(work, { recursive: true, force: true });
     }
-    console.log('\n| balancer | keep-alive req/s | own CPU-s/100k | machine CPU-s/100k | close conn/s | own CPU-s/100k | machine CPU-s/100k |');
-    console.log('|---|---|---|---|---|---|---|');
-    for (const r of rows) console.log(r);
-  } finally {
-    await st.destroy();
-    fs.rmSync(work, { recursive: true, force: true });
   }
+  console.log('\n| balancer | keep-alive req/s | own CPU-s/100k | machine CPU-s/100k | close conn/s | own CPU-s/100k | machine CPU-s/100k |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
 }
 
 void main();
