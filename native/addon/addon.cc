@@ -105,6 +105,11 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
   c->tx_drain_us = U32(env, o, "txDrainUs", 100);
   c->idle_sleep_us = U32(env, o, "idleSleepUs", 0);
   {
+    Napi::Value v = o.Get("rxInterrupts");
+    if (!v.IsUndefined() && !v.IsBoolean()) Throw(env, "rxInterrupts: expected a boolean");
+    c->rx_intr = v.IsBoolean() && v.As<Napi::Boolean>().Value() ? 1 : 0;
+  }
+  {
     Napi::Value v = o.Get("rewriteTimestamps");
     if (!v.IsUndefined() && !v.IsBoolean()) Throw(env, "rewriteTimestamps: expected a boolean");
     c->ts_rewrite = v.IsBoolean() && v.As<Napi::Boolean>().Value() ? 1 : 0;
@@ -406,6 +411,8 @@ Napi::Value Ports(const Napi::CallbackInfo &info) {
     o.Set("xskSockets", pi.xsk);
     o.Set("xskZeroCopy", pi.xsk_zerocopy);
     o.Set("fallbackReason", pi.fallback_reason[0] ? Napi::Value(Napi::String::New(env, pi.fallback_reason)) : env.Null());
+    o.Set("rxInterrupts", static_cast<bool>(pi.rx_intr));
+    o.Set("twinRxInterrupts", static_cast<bool>(pi.twin_rx_intr));
     out.Set(i, o);
   }
   return out;
@@ -484,6 +491,9 @@ Napi::Value Stats(const Napi::CallbackInfo &info) {
     F("busyLoops", busy_loops);
     F("idleNaps", idle_naps);
     F("idleNapUs", idle_nap_us);
+    F("idleWaits", idle_waits);
+    F("idleWakeups", idle_wakeups);
+    o.Set("rxInterrupts", w.rx_intr != 0);
 #undef F
     workers.Set(i, o);
   }

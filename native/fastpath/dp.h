@@ -78,6 +78,19 @@ struct fl_server_traffic {
 	uint64_t conns, pkts_in, pkts_out, bytes_in, bytes_out;
 };
 
+/* A worker's Rx-interrupt sleep (idle.c). */
+#define FL_IDLE_MAX_QUEUES (2 * FL_MAX_PORTS)   /* each port and its twin */
+#define FL_IDLE_WAIT_MS    10                   /* timers: expiry, parked packets */
+struct fl_idle {
+	bool intr;                   /* every RX queue it polls has an interrupt: it sleeps in epoll */
+	uint32_t sleeping;           /* in epoll now: producers kick the eventfd */
+	int epfd;                    /* its epoll: the RX queues' interrupt fds and efd */
+	int efd;                     /* eventfd producers write to wake it */
+	unsigned nq;
+	uint16_t q[FL_IDLE_MAX_QUEUES];          /* DPDK port ids; the queue is the worker's */
+	bool woke, worked;           /* the last wait ended early; work found since (idle.c futile_wake) */
+};
+
 struct fl_worker {
 	unsigned idx;                /* worker index = RX/TX queue id = RCU thread id */
 	unsigned lcore;
@@ -102,6 +115,7 @@ struct fl_worker {
 	struct fl_rs_hop *rs_hop;             /* by server id: next hop cache (ipv4_output.c) */
 	struct fl_sess_mailbox mbox;
 	struct fl_explain_mailbox xbox;
+	struct fl_idle idle;
 } __rte_cache_aligned;
 
 struct fl_dp_state {
@@ -215,8 +229,19 @@ void fl_publish_teardown(void);
  * before its first nap; the nap after one of last_us (0: the first), at most
  * max_us. */
 #define FL_IDLE_SPIN_US 50
-void fl_idle_init(void);
+void fl_idle_init(struct fl_worker *w);   /* on the worker's thread: its epoll is per thread */
+void fl_idle_fini(struct fl_worker *w);
 unsigned fl_idle_nap(unsigned last_us, unsigned max_us);
+/* Arm the interrupts and sleep until a packet, a kick or FL_IDLE_WAIT_MS;
+ * whether something woke it before the timeout. */
+bool fl_idle_wait(struct fl_worker *w);
+void fl_idle_kick_slow(struct fl_worker *w);
+/* After putting work on a ring or in a mailbox of w: wake it if it sleeps in epoll. */
+static inline void fl_idle_kick(struct fl_worker *w)
+{
+	if (__atomic_load_n(&w->idle.intr, __ATOMIC_ACQUIRE))
+		fl_idle_kick_slow(w);
+}
 
 /* Benchmark entry points (worker.c). */
 void fl_bench_rx(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts, uint16_t n);

@@ -193,6 +193,7 @@ static int ask(unsigned worker, bool session_only, void *scratch, size_t scratch
 	mb->scratch_len = scratch_len;
 	uint32_t req = mb->req + 1;
 	__atomic_store_n(&mb->req, req, __ATOMIC_RELEASE);
+	fl_idle_kick(&fl_dp.workers[worker]);
 	uint64_t deadline = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000 * timeout_ms;
 	while (__atomic_load_n(&mb->ack, __ATOMIC_ACQUIRE) != req) {
 		if (rte_get_tsc_cycles() > deadline)

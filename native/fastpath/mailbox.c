@@ -48,6 +48,7 @@ int fl_sessions_read(unsigned worker, uint32_t *cursor, struct fl_session_info *
 	mb->out = out;
 	uint32_t req = mb->req + 1;
 	__atomic_store_n(&mb->req, req, __ATOMIC_RELEASE);
+	fl_idle_kick(&fl_dp.workers[worker]);
 	uint64_t deadline = rte_get_tsc_cycles() + rte_get_tsc_hz() / 1000 * timeout_ms;
 	while (__atomic_load_n(&mb->ack, __ATOMIC_ACQUIRE) != req) {
 		if (rte_get_tsc_cycles() > deadline) {

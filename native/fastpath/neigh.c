@@ -106,6 +106,8 @@ static void send_arp(unsigned port, uint16_t op, const struct rte_ether_addr *et
 	if (rte_ring_sp_enqueue(fl_svc_tx_ring, m) != 0) {
 		fl_drop(svc_ctr(), FL_DROP_TX_FULL);
 		rte_pktmbuf_free(m);
+	} else if (fl_dp.workers) {
+		fl_idle_kick(&fl_dp.workers[0]);
 	}
 }
 
@@ -128,10 +130,15 @@ static void handle_msg(const struct fl_snapshot *s, const struct fl_neigh_msg *m
 		if (!n)
 			return;
 		uint64_t w = FL_NEIGH_VALID | fl_mac_to_word(msg->mac);
+		bool was_valid = n->macw & FL_NEIGH_VALID;
 		__atomic_store_n(&n->expires_ms, now + ttl, __ATOMIC_RELAXED);
 		__atomic_store_n(&n->macw, w, __ATOMIC_RELEASE);
 		n->probes = 0;
 		n->next_probe_ms = 0;
+		/* Packets parked for it may wait on a worker asleep on its interrupts. */
+		if (!was_valid && fl_dp.workers)
+			for (unsigned i = 0; i < fl_dp.conf.n_workers; i++)
+				fl_idle_kick(&fl_dp.workers[i]);
 		return;
 	}
 	/* RESOLVE: ask at most once a second per neighbour. */

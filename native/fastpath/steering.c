@@ -18,6 +18,7 @@ bool fl_redirect_hops(struct fl_worker *w, unsigned owner, struct rte_mbuf *m, u
 		return true;
 	}
 	w->ctr->redirect_out++;
+	fl_idle_kick(&fl_dp.workers[owner]);
 	return true;
 }
 

@@ -164,7 +164,8 @@ int fl_worker_main(void *arg)
 	const unsigned nap_max = fl_dp.conf.idle_sleep_us;
 
 	if (nap_max)
-		fl_idle_init();
+		fl_idle_init(w);
+	w->ctr->rx_intr = w->idle.intr;
 	rte_rcu_qsbr_thread_register(fl_rcu, w->idx);
 	rte_rcu_qsbr_thread_online(fl_rcu, w->idx);
 	w->last_drain_tsc = rte_rdtsc();
@@ -211,6 +212,7 @@ int fl_worker_main(void *arg)
 		w->ctr->loops++;
 		if (got) {
 			w->ctr->busy_loops++;
+			w->idle.worked = true;
 			last_work_tsc = tsc;
 			nap_us = 0;
 		} else if (nap_max && tsc - last_work_tsc > fl_dp.idle_spin_tsc) {
@@ -219,13 +221,20 @@ int fl_worker_main(void *arg)
 			 * nap_max (idle.c); the first packet resets it. */
 			flush_all(w);
 			rte_rcu_qsbr_thread_offline(fl_rcu, w->idx);
-			nap_us = fl_idle_nap(nap_us, nap_max);
+			if (w->idle.intr) {
+				w->ctr->idle_wakeups += fl_idle_wait(w);
+				w->ctr->idle_waits++;
+			} else {
+				nap_us = fl_idle_nap(nap_us, nap_max);
+				w->ctr->idle_naps++;
+				w->ctr->idle_nap_us += nap_us;
+			}
 			rte_rcu_qsbr_thread_online(fl_rcu, w->idx);
-			w->ctr->idle_naps++;
-			w->ctr->idle_nap_us += nap_us;
 		}
 	}
 	flush_all(w);
+	if (nap_max)
+		fl_idle_fini(w);
 	for (unsigned i = 0; i < w->n_pending; i++)
 		rte_pktmbuf_free(w->pending[i].m);
 	w->n_pending = 0;

@@ -55,6 +55,7 @@ struct fl_dp_conf {
 	unsigned burst;                /* RX burst size, <= 64 */
 	unsigned tx_drain_us;          /* TX buffer drain timer */
 	unsigned idle_sleep_us;        /* 0 = busy poll; >0 = the longest nap of the idle back-off (idle.c) */
+	uint8_t rx_intr;               /* with idle_sleep_us > 0: sleep on Rx interrupts where every queue has one */
 	unsigned neigh_timeout_s;      /* neighbour entry lifetime */
 	uint32_t sessions_per_worker;  /* session table capacity, fixed at start */
 	uint32_t persist_templates;    /* persistence template slots (rounded up to a power of two); 0 = 65536 */
@@ -193,6 +194,7 @@ struct fl_port_info {
 	uint8_t link_up;
 	uint16_t xsk, xsk_zerocopy;       /* AF_XDP sockets the port opened, and how many of them are zero-copy */
 	char fallback_reason[256];        /* why `device` was refused for the fallback; "" if it was not */
+	uint8_t rx_intr, twin_rx_intr;    /* its RX queues (its twin's) have interrupts armed for idle sleep */
 };
 unsigned fl_port_count(void);
 int fl_port_info(unsigned idx, struct fl_port_info *out);
@@ -278,6 +280,8 @@ struct fl_worker_counters {
 	uint64_t sync[FL_SYNC_EV__MAX];           /* session sync */
 	uint64_t loops, busy_loops;               /* poll-loop busy ratio */
 	uint64_t idle_naps, idle_nap_us;          /* idle back-off: naps taken, microseconds asked */
+	uint64_t idle_waits, idle_wakeups;        /* Rx-interrupt sleeps; those a packet or kick ended */
+	uint64_t rx_intr;                         /* 1 if the worker sleeps on Rx interrupts (idle.c) */
 };
 
 /* Copy a consistent-enough snapshot (each 64-bit counter read once) of every

@@ -173,7 +173,14 @@ static int setup_queues(uint16_t id, const char *what, uint16_t nrx, uint16_t nt
 		}
 		rss = true;
 	}
+	/* Rx interrupts for the idle sleep (idle.c); a PMD without them ignores
+	 * the request or refuses it, and then the port runs without. */
+	ec.intr_conf.rxq = conf->rx_intr && conf->idle_sleep_us ? 1 : 0;
 	rc = rte_eth_dev_configure(id, nrx, ntx, &ec);
+	if (rc != 0 && ec.intr_conf.rxq) {
+		ec.intr_conf.rxq = 0;
+		rc = rte_eth_dev_configure(id, nrx, ntx, &ec);
+	}
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: configure failed: %s", what, rte_strerror(-rc));
 		return -1;
@@ -200,6 +207,18 @@ static int setup_queues(uint16_t id, const char *what, uint16_t nrx, uint16_t nt
 	if (rss_out)
 		*rss_out = rss;
 	return 0;
+}
+
+/* Whether every RX queue of a started device has an interrupt event fd
+ * (the PMD set them up because the configure asked: net_tap, virtio, ...). */
+static bool rx_intr_ready(uint16_t id, uint16_t nrx, const struct fl_dp_conf *conf)
+{
+	if (!conf->rx_intr || !conf->idle_sleep_us || nrx == 0)
+		return false;
+	for (uint16_t q = 0; q < nrx; q++)
+		if (rte_eth_dev_rx_intr_ctl_q_get_fd(id, q) < 0)
+			return false;
+	return true;
 }
 
 static int open_twin(struct fl_port *p, unsigned idx, const struct fl_dp_conf *conf, char *err, size_t errlen)
@@ -231,6 +250,7 @@ static int open_twin(struct fl_port *p, unsigned idx, const struct fl_dp_conf *c
 		return -1;
 	}
 	p->twin_started = true;
+	p->twin_rx_intr = rx_intr_ready(id, conf->n_workers, conf);
 	return 0;
 }
 
@@ -271,6 +291,7 @@ static int start_device(struct fl_port *p, const struct fl_dp_conf *conf, char *
 		return -1;
 	}
 	p->started = true;
+	p->rx_intr = rx_intr_ready(p->id, p->nb_rxq, conf);
 	return 0;
 }
 
@@ -305,6 +326,7 @@ static void detach_vdev(struct fl_port *p, const char *dev)
 	rte_eal_hotplug_remove("vdev", name);
 	p->id = FL_NO_PORT;
 	p->started = false;
+	p->rx_intr = false;
 	p->xsk = p->xsk_zerocopy = 0;
 }
 
@@ -457,6 +479,8 @@ int fl_port_info(unsigned idx, struct fl_port_info *out)
 	out->xsk = p->xsk;
 	out->xsk_zerocopy = p->xsk_zerocopy;
 	snprintf(out->fallback_reason, sizeof(out->fallback_reason), "%s", p->fallback_reason);
+	out->rx_intr = p->rx_intr;
+	out->twin_rx_intr = p->twin_rx_intr;
 	struct rte_eth_link link;
 	memset(&link, 0, sizeof(link));
 	if (rte_eth_link_get_nowait(p->id, &link) == 0)

@@ -28,6 +28,7 @@ struct fl_port {
 	 * flows to an owner worker itself (lb.c client_owner). */
 	bool sw_steer;
 	bool started, twin_started;
+	bool rx_intr, twin_rx_intr;  /* every RX queue has an interrupt (dataplane.rxInterrupts; idle.c) */
 	uint16_t xsk, xsk_zerocopy;  /* AF_XDP sockets opened by its queue setup; zero-copy ones */
 	char fallback_reason[256];   /* why its preferred driver was refused ("iface:" ports) */
 	uint8_t steering;            /* enum fl_steering: how replies reach their owner */

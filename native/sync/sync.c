@@ -227,6 +227,11 @@ unsigned fl_sync_poll(struct fl_worker *w, const struct fl_snapshot *s)
 	return INSTALL_BURST - budget;
 }
 
+bool fl_sync_pending(unsigned worker)
+{
+	return worker < n_rings && to_worker[worker] && !rte_ring_empty(to_worker[worker]);
+}
+
 /* ---- control side ---- */
 
 int fl_sync_configure(const struct fl_sync_conf *c, char *err, size_t errlen)
@@ -305,9 +310,11 @@ static void hand_over(const struct fl_sync_conn *c, void *arg)
 		return;
 	}
 	unsigned owner = n_rings > 1 ? owner_of(c) : 0;
-	if (rte_ring_sp_enqueue_elem(to_worker[owner], (void *)(uintptr_t)c, sizeof(*c)) == 0)
+	if (rte_ring_sp_enqueue_elem(to_worker[owner], (void *)(uintptr_t)c, sizeof(*c)) == 0) {
 		a->handed++;
-	else
+		if (fl_dp.workers)
+			fl_idle_kick(&fl_dp.workers[owner]);
+	} else
 		stats.worker_ring_full++;
 }
 

@@ -31,6 +31,8 @@ static inline void fl_sync_note(struct fl_worker *w, const struct fl_snapshot *s
 
 /* Worker: install the sessions the control thread handed to it. */
 unsigned fl_sync_poll(struct fl_worker *w, const struct fl_snapshot *s);
+/* Whether installs wait on the worker's ring (its idle sleep looks first). */
+bool fl_sync_pending(unsigned worker);
 
 /* Control thread, at start and stop. */
 int fl_sync_init(unsigned n_workers, char *err, size_t errlen);

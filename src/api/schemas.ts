@@ -266,6 +266,9 @@ export const workerCounters = {
     busyLoops: counter,
     idleNaps: counter,
     idleNapUs: counter,
+    idleWaits: counter,
+    idleWakeups: counter,
+    rxInterrupts: { type: 'boolean' },
   },
 } as const;
 
@@ -339,6 +342,8 @@ export const portsResponse = {
       xskSockets: { type: 'integer' },
       xskZeroCopy: { type: 'integer' },
       fallbackReason: { type: ['string', 'null'], description: 'why AF_XDP was not used on an iface: port' },
+      rxInterrupts: { type: 'boolean', description: 'every RX queue has an interrupt for the idle sleep (dataplane.rxInterrupts)' },
+      twinRxInterrupts: { type: 'boolean', description: 'the same for the port\'s kernel twin' },
       xdp: {
         type: ['object', 'null'],
         description: 'AF_XDP ports: native (driver) or generic (skb) XDP, copy or zero-copy',

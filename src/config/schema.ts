@@ -82,6 +82,9 @@ const dataplane = {
     burst: { type: 'integer', minimum: 1, maximum: 64, default: 32 },
     txDrainUs: { type: 'integer', minimum: 0, maximum: 1000000, default: 100 },
     idleSleepUs: { type: 'integer', minimum: 0, maximum: 1000000, default: 0 },
+    /** With idleSleepUs > 0, an idle worker whose every RX queue has an interrupt (net_tap, virtio, most PCI NICs)
+     * sleeps in epoll until a packet arrives instead of napping (native/fastpath/idle.c). */
+    rxInterrupts: { type: 'boolean', default: true },
     /** FULLNAT TCP: send clients' TSvals to the real servers on the director's wall clock, so a LIP:lport pair reused
      * while a server holds it in TIME_WAIT passes PAWS (native/tcp/stream.c). */
     rewriteTimestamps: { type: 'boolean', default: true },

@@ -38,6 +38,7 @@ export function planDataplane(cfg: FulcrumConfig, host?: Pick<HostFacts, 'channe
     burst: dp.burst,
     txDrainUs: dp.txDrainUs,
     idleSleepUs: dp.idleSleepUs,
+    rxInterrupts: dp.rxInterrupts,
     rewriteTimestamps: dp.rewriteTimestamps,
     neighTimeoutS: dp.neighbourTimeoutSec,
     sessionsPerWorker: dp.sessionsPerWorker,

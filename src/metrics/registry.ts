@@ -584,6 +584,8 @@ export function buildMetrics(opts: MetricsOptions): FulcrumMetrics {
     ['fulcrum_worker_loops_total', 'Poll loops run by the thread.', 'loops'],
     ['fulcrum_worker_busy_loops_total', 'Poll loops that found work.', 'busyLoops'],
     ['fulcrum_worker_idle_naps_total', 'Naps of the idle back-off (dataplane.idleSleepUs > 0).', 'idleNaps'],
+    ['fulcrum_worker_idle_waits_total', 'Rx-interrupt sleeps of an idle worker (dataplane.rxInterrupts).', 'idleWaits'],
+    ['fulcrum_worker_idle_wakeups_total', 'Rx-interrupt sleeps that a packet or a kick ended before their timeout.', 'idleWakeups'],
   ] as const) {
     new Counter({
       name, help, labelNames: WL, registers,

@@ -30,6 +30,8 @@ export interface NativeDataplaneConf {
   burst: number;
   txDrainUs: number;
   idleSleepUs: number;
+  /** With idleSleepUs > 0: sleep on Rx interrupts where every queue of a worker has one. */
+  rxInterrupts?: boolean;
   /** FULLNAT TCP: clients' TSvals onto the director's wall clock (default false when omitted). */
   rewriteTimestamps?: boolean;
   neighTimeoutS: number;
@@ -142,6 +144,9 @@ export interface NativePortInfo {
   xskZeroCopy: number;
   /** Why the preferred driver (net_af_xdp) was refused for the fallback, or null. */
   fallbackReason: string | null;
+  /** Every RX queue of the port (of its kernel twin) has an interrupt for the idle sleep (dataplane.rxInterrupts). */
+  rxInterrupts: boolean;
+  twinRxInterrupts: boolean;
 }
 
 export interface PortCounters {
@@ -185,6 +190,11 @@ export interface WorkerCounters {
   /** Idle back-off: naps taken and the microseconds they asked for (idle.c). */
   idleNaps: number;
   idleNapUs: number;
+  /** Rx-interrupt sleeps (idle.c), and those a packet or a kick ended before the timeout. */
+  idleWaits: number;
+  idleWakeups: number;
+  /** The worker sleeps on Rx interrupts (every queue it polls has one), not the back-off. */
+  rxInterrupts: boolean;
 }
 
 /** One read of every per-lcore counter block; totals are summed here. */

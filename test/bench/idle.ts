@@ -1,7 +1,9 @@
 // `npm run bench:idle` (root; not a test): what idle-aware polling costs and
 // saves. For busy polling (dataplane.idleSleepUs 0) and the back-off capped
-// at a few values, on the standard topology (FULLNAT over three nginx real
-// servers), in one run:
+// at a few values on the standard topology's AF_XDP ports, then busy
+// polling, the back-off and the Rx-interrupt sleep on net_tap ports (the
+// port PMD here with Rx interrupts; test/lib/tap-ports.ts), FULLNAT over
+// three nginx real servers, in one run:
 //   - CPU of the idle worker thread over 5 s, in % of one core
 //   - request latency at a low rate: 300 requests, one every 10 ms, each a
 //     new connection (p50 / p99 / max, ms)
@@ -13,9 +15,13 @@ import { startNginxServers } from '../lib/nginx';
 import { wrk } from '../lib/load';
 import { onRealServers, startStandardDirector, type StandardDirector } from '../lib/standard-director';
 import { PY } from '../lib/scripts';
+import { spliceTapPorts, tapPortsConfig } from '../lib/tap-ports';
 
 const VIP = '198.18.0.100';
 const CAPS = (process.env.BENCH_IDLE_CAPS ?? '0,20,200,1000').split(',').map(Number);
+const TAP = process.env.BENCH_IDLE_TAP !== '0';
+
+interface Case { label: string; cap: number; tap: boolean; rxInterrupts: boolean }
 
 const LATENCY_PY = String.raw`
 import socket, sys, time
@@ -64,18 +70,23 @@ function workerTicks(): number {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
-async function measure(cap: number): Promise<string> {
+async function measure(c: Case): Promise<string> {
   let sd: StandardDirector | undefined;
+  const base = standardDirectorConfig() as { ports: Record<string, unknown>[] };
   try {
     sd = await startStandardDirector({
       suite: 'bench-idle',
-      config: deepMerge(standardDirectorConfig(), {
-        dataplane: { idleSleepUs: cap },
+      config: deepMerge(base, {
+        dataplane: { idleSleepUs: c.cap, rxInterrupts: c.rxInterrupts },
+        ...(c.tap ? { ports: tapPortsConfig(base) } : {}),
         lipPools: { default: ['198.19.0.2'] },
         services: [{ protocol: 'tcp', vip: VIP, port: 80, scheduler: 'rr', lipPool: 'default',
           servers: ['198.19.0.11', '198.19.0.12', '198.19.0.13'].map((a) => ({ address: a, port: 80, weight: 1, method: 'fullnat' })) }],
       }),
-      prepare: (st, work) => startNginxServers(st, work, { keepAlive: true }),
+      prepare: async (st, work) => {
+        if (c.tap) await spliceTapPorts(st);
+        startNginxServers(st, work, { keepAlive: true });
+      },
       listeners: onRealServers(3, [80]),
     });
     const topo = sd.st.topo;
@@ -90,8 +101,7 @@ async function measure(cap: number): Promise<string> {
     for (let r = 0; r < 3; r++) {
       rps.push((await wrk(topo, 'cli', `http://${VIP}/`, 5))?.requestsPerSec ?? 0);
     }
-    const label = cap === 0 ? 'busy poll (0)' : `back-off to ${cap} us`;
-    return `${label.padEnd(22)} ${idleCpu.toFixed(1).padStart(8)}% ${p50!.toFixed(2).padStart(8)} ${p99!.toFixed(2).padStart(8)} ${max!.toFixed(2).padStart(8)}` +
+    return `${c.label.padEnd(34)} ${idleCpu.toFixed(1).padStart(8)}% ${p50!.toFixed(2).padStart(8)} ${p99!.toFixed(2).padStart(8)} ${max!.toFixed(2).padStart(8)}` +
       `   ${Math.min(...rps).toFixed(0)} / ${median(rps).toFixed(0)} / ${Math.max(...rps).toFixed(0)}`;
   } finally {
     await sd?.stop();
@@ -104,8 +114,15 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log('idle-aware polling: FULLNAT over 3 nginx, one worker (its lcore shares the CPU with the test)');
-  console.log(`${'idleSleepUs'.padEnd(22)} ${'idle CPU'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}   full load req/s min / median / max`);
-  for (const cap of CAPS) console.log(await measure(cap));
+  console.log(`${'ports, idle scheme'.padEnd(34)} ${'idle CPU'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}   full load req/s min / median / max`);
+  const scheme = (cap: number): string => (cap === 0 ? 'busy poll (0)' : `back-off to ${cap} us`);
+  const cases: Case[] = CAPS.map((cap) => ({ label: `AF_XDP, ${scheme(cap)}`, cap, tap: false, rxInterrupts: false }));
+  if (TAP) {
+    cases.push({ label: 'net_tap, busy poll (0)', cap: 0, tap: true, rxInterrupts: false });
+    cases.push({ label: 'net_tap, back-off to 200 us', cap: 200, tap: true, rxInterrupts: false });
+    cases.push({ label: 'net_tap, Rx interrupts (200)', cap: 200, tap: true, rxInterrupts: true });
+  }
+  for (const c of cases) console.log(await measure(c));
 }
 
 void main();

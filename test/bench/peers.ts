@@ -307,6 +307,12 @@ async function main(): Promise<void> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), `${st.topo.prefix}-bench-peers-`));
     fs.chmodSync(work, 0o755);
     try {
+      // wrk closes first whenever a reply's FIN comes after its last byte (a
+      // proxy relays the FIN late): those client ports sit in TIME_WAIT, and
+      // without reuse the client runs out of ports after ~28k connections
+      // (the proxies' close figures collapsed to a few hundred a second).
+      await st.topo.sysctl('cli', 'net.ipv4.tcp_tw_reuse', '1');
+      await st.topo.sysctl('cli', 'net.ipv4.ip_local_port_range', '1024 65535');
       startNginxServers(st, work, { keepAlive: true });
       for (let n = 1; n <= RS.length; n++) {
         await waitListening(st, `rs${n}`, 80);

@@ -55,7 +55,7 @@ class MetricsFake {
       redirectOut: t, redirectIn: 2 * t, sessionsCreated: 5 * t, sessionsExpired: 4 * t,
       sessionsActive: t, sessionsCapacity: 65536,
       // Every tick: 1000 loops, 250 of them busy.
-      loops: 1000 * t, busyLoops: 250 * t, idleNaps: 30 * t, idleNapUs: 900 * t,
+      loops: 1000 * t, busyLoops: 250 * t, idleNaps: 30 * t, idleNapUs: 900 * t, idleWaits: 7 * t, idleWakeups: 5 * t, rxInterrupts: false,
     });
     return { workers: [w(0, 1, 'worker'), w(1, 2, 'worker'), w(2, null, 'service')], ports: {}, drops: {},
       persistence: { templateSlots: 65536, templatesFull: 11 * t, templatesReclaimed: 13 * t } };
@@ -156,6 +156,8 @@ test('series use node_exporter ipvs names and labels; globals sum over servers',
   assert.equal(m.get('fulcrum_lip_ports_capacity{lip="198.19.0.2",worker="1"}'), 32000);
   assert.equal(m.get('fulcrum_worker_loops_total{worker="0",lcore="1"}'), 1000);
   assert.equal(m.get('fulcrum_worker_idle_naps_total{worker="1",lcore="2"}'), 30);
+  assert.equal(m.get('fulcrum_worker_idle_waits_total{worker="1",lcore="2"}'), 7);
+  assert.equal(m.get('fulcrum_worker_idle_wakeups_total{worker="0",lcore="1"}'), 5);
   assert.equal(m.get('fulcrum_worker_busy_ratio{worker="0",lcore="1"}'), 0.25);
   assert.equal(m.get('fulcrum_dataplane_up'), 1);
   // No health source: every backend counts as up.

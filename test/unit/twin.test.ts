@@ -39,8 +39,10 @@ test('twin commands: ipv6 off, mtu, addresses, up, routes via twin only', () => 
   ]);
 });
 
-test('underlay: af_packet iface gets IPv6 disabled', () => {
-  assert.deepEqual(underlayCommands(cfg()).map((c) => c.args.join(' ')), ['-q -w net.ipv6.conf.veth0.disable_ipv6=1']);
+test('underlay: an af_packet iface loses any XDP program an AF_XDP run left (it would take every frame first) and IPv6', () => {
+  assert.deepEqual(underlayCommands(cfg()).map((c) => c.args.join(' ')), [
+    'link set dev veth0 xdp off', 'link set dev veth0 xdpgeneric off', '-q -w net.ipv6.conf.veth0.disable_ipv6=1',
+  ]);
 });
 
 test('failures are collected into one error; best-effort ones ignored', () => {
