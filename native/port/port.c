@@ -64,6 +64,30 @@ static int create_pools(const struct fl_dp_conf *conf, char *err, size_t errlen)
 	return 0;
 }
 
+/* Most PMDs (PCI NICs, virtio, net_tap) fill each RX ring with mbufs when it
+ * starts. What is left must carry the traffic: bursts, TX buffers, parked
+ * packets, redirects. Too small a pool would otherwise show up as silent
+ * RX stalls, not as an error. */
+#define FL_MBUFS_PER_WORKER 512
+static int check_pools(const struct fl_dp_conf *conf, char *err, size_t errlen)
+{
+	unsigned need = conf->n_workers * FL_MBUFS_PER_WORKER;
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++) {
+		if (!pools[s])
+			continue;
+		unsigned left = rte_mempool_avail_count(pools[s]);
+		if (left < need) {
+			snprintf(err, errlen,
+				 "dataplane.mbufsPerSocket %u is too small: the ports' RX rings took %u mbufs on socket %d at start, "
+				 "leaving %u, and %u workers need %u; raise it to at least %u",
+				 conf->mbufs_per_socket, conf->mbufs_per_socket - left, s, left, conf->n_workers, need,
+				 conf->mbufs_per_socket - left + 2 * need);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int is_pci_addr(const char *dev)
 {
 	unsigned a, b, c, d;
@@ -417,7 +441,7 @@ int fl_ports_open(const struct fl_dp_conf *conf, char *err, size_t errlen)
 		if (p->twin[0] && open_twin(p, i, conf, err, errlen))
 			return -1;
 	}
-	return 0;
+	return check_pools(conf, err, errlen);
 }
 
 void fl_ports_close(void)

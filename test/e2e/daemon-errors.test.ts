@@ -64,6 +64,16 @@ const cases: ErrCase[] = [
     expect: /lcore 63|workers/,
   },
   {
+    // net_tap fills its RX rings at start: two ports and two twins take 4096
+    // of the 4500, fewer than one worker needs are left.
+    description: 'mbuf pool too small for what the ports\' RX rings take at start',
+    config: () => withPorts((p) => {
+      p[0]!.device = 'net_tap10,iface=tcli';
+      p[1]!.device = 'net_tap11,iface=tsrv';
+    }, { dataplane: { mbufsPerSocket: 4500 } }),
+    expect: /mbufsPerSocket 4500 is too small: the ports' RX rings took \d+ mbufs/,
+  },
+  {
     // A /32 VIP, so the one problem is the clash itself (a second /24 would
     // also, rightly, be reported as an overlapping subnet).
     description: 'address clash: the same IP on two ports',
