@@ -12,12 +12,13 @@
 //   - an MTU above AF_XDP's limit: the PMD attaches, the port refuses it
 //     (native/port/port.c), and af_packet takes over
 //   - an operator's explicit net_af_xdp device gets one queue per worker
+//   - fulcrum doctor sees both ports ok and their links up through the API
 //
 // Needs root (network namespaces). Without root every case skips loudly.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  skipUnlessRoot, standardDirectorConfig, standardTopology, waitFor, type DirectorHandle, type StandardTopology,
+  FULCRUM_CLI, skipUnlessRoot, standardDirectorConfig, standardTopology, waitFor, type DirectorHandle, type StandardTopology,
 } from '../lib/netns';
 
 const SKIP = skipUnlessRoot();
@@ -85,6 +86,17 @@ describe('e2e ports: iface: ports run AF_XDP where the kernel allows, af_packet 
     }
     assert.match(director!.stdout(), /fulcrum: port client: AF_XDP on dcli, native XDP, copy, 1 sockets/);
     await pingVip();
+  });
+
+  test('fulcrum doctor in the director\'s namespace: both ports ok (AF_XDP, link up as the daemon sees it), exit 0', { timeout: 60_000 }, async () => {
+    const r = await st!.topo.exec('dir', process.execPath, [FULCRUM_CLI, 'doctor', '--config', st!.writeDirectorConfig(), '--api', 'http://127.0.0.1:9180'], { allowFail: true });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const [name, iface] of [['client', 'dcli'], ['servers', 'dsrv']]) {
+      assert.match(r.stdout, new RegExp(`\\[ ok \\] port ${name}: af_xdp on ${iface} \\(virtual\\), link up`), r.stdout);
+      assert.match(r.stdout, new RegExp(`\\[ ok \\] link ${name}: net_af_xdp: up`), r.stdout);
+    }
+    assert.match(r.stdout, /\[ ok \] IOMMU: .*no PCI ports/);
+    assert.match(r.stdout, /^0 failed, \d+ warnings, \d+ ok$/m);
   });
 
   test('kill -9 leaves the XDP program behind; a restart clears it and opens AF_XDP again', { timeout: 90_000 }, async () => {

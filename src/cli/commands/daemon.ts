@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/load';
 import { chooseStartConfig } from '../../config/persist';
 import { formatConfigErrors, type ValidateOptions } from '../../config/validate';
 import { probeHost, probePortChannels } from '../../dataplane/eal';
+import { workerCoreChecks } from '../../host/doctor';
 import { Appliance, planAppliance } from '../../lb/appliance';
 import { ConfigRejected, ConfigWriter } from '../../lb/writer';
 import { startApi, type StartedApi } from '../../api/server';
@@ -42,6 +43,8 @@ export async function runDaemon(args: { config: string; state?: string; dryRun: 
   const cfg = res.config;
   // The queues of the interfaces under AF_XDP-capable ports decide how they open (src/net/ports).
   host.channels = probePortChannels(cfg);
+  // Pollers on CPUs the kernel also uses run, with jitter: say so (fulcrum doctor has the rest).
+  if (!args.dryRun) for (const c of workerCoreChecks(cfg, host)) if (c.status !== 'ok') process.stdout.write(`fulcrum: warning: ${c.what}: ${c.detail}\n`);
 
   if (args.dryRun) {
     try {

@@ -8,6 +8,7 @@ import { importKeepalivedCommand } from './import-keepalived';
 import { topCommand } from './top';
 import { explainCommand } from './explain';
 import { replayCommand } from './replay';
+import { doctorCommand } from './doctor';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand, topCommand, explainCommand, replayCommand];
+export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand, topCommand, explainCommand, replayCommand, doctorCommand];
