@@ -6,6 +6,7 @@
 // FulcrumConfig never has to guess.
 
 import { DEFAULT_SCHEDULER, LIMITS, METHODS, SCHED_FLAGS, SCHEDULERS, TCP_EDITS } from '../native/vocabulary';
+import { PCI_BINDINGS } from '../net/device';
 
 export { METHODS, SCHED_FLAGS, SCHEDULERS };
 /** proxyProtocol values: the TCP_EDITS "proxy-<v>" of the dataplane. */
@@ -118,6 +119,8 @@ const port = {
       not: { const: true },
     },
     mtu: { type: 'integer', minimum: 68, maximum: 9000, default: 1500 },
+    /** PCI ports: the driver `fulcrum setup` binds the device to (src/host/setup.ts); absent = vfio-pci. */
+    bind: { type: 'string', enum: PCI_BINDINGS },
     addresses: { type: 'array', maxItems: MAX_ADDRS, items: address, default: [] },
   },
 } as const;

@@ -236,6 +236,7 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
       const d = devKeys.get(key);
       if (d !== undefined) err(`ports[${i}].device`, `device "${key}" is already used by ports[${d}]`);
       else devKeys.set(key, i);
+      if (p.bind !== undefined && !pci) err(`ports[${i}].bind`, `only a PCI port is bound to a driver; "${p.device}" is not a PCI address`);
       const iface = resolved[i]!.iface;
       if (iface !== undefined && !/^[^\s/,:]{1,15}$/.test(iface)) {
         err(`ports[${i}].device`, `"${iface}" is not a kernel interface name (1 to 15 characters, no spaces, '/', ',' or ':')`);

@@ -95,7 +95,7 @@ function hugepages(cfg: FulcrumConfig, t: HostTree): Check {
   const have = `${freeMB} of ${totalMB} MB free (${pageKB} kB pages), hugetlbfs ${mounted ? 'mounted' : 'not mounted'}`;
   if (mode === 'off') return { what: 'hugepages', status: 'ok', detail: `off by config (${have})` };
   if (freeMB >= sizeMB && mounted) return { what: 'hugepages', status: 'ok', detail: `${sizeMB} MB needed, ${have}` };
-  const fix = `reserve ${Math.ceil(sizeMB / (pageKB / 1024))} pages (hugepages=N on the kernel command line, or fulcrum-hugepages.service) and mount hugetlbfs`;
+  const fix = `reserve ${Math.ceil(sizeMB / (pageKB / 1024))} pages (hugepages=N on the kernel command line, or fulcrum setup) and mount hugetlbfs`;
   return {
     what: 'hugepages',
     status: mode === 'require' ? 'fail' : 'warn',
@@ -132,7 +132,10 @@ function ports(cfg: FulcrumConfig, t: HostTree, workerNodes: Set<number>): Check
       }
       const drv = t.linkName(`${dir}/driver`);
       const numa = numaNote(Number((t.read(`${dir}/numa_node`) ?? '-1').trim()));
-      if (!drv) {
+      if (p.bind === 'none') {
+        // A PMD that drives the NIC beside its kernel driver (mlx5): it stays bound.
+        out.push({ what, status: numa.warn ? 'warn' : 'ok', detail: `${r.pci} on ${drv ?? 'no driver'} (bind: none)${numa.text}` });
+      } else if (!drv) {
         out.push({ what, status: 'fail', detail: `${r.pci} is bound to no driver: dpdk-devbind.py -b vfio-pci ${r.pci}${numa.text}` });
       } else if (!(DPDK_PCI_DRIVERS as readonly string[]).includes(drv)) {
         out.push({ what, status: 'fail', detail: `${r.pci} is bound to the kernel's ${drv}: dpdk-devbind.py -b vfio-pci ${r.pci} (after ip link set down)${numa.text}` });

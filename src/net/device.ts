@@ -1,6 +1,15 @@
 // DPDK device strings: a PCI address with optional devargs, or a vdev
 // devargs string ("net_af_packet0,iface=veth0").
 
+/**
+ * How `fulcrum setup` binds a PCI port (ports[].bind): to vfio-pci (with an
+ * IOMMU), vfio-pci in no-IOMMU mode or uio_pci_generic (no DMA isolation),
+ * or not at all (a PMD that drives the NIC beside its kernel driver, mlx5).
+ */
+export const PCI_BINDINGS = ['vfio-pci', 'vfio-pci-noiommu', 'uio_pci_generic', 'none'] as const;
+export type PciBinding = (typeof PCI_BINDINGS)[number];
+export const DEFAULT_PCI_BINDING: PciBinding = 'vfio-pci';
+
 /** PCI BDF with optional domain and optional devargs after a comma. */
 const PCI_RE = /^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])(?:,.*)?$/;
 

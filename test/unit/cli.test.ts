@@ -82,3 +82,19 @@ test('announce: bad options are usage errors; an unreachable API is one line and
   assert.equal(r.stdout, '');
   assert.equal(r.stderr, `fulcrum announce: cannot reach the Fulcrum API at http://127.0.0.1:${port} (ECONNREFUSED)\n`);
 });
+
+test('setup and doctor: a PCI port that does not exist is named, exit 1, nothing run', () => {
+  const f = path.join(dir, 'nodev.json');
+  fs.writeFileSync(f, JSON.stringify({
+    dataplane: { workers: [1], memory: { hugepages: 'off', sizeMB: 64 } },
+    ports: [{ name: 'lan', device: '0000:7f:1f.7', bind: 'uio_pci_generic' }],
+  }));
+  const s = run(['setup', '--config', f, '--dry-run']);
+  assert.equal(s.status, 1, s.stdout + s.stderr);
+  assert.equal(s.stderr, 'fulcrum: setup: port lan (0000:7f:1f.7): no such PCI device (lspci -D lists the addresses)\n');
+  assert.doesNotMatch(s.stdout, /would run/);
+  const d = run(['doctor', '--config', f]);
+  assert.equal(d.status, 1, d.stdout + d.stderr);
+  assert.match(d.stdout, /^\[fail\] port lan: PCI device 0000:7f:1f\.7 not found/m);
+  assert.match(d.stdout, /^1 failed, \d+ warnings, \d+ ok$/m);
+});

@@ -3,7 +3,7 @@
 // that provisioning can stop on it. With a running daemon (--api), the
 // ports' link state as the dataplane sees it.
 import type { Argv, CommandModule } from 'yargs';
-import { loadConfig } from '../../config/load';
+import { configOrExit } from './load-config';
 import { probeHost } from '../../dataplane/eal';
 import { doctor, formatChecks, type Check } from '../../host/doctor';
 
@@ -31,13 +31,9 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
       .option('config', { alias: 'c', type: 'string', requiresArg: true, default: '/etc/fulcrum/fulcrum.json', describe: 'the Fulcrum config (JSON or YAML)' })
       .option('api', { type: 'string', requiresArg: true, describe: 'a running daemon\'s API, for link state (e.g. http://127.0.0.1:9180)' }) as Argv<DoctorArgs>,
   handler: async (argv) => {
-    const loaded = loadConfig(argv.config);
-    if (!loaded.ok) {
-      for (const e of loaded.errors) process.stderr.write(`fulcrum: config: ${e.path}: ${e.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    const checks = doctor(loaded.config, probeHost());
+    const config = configOrExit(argv.config, 2);
+    if (!config) return;
+    const checks = doctor(config, probeHost());
     if (argv.api) checks.push(...(await linkChecks(argv.api)));
     for (const line of formatChecks(checks)) process.stdout.write(`${line}\n`);
     const failed = checks.filter((c) => c.status === 'fail').length;

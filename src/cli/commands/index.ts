@@ -9,6 +9,7 @@ import { topCommand } from './top';
 import { explainCommand } from './explain';
 import { replayCommand } from './replay';
 import { doctorCommand } from './doctor';
+import { setupCommand } from './setup';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand, topCommand, explainCommand, replayCommand, doctorCommand];
+export const commands: CommandModule<object, any>[] = [daemonCommand, demoCommand, importKeepalivedCommand, announceCommand, topCommand, explainCommand, replayCommand, doctorCommand, setupCommand];

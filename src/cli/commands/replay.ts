@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { requireOptions } from './require';
-import { loadConfig } from '../../config/load';
+import { configOrExit } from './load-config';
 import { readPcap, writePcap } from '../../replay/pcap';
 import { formatFlow, replay, type ReplayInput } from '../../replay/run';
 
@@ -33,18 +33,14 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         return true;
       }) as Argv<ReplayArgs>,
   handler: async (argv) => {
-    const loaded = loadConfig(argv.config);
-    if (!loaded.ok) {
-      for (const e of loaded.errors) process.stderr.write(`fulcrum: config: ${e.path}: ${e.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
+    const config = configOrExit(argv.config, 1);
+    if (!config) return;
     const inputs: ReplayInput[] = [];
     for (const spec of argv.in) {
       const i = spec.indexOf('=');
       const port = spec.slice(0, i);
       const file = spec.slice(i + 1);
-      const names = loaded.config.ports.map((x) => x.name);
+      const names = config.ports.map((x) => x.name);
       if (!names.includes(port)) throw new Error(`--in ${spec}: no port "${port}" in the config (ports: ${names.join(', ')})`);
       let buf: Buffer;
       try {
@@ -55,7 +51,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       const p = readPcap(buf, file);
       inputs.push({ port, linkType: p.linkType, records: p.records });
     }
-    const r = await replay({ config: loaded.config, inputs });
+    const r = await replay({ config: config, inputs });
     if (argv.out) writeFileSync(argv.out, writePcap(r.output));
     if (argv.json) {
       process.stdout.write(`${JSON.stringify({ flows: r.flows, other: r.other, sent: r.output.length, neighboursLearned: r.neighboursLearned }, null, 2)}\n`);
