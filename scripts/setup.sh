@@ -28,7 +28,8 @@ PKGS=(dpdk libdpdk-dev dpdk-dev pkg-config cmake g++ make iproute2 socat curl
       wrk nftables   # the load of the benchmarks, and the in-kernel DNAT peer of npm run bench:peers
       keepalived tshark   # VRRP for the director pair, and the IPVS sync dissector (e2e/failover)
       bird2 exabgp  # the ECMP router and the directors' BGP speakers (e2e/ecmp)
-      librte-net-af-xdp23 libxdp1)  # AF_XDP ports ("iface:" devices; libdpdk-dev pulls them in too)
+      librte-net-af-xdp23 libxdp1  # AF_XDP ports ("iface:" devices; libdpdk-dev pulls them in too)
+      dpkg-dev help2man lintian debootstrap dpkg-repack)  # npm run package, and its install/upgrade/purge test (e2e/package)
 WANT_PAGES="${FULCRUM_HUGEPAGES:-512}"
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1
