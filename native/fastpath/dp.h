@@ -229,7 +229,7 @@ void fl_publish_teardown(void);
  * before its first nap; the nap after one of last_us (0: the first), at most
  * max_us. */
 #define FL_IDLE_SPIN_US 50
-void fl_idle_init(struct fl_worker *w);   /* on the worker's thread: its epoll is per thread */
+void fl_idle_init(struct fl_worker *w);   /* on the worker's thread, before its loop */
 void fl_idle_fini(struct fl_worker *w);
 unsigned fl_idle_nap(unsigned last_us, unsigned max_us);
 /* Arm the interrupts and sleep until a packet, a kick or FL_IDLE_WAIT_MS;

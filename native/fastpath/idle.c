@@ -7,8 +7,8 @@
  *  - Rx interrupts, where every queue the worker polls has one (net_tap,
  *    virtio, most PCI NICs; not af_packet, af_xdp or net_ring in DPDK
  *    22.11): as DPDK's l3fwd-power does, it arms the queues' interrupts
- *    (rte_eth_dev_rx_intr_enable) and waits in the thread's epoll until a
- *    packet arrives. Work that comes by ring rather than by wire (another
+ *    (rte_eth_dev_rx_intr_enable), then waits in an epoll of its own
+ *    (arm_interrupts says why not DPDK's) until a packet arrives. Work that comes by ring rather than by wire (another
  *    worker's redirects, the service thread's frames, sync installs, the
  *    API's mailboxes) wakes it through its eventfd (fl_idle_kick); timers
  *    (session expiry, parked packets) bound the wait to FL_IDLE_WAIT_MS.
@@ -26,13 +26,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_interrupts.h>
-
 #include "dp.h"
-#include "lb.h"
+#include "neigh.h"
 #include "../sync/sync.h"
-
-extern struct rte_ring *fl_svc_tx_ring;
 
 /* Whether fd is an eventfd (a PCI device's interrupt under VFIO: its count
  * must be read, or a level-triggered epoll would report it forever) rather
@@ -169,12 +165,12 @@ bool fl_idle_wait(struct fl_worker *w)
 		struct epoll_event ev[FL_IDLE_MAX_QUEUES + 1];
 		int n = epoll_wait(id->epfd, ev, FL_IDLE_MAX_QUEUES + 1, FL_IDLE_WAIT_MS);
 		woke = n > 0;
+		uint64_t v;
+		/* The kick, or a device's interrupt eventfd: reset its count (a
+		 * failed read means someone else already did). */
 		for (int i = 0; i < n; i++)
-			if (ev[i].data.u64 >> 32) {
-				uint64_t v;   /* the kick, or a device's interrupt eventfd */
-				if (read((int)(uint32_t)ev[i].data.u64, &v, sizeof(v)) < 0)
-					continue;
-			}
+			if (ev[i].data.u64 >> 32)
+				(void)!read((int)(uint32_t)ev[i].data.u64, &v, sizeof(v));
 	}
 	__atomic_store_n(&id->sleeping, 0, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < id->nq; i++)

@@ -161,6 +161,12 @@ fail:
 	return -1;
 }
 
+/* Rx interrupts serve only the idle sleep (idle.c): asked for when it may use them. */
+static bool wants_rx_intr(const struct fl_dp_conf *conf)
+{
+	return conf->rx_intr && conf->idle_sleep_us;
+}
+
 static int setup_queues(uint16_t id, const char *what, uint16_t nrx, uint16_t ntx,
 			const struct fl_dp_conf *conf, bool *rss_out, char *err, size_t errlen)
 {
@@ -199,7 +205,7 @@ static int setup_queues(uint16_t id, const char *what, uint16_t nrx, uint16_t nt
 	}
 	/* Rx interrupts for the idle sleep (idle.c); a PMD without them ignores
 	 * the request or refuses it, and then the port runs without. */
-	ec.intr_conf.rxq = conf->rx_intr && conf->idle_sleep_us ? 1 : 0;
+	ec.intr_conf.rxq = wants_rx_intr(conf);
 	rc = rte_eth_dev_configure(id, nrx, ntx, &ec);
 	if (rc != 0 && ec.intr_conf.rxq) {
 		ec.intr_conf.rxq = 0;
@@ -237,7 +243,7 @@ static int setup_queues(uint16_t id, const char *what, uint16_t nrx, uint16_t nt
  * (the PMD set them up because the configure asked: net_tap, virtio, ...). */
 static bool rx_intr_ready(uint16_t id, uint16_t nrx, const struct fl_dp_conf *conf)
 {
-	if (!conf->rx_intr || !conf->idle_sleep_us || nrx == 0)
+	if (!wants_rx_intr(conf) || nrx == 0)
 		return false;
 	for (uint16_t q = 0; q < nrx; q++)
 		if (rte_eth_dev_rx_intr_ctl_q_get_fd(id, q) < 0)

@@ -156,22 +156,31 @@ function readOr(file: string, fallback: string): string {
 
 /** Read the real facts: CPU affinity, free hugepages, hugetlbfs mount. */
 /** The host's CPUs and memory; with `cfg`, the queues of the interfaces its AF_XDP ports would use. */
-export function probeHost(cfg?: FulcrumConfig): HostFacts {
-  const status = readOr('/proc/self/status', '');
-  const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(status);
-  const cpuList = allowed ? parseCpuList(allowed[1]!) : [];
-  const meminfo = readOr('/proc/meminfo', '');
+/** Hugepages as /proc/meminfo and /proc/mounts tell them (probeHost, fulcrum doctor and setup). */
+export function hugepageFacts(meminfo: string, mounts: string): Pick<HostFacts, 'hugepagesFree' | 'hugepageSizeKB' | 'hugetlbfsMounted'> & { hugepagesTotal: number } {
   const num = (key: string): number => {
     const m = new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(meminfo);
     return m ? Number(m[1]) : 0;
   };
-  const mounts = readOr('/proc/mounts', '');
   return {
-    cpuCount: cpuList.length || os.availableParallelism(),
-    ...(cpuList.length ? { cpuList } : {}),
+    hugepagesTotal: num('HugePages_Total'),
     hugepagesFree: num('HugePages_Free'),
     hugepageSizeKB: num('Hugepagesize') || 2048,
     hugetlbfsMounted: /^\S+ \S+ hugetlbfs /m.test(mounts),
+  };
+}
+
+export function probeHost(cfg?: FulcrumConfig): HostFacts {
+  const status = readOr('/proc/self/status', '');
+  const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(status);
+  const cpuList = allowed ? parseCpuList(allowed[1]!) : [];
+  const { hugepagesFree, hugepageSizeKB, hugetlbfsMounted } = hugepageFacts(readOr('/proc/meminfo', ''), readOr('/proc/mounts', ''));
+  return {
+    cpuCount: cpuList.length || os.availableParallelism(),
+    ...(cpuList.length ? { cpuList } : {}),
+    hugepagesFree,
+    hugepageSizeKB,
+    hugetlbfsMounted,
     ...(cfg ? { channels: probePortChannels(cfg) } : {}),
   };
 }

@@ -5,11 +5,11 @@
 // whether the worker cores are kept from the kernel's housekeeping
 // (isolcpus / nohz_full / rcu_nocbs). Reads /proc and /sys through a root
 // (tests give it a fake tree); decides nothing the daemon does not also
-// decide (hugepages through planEal's rules, ports through src/net/ports).
+// decide (hugepages by planEal's rule, ports through src/net/ports).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FulcrumConfig } from '../config/types';
-import { lcoreMapping, parseCpuList, type HostFacts } from '../dataplane/eal';
+import { EalError, hugepageFacts, lcoreMapping, parseCpuList, planEal, type HostFacts } from '../dataplane/eal';
 import { resolvePorts } from '../net/ports';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -84,17 +84,28 @@ function numaOfCpu(t: HostTree, cpu: number): number | undefined {
   return node ? Number(node.slice(4)) : undefined;
 }
 
-function hugepages(cfg: FulcrumConfig, t: HostTree): Check {
-  const meminfo = t.read('proc/meminfo') ?? '';
-  const num = (k: string): number => Number(new RegExp(`^${k}:\\s*(\\d+)`, 'm').exec(meminfo)?.[1] ?? 0);
-  const pageKB = num('Hugepagesize') || 2048;
-  const freeMB = Math.floor((num('HugePages_Free') * pageKB) / 1024);
-  const totalMB = Math.floor((num('HugePages_Total') * pageKB) / 1024);
-  const mounted = /^\S+ \S+ hugetlbfs /m.test(t.read('proc/mounts') ?? '');
+/** The host's hugepages as `t` shows them (a fake tree in tests). */
+export function treeHugepages(t: HostTree): ReturnType<typeof hugepageFacts> {
+  return hugepageFacts(t.read('proc/meminfo') ?? '', t.read('proc/mounts') ?? '');
+}
+
+/** The verdict is the daemon's own (planEal's memory rule), the detail says why. */
+function hugepages(cfg: FulcrumConfig, host: HostFacts, t: HostTree): Check {
+  const h = treeHugepages(t);
+  const pageKB = h.hugepageSizeKB;
+  const freeMB = Math.floor((h.hugepagesFree * pageKB) / 1024);
+  const totalMB = Math.floor((h.hugepagesTotal * pageKB) / 1024);
   const { hugepages: mode, sizeMB } = cfg.dataplane.memory;
-  const have = `${freeMB} of ${totalMB} MB free (${pageKB} kB pages), hugetlbfs ${mounted ? 'mounted' : 'not mounted'}`;
+  const have = `${freeMB} of ${totalMB} MB free (${pageKB} kB pages), hugetlbfs ${h.hugetlbfsMounted ? 'mounted' : 'not mounted'}`;
   if (mode === 'off') return { what: 'hugepages', status: 'ok', detail: `off by config (${have})` };
-  if (freeMB >= sizeMB && mounted) return { what: 'hugepages', status: 'ok', detail: `${sizeMB} MB needed, ${have}` };
+  let onHugepages: boolean;
+  try {
+    onHugepages = planEal(cfg, { ...host, ...h }).hugepages;
+  } catch (e) {
+    if (!(e instanceof EalError)) throw e;
+    onHugepages = false;
+  }
+  if (onHugepages) return { what: 'hugepages', status: 'ok', detail: `${sizeMB} MB needed, ${have}` };
   const fix = `reserve ${Math.ceil(sizeMB / (pageKB / 1024))} pages (hugepages=N on the kernel command line, or fulcrum setup) and mount hugetlbfs`;
   return {
     what: 'hugepages',
@@ -204,7 +215,7 @@ export function doctor(cfg: FulcrumConfig, host: HostFacts, t: HostTree = new Ho
     if (n !== undefined) nodes.add(n);
   }
   const pciPorts = resolvePorts(cfg).filter((r) => r.pci).length;
-  return [hugepages(cfg, t), iommu(pciPorts, t), ...ports(cfg, t, nodes), ...workerCoreChecks(cfg, host, t)];
+  return [hugepages(cfg, host, t), iommu(pciPorts, t), ...ports(cfg, t, nodes), ...workerCoreChecks(cfg, host, t)];
 }
 
 export function formatChecks(checks: Check[]): string[] {

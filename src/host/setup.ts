@@ -9,7 +9,7 @@ import type { FulcrumConfig } from '../config/types';
 import { DEFAULT_PCI_BINDING, type PciBinding } from '../net/device';
 import { resolvePorts } from '../net/ports';
 import type { HostCommand } from '../dataplane/twin';
-import { HostTree } from './doctor';
+import { HostTree, treeHugepages } from './doctor';
 
 export interface SetupStep extends HostCommand {
   /** What the step is for: "hugepages", "port lan (0000:03:00.0)". */
@@ -39,14 +39,12 @@ function hugepageSteps(cfg: FulcrumConfig, t: HostTree, plan: SetupPlan): void {
     plan.done.push('hugepages: off by config');
     return;
   }
-  const meminfo = t.read('proc/meminfo') ?? '';
-  const num = (k: string): number => Number(new RegExp(`^${k}:\\s*(\\d+)`, 'm').exec(meminfo)?.[1] ?? 0);
-  const pageMB = (num('Hugepagesize') || 2048) / 1024;
-  const need = Math.ceil(sizeMB / pageMB);
-  const total = num('HugePages_Total'), free = num('HugePages_Free');
+  const h = treeHugepages(t);
+  const need = Math.ceil(sizeMB / (h.hugepageSizeKB / 1024));
+  const total = h.hugepagesTotal, free = h.hugepagesFree;
   if (free >= need) plan.done.push(`hugepages: ${free} free of ${total}, ${need} needed for ${sizeMB} MB`);
   else plan.steps.push({ what: 'hugepages', cmd: 'sysctl', args: ['-q', '-w', `vm.nr_hugepages=${total + need - free}`], bestEffort: false });
-  if (/^\S+ \S+ hugetlbfs /m.test(t.read('proc/mounts') ?? '')) {
+  if (h.hugetlbfsMounted) {
     plan.done.push('hugetlbfs: mounted');
   } else {
     plan.steps.push({ what: 'hugetlbfs', cmd: 'mkdir', args: ['-p', HUGETLBFS_MOUNT], bestEffort: false });
