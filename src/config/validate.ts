@@ -176,6 +176,11 @@ export interface ValidateOptions {
   apiTokenFromEnv?: boolean;
 }
 
+/** Whether the environment supplies the API token (FULCRUM_API_TOKEN, set and not empty). */
+export function apiTokenInEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.FULCRUM_API_TOKEN !== undefined && env.FULCRUM_API_TOKEN !== '';
+}
+
 interface AddrRef {
   ip: number;
   len: number;

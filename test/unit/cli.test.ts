@@ -9,8 +9,10 @@ import path from 'node:path';
 const CLI = path.resolve(__dirname, '../../src/cli/fulcrum.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fulcrum-cli-'));
 
-function run(args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const base = { ...process.env };
+  delete base.FULCRUM_API_TOKEN;
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...base, ...env } });
 }
 
 test('daemon with a bad config exits 2 with one line per error', () => {
@@ -97,4 +99,18 @@ test('setup and doctor: a PCI port that does not exist is named, exit 1, nothing
   assert.equal(d.status, 1, d.stdout + d.stderr);
   assert.match(d.stdout, /^\[fail\] port lan: PCI device 0000:7f:1f\.7 not found/m);
   assert.match(d.stdout, /^1 failed, \d+ warnings, \d+ ok$/m);
+});
+
+test('setup takes the API token from FULCRUM_API_TOKEN as the daemon does (the units\' environment file)', () => {
+  const f = path.join(dir, 'envtoken.json');
+  fs.writeFileSync(f, JSON.stringify({
+    dataplane: { workers: [1], memory: { hugepages: 'off', sizeMB: 64 } },
+    ports: [{ name: 'lan', device: 'ring' }],
+    api: { listen: '198.18.2.2', tls: { cert: '/nonexistent/api.crt', key: '/nonexistent/api.key' } },
+  }));
+  const without = run(['setup', '--config', f, '--dry-run']);
+  assert.equal(without.status, 2, without.stdout + without.stderr);
+  assert.match(without.stderr, /api\.token: is required when api\.listen \(198\.18\.2\.2\)/);
+  const withEnv = run(['setup', '--config', f, '--dry-run'], { FULCRUM_API_TOKEN: 'first-boot-token' });
+  assert.equal(withEnv.status, 0, withEnv.stdout + withEnv.stderr);
 });

@@ -4,7 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../config/load';
 import { chooseStartConfig } from '../../config/persist';
-import { formatConfigErrors, type ValidateOptions } from '../../config/validate';
+import { apiTokenInEnv, formatConfigErrors, type ValidateOptions } from '../../config/validate';
 import { probeHost, probePortChannels } from '../../dataplane/eal';
 import { workerCoreChecks } from '../../host/doctor';
 import { Appliance, planAppliance } from '../../lb/appliance';
@@ -33,8 +33,7 @@ function oneLine(e: unknown): string {
 /** Exits the process; resolves only while the daemon runs. */
 export async function runDaemon(args: { config: string; state?: string; dryRun: boolean }): Promise<void> {
   const host = probeHost();
-  const envToken = process.env.FULCRUM_API_TOKEN;
-  const vopts: ValidateOptions = { cpus: host.cpuCount, apiTokenFromEnv: envToken !== undefined && envToken !== '' };
+  const vopts: ValidateOptions = { cpus: host.cpuCount, apiTokenFromEnv: apiTokenInEnv() };
   const res = chooseStartConfig(args.config, args.state, vopts);
   if (!res.ok) {
     for (const line of formatConfigErrors(res.errors)) process.stderr.write(`${line}\n`);
