@@ -24,11 +24,21 @@ export interface SetupPlan {
   problems: string[];
 }
 
-/** The kernel driver each binding binds to, and the modules it needs first. */
-const BINDINGS: Record<Exclude<PciBinding, 'none'>, { driver: string; modprobe: string[][] }> = {
-  'vfio-pci': { driver: 'vfio-pci', modprobe: [['vfio-pci']] },
-  'vfio-pci-noiommu': { driver: 'vfio-pci', modprobe: [['vfio', 'enable_unsafe_noiommu_mode=1'], ['vfio-pci']] },
-  uio_pci_generic: { driver: 'uio_pci_generic', modprobe: [['uio_pci_generic']] },
+/** vfio's switch for devices without an IOMMU group; writable while loaded. */
+export const VFIO_NOIOMMU_PARAM = '/sys/module/vfio/parameters/enable_unsafe_noiommu_mode';
+
+/**
+ * The kernel driver each binding binds to, and the commands that prepare
+ * it. No-IOMMU mode is set through sysfs after the module loads, not as a
+ * modprobe option: that is ignored when vfio is loaded already (by the
+ * dpdk package's own unit, say), and vfio-pci then refuses the device
+ * (EINVAL: no IOMMU group).
+ */
+const BINDINGS: Record<Exclude<PciBinding, 'none'>, { driver: string; prepare: string[][] }> = {
+  'vfio-pci': { driver: 'vfio-pci', prepare: [['modprobe', 'vfio-pci']] },
+  'vfio-pci-noiommu': { driver: 'vfio-pci', prepare: [['modprobe', 'vfio-pci'], ['sh', '-c',
+    `test -e ${VFIO_NOIOMMU_PARAM} || { echo "this kernel has no vfio no-IOMMU mode (CONFIG_VFIO_NOIOMMU; Debian's kernels leave it out): bind uio_pci_generic instead" >&2; exit 1; }; echo Y > ${VFIO_NOIOMMU_PARAM}`]] },
+  uio_pci_generic: { driver: 'uio_pci_generic', prepare: [['modprobe', 'uio_pci_generic']] },
 };
 
 export const HUGETLBFS_MOUNT = '/dev/hugepages';
@@ -60,7 +70,7 @@ function netdevs(t: HostTree, dir: string): string[] {
 
 function bindSteps(cfg: FulcrumConfig, t: HostTree, plan: SetupPlan): void {
   const resolved = resolvePorts(cfg);
-  const modules = new Set<string>();
+  const prepared = new Set<string>();
   cfg.ports.forEach((p, i) => {
     const addr = resolved[i]!.pci;
     if (!addr) return;
@@ -78,17 +88,18 @@ function bindSteps(cfg: FulcrumConfig, t: HostTree, plan: SetupPlan): void {
     }
     const b = BINDINGS[bind];
     if (bind === 'vfio-pci' && t.list('sys/kernel/iommu_groups').length === 0) {
-      plan.problems.push(`${what}: vfio-pci needs an IOMMU and this host has none (no /sys/kernel/iommu_groups): enable VT-d/AMD-Vi and boot with intel_iommu=on (or amd_iommu=on), or set ports[${i}].bind to vfio-pci-noiommu or uio_pci_generic`);
+      plan.problems.push(`${what}: vfio-pci needs an IOMMU and this host has none (no /sys/kernel/iommu_groups): enable VT-d/AMD-Vi and boot with intel_iommu=on (or amd_iommu=on), or set ports[${i}].bind to uio_pci_generic (or vfio-pci-noiommu where the kernel has that mode; Debian's has not)`);
       return;
     }
     if (current === b.driver) {
       plan.done.push(`${what}: bound to ${b.driver}`);
       return;
     }
-    for (const m of b.modprobe) {
-      if (modules.has(m.join(' '))) continue;
-      modules.add(m.join(' '));
-      plan.steps.push({ what, cmd: 'modprobe', args: m, bestEffort: false });
+    for (const [cmd, ...args] of b.prepare) {
+      const key = [cmd, ...args].join(' ');
+      if (prepared.has(key)) continue;
+      prepared.add(key);
+      plan.steps.push({ what, cmd: cmd!, args, bestEffort: false });
     }
     // dpdk-devbind.py will not take a device whose interface is up.
     for (const ifname of netdevs(t, dir)) plan.steps.push({ what, cmd: 'ip', args: ['link', 'set', 'dev', ifname, 'down'], bestEffort: false });
