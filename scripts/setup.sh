@@ -29,7 +29,8 @@ PKGS=(dpdk libdpdk-dev dpdk-dev pkg-config cmake g++ make iproute2 socat curl
       keepalived tshark   # VRRP for the director pair, and the IPVS sync dissector (e2e/failover)
       bird2 exabgp  # the ECMP router and the directors' BGP speakers (e2e/ecmp)
       librte-net-af-xdp23 libxdp1  # AF_XDP ports ("iface:" devices; libdpdk-dev pulls them in too)
-      dpkg-dev help2man lintian debootstrap dpkg-repack)  # npm run package, and its install/upgrade/purge test (e2e/package)
+      dpkg-dev help2man lintian debootstrap dpkg-repack   # npm run package, and its install/upgrade/purge test (e2e/package)
+      e2fsprogs dosfstools mtools fdisk qemu-system-x86 ovmf)  # npm run image, and its boot test (e2e/image)
 WANT_PAGES="${FULCRUM_HUGEPAGES:-512}"
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1
