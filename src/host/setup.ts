@@ -105,6 +105,12 @@ function bindSteps(cfg: FulcrumConfig, t: HostTree, plan: SetupPlan): void {
     for (const ifname of netdevs(t, dir)) plan.steps.push({ what, cmd: 'ip', args: ['link', 'set', 'dev', ifname, 'down'], bestEffort: false });
     plan.steps.push({ what, cmd: 'dpdk-devbind.py', args: ['--bind', b.driver, addr], bestEffort: false });
   });
+  // A bind's uevents (the kernel interface going, the vfio group's node and
+  // its permissions) are handled by udev after dpdk-devbind.py returns; the
+  // daemon starts right after this, so wait for udev to finish them.
+  if (plan.steps.some((s) => s.cmd === 'dpdk-devbind.py')) {
+    plan.steps.push({ what: 'devices', cmd: 'udevadm', args: ['settle', '--timeout=30'], bestEffort: true });
+  }
 }
 
 export function planSetup(cfg: FulcrumConfig, t: HostTree = new HostTree()): SetupPlan {

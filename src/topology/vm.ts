@@ -58,14 +58,14 @@ export function vmDirectorConfig(): Record<string, unknown> {
       lcoreMap: ['0@0', ...WORKER_CPUS.map((c) => `${c}@${c}`)].join(','),
       memory: { hugepages: 'require', sizeMB: VM_PLAN.hugepagesMB },
       mbufsPerSocket: 16384,
-      // An idle worker must not spin a host CPU: uio_pci_generic has no
-      // MSI-X, so no Rx interrupts, and the workers back off (idle.c).
+      // An idle worker sleeps on its queues' Rx interrupts (vfio-pci passes
+      // the NIC's MSI-X on) instead of spinning a host CPU (idle.c).
       idleSleepUs: 200,
     },
     ports: [
-      // No vIOMMU in the guest, and Debian's kernel has no vfio no-IOMMU mode.
-      { ...client, device: VM_PLAN.nics.client.pci, bind: 'uio_pci_generic' },
-      { ...servers, device: VM_PLAN.nics.servers.pci, bind: 'uio_pci_generic' },
+      // vfio-pci with the IOMMU, as on bare metal: the guest has QEMU's VT-d (qemuArgs).
+      { ...client, device: VM_PLAN.nics.client.pci, bind: 'vfio-pci' },
+      { ...servers, device: VM_PLAN.nics.servers.pci, bind: 'vfio-pci' },
     ],
     services: [{
       protocol: 'tcp', vip: PLAN.vip, port: 80, scheduler: 'rr', lipPool: 'default',
@@ -94,7 +94,7 @@ export function imageFiles(): { files: Record<string, string>; kernelArgs: strin
   ].join('\n');
   const cpus = WORKER_CPUS.join(',');
   const kernelArgs = [
-    'console=tty0', 'console=ttyS0,115200',
+    'console=tty0', 'console=ttyS0,115200', 'intel_iommu=on', 'iommu=pt',
     'default_hugepagesz=2M', 'hugepagesz=2M', `hugepages=${VM_PLAN.hugepagesMB / 2}`,
     `isolcpus=${cpus}`, `nohz_full=${cpus}`, `rcu_nocbs=${cpus}`,
   ].join(' ');
@@ -165,7 +165,10 @@ export function qemuArgs(image: string, opts: { accel: 'kvm' | 'tcg'; serialLog:
       // Every feature KVM offers but IA32_ARCH_CAPABILITIES, which nested KVM may refuse.
       ? ['-accel', 'kvm', '-cpu', 'max,-arch-capabilities']
       : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
-    '-machine', 'pc', '-smp', String(VM_PLAN.cpus), '-m', String(VM_PLAN.memoryMB),
+    // q35 for the emulated IOMMU (VT-d, with interrupt remapping): vfio-pci
+    // in the guest binds the data NICs as on bare metal, with MSI-X.
+    '-machine', opts.accel === 'kvm' ? 'q35,kernel-irqchip=split' : 'q35', '-device', 'intel-iommu,intremap=on',
+    '-smp', String(VM_PLAN.cpus), '-m', String(VM_PLAN.memoryMB),
     '-bios', opts.firmware ?? '/usr/share/ovmf/OVMF.fd',
     '-display', 'none', '-vga', 'none', '-no-reboot',
     '-serial', `file:${opts.serialLog}`, '-monitor', 'none',
@@ -178,7 +181,8 @@ export function qemuArgs(image: string, opts: { accel: 'kvm' | 'tcg'; serialLog:
     const q = VM_PLAN.queues;
     args.push('-netdev', `tap,id=${id},ifname=${nic.tap},script=no,downscript=no,vhost=off,queues=${q}`,
       // 2 vectors a queue pair plus config and control; rss=on offers VIRTIO_NET_F_RSS (QEMU hashes in software).
-      '-device', `virtio-net-pci,netdev=${id},mac=${nic.mac},addr=${pciSlot(nic.pci)},mq=on,vectors=${2 * q + 2},rss=on`);
+      // iommu_platform: the device's DMA goes through the IOMMU (DPDK hands it IOVAs), which legacy virtio cannot.
+      '-device', `virtio-net-pci,netdev=${id},mac=${nic.mac},addr=${pciSlot(nic.pci)},mq=on,vectors=${2 * q + 2},rss=on,iommu_platform=on,disable-legacy=on`);
   }
   return args;
 }

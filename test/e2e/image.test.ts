@@ -1,7 +1,8 @@
 // End-to-end: the appliance image (scripts/build-image.sh) booted in QEMU on
 // the layout of src/topology/vm.ts, with nothing of the test inside it:
-// UEFI firmware (OVMF), systemd-boot, Debian 12, fulcrum-setup binding the
-// two data NICs to uio_pci_generic and reserving hugepages, fulcrum
+// UEFI firmware (OVMF), systemd-boot, Debian 12 on a q35 machine with an
+// emulated VT-d IOMMU, fulcrum-setup binding the two data NICs to vfio-pci
+// and reserving hugepages, fulcrum
 // driving them with DPDK's virtio PMD (a PCI driver, two queues each with
 // the device's RSS), the management NIC left to the kernel for the API.
 //   - the ports are net_virtio, two queues, RSS, link up; the API (HTTPS, the
@@ -53,9 +54,9 @@ describe('e2e appliance image booted in QEMU on virtio-net-pci NICs', { skip: SK
   const diag = (): string => `\n--- serial (tail) ---\n${guest?.serial().split('\n').slice(-60).join('\n')}`;
 
   before(async () => {
-    // The journal on the console: the serial log then tells what the units did.
+    // The journal on the console, and DPDK's own errors in it: the serial log then tells what the units did.
     const b = await run('bash', [path.join(repoRoot(), 'scripts', 'build-image.sh'), '--out', image,
-      '--kernel-args', 'systemd.journald.forward_to_console=1'], { timeoutMs: 1_200_000, allowFail: true });
+      '--kernel-args', 'systemd.journald.forward_to_console=1 systemd.setenv=FULCRUM_DPDK_LOG=stderr'], { timeoutMs: 1_200_000, allowFail: true });
     assert.equal(b.code, 0, `build-image failed:\n${b.stderr.slice(-3000)}`);
     process.stderr.write(`image: ${b.stderr.trim().split('\n').pop()}\n`);
     host = await vmHostTopology({ prefix: `fli${process.pid % 1000}` });
