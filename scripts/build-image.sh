@@ -47,11 +47,7 @@ for c in debootstrap chroot mkfs.ext4 mkfs.vfat mcopy mmd sfdisk; do
 done
 [ -f dist/src/topology/vm.js ] || die "build first (npm run build)"
 
-# The Debian archive this host installs from (deb822 sources), else deb.debian.org.
-if [ -z "$MIRROR" ]; then
-  MIRROR="$(awk -v RS='' '/Suites:[^\n]*bookworm/ && !/security/ { if (match($0, /URIs:[ \t]*[^ \t\n]+/)) { s = substr($0, RSTART, RLENGTH); sub(/URIs:[ \t]*/, "", s); print s; exit } }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
-  MIRROR="${MIRROR:-http://deb.debian.org/debian}"
-fi
+[ -n "$MIRROR" ] || MIRROR="$(bash scripts/debian-mirror.sh)"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/fulcrum-image.XXXXXX")"
 R="$WORK/root"

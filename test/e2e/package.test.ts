@@ -25,17 +25,6 @@ import { repoRoot, run, skipUnlessRoot } from '../lib/netns';
 const SKIP = skipUnlessRoot();
 if (SKIP) process.stderr.write(`\n!!!!!!!! e2e/package SKIPPED: ${SKIP} !!!!!!!!\n\n`);
 
-/** The Debian archive this host installs from (deb822 sources), else deb.debian.org. */
-function mirror(): string {
-  const f = '/etc/apt/sources.list.d/debian.sources';
-  const text = fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
-  for (const stanza of text.split(/\n\s*\n/)) {
-    const uri = /^URIs:\s*(\S+)/m.exec(stanza)?.[1];
-    if (uri && /^Suites:.*\bbookworm\b/m.test(stanza) && !/security/.test(uri)) return uri;
-  }
-  return 'http://deb.debian.org/debian';
-}
-
 describe('e2e Debian package: install, upgrade, purge on a clean Debian 12 root', { skip: SKIP || false }, () => {
   const work = SKIP ? '' : fs.mkdtempSync(path.join(os.tmpdir(), 'fl-package-'));
   const root = path.join(work, 'root');
@@ -56,7 +45,8 @@ describe('e2e Debian package: install, upgrade, purge on a clean Debian 12 root'
       const r = await run('bash', [path.join(repoRoot(), 'scripts', 'build-deb.sh'), '--version', v, '--out', path.join(work, dir)], { timeoutMs: 300_000 });
       debs[v] = r.stdout.trim().split('\n').pop()!;
     }
-    await run('debootstrap', ['--variant=minbase', 'bookworm', root, mirror()], { timeoutMs: 900_000 });
+    const mirror = (await run('bash', [path.join(repoRoot(), 'scripts', 'debian-mirror.sh')])).stdout.trim();
+    await run('debootstrap', ['--variant=minbase', 'bookworm', root, mirror], { timeoutMs: 900_000 });
     const repack = await run('dpkg-repack', ['nodejs'], { cwd: work, timeoutMs: 600_000 });
     const nodeDeb = fs.readdirSync(work).find((f) => /^nodejs_.*\.deb$/.test(f));
     assert.ok(nodeDeb, `dpkg-repack made no nodejs package: ${repack.stdout}${repack.stderr}`);
