@@ -157,14 +157,18 @@ export async function vmHostTopology(opts: { prefix?: string; realServers?: numb
   };
 }
 
+/** Each accelerator's QEMU arguments (the KVM probe in test/lib/qemu.ts runs with the same). */
+export const ACCELERATORS = {
+  // Every feature KVM offers but IA32_ARCH_CAPABILITIES, which nested KVM may refuse.
+  kvm: ['-accel', 'kvm', '-cpu', 'max,-arch-capabilities'],
+  tcg: ['-accel', 'tcg,thread=multi', '-cpu', 'max'],
+} as const;
+
 /** The QEMU arguments that boot `image` on the VM's NICs; writes stay in a temporary overlay (-snapshot). */
-export function qemuArgs(image: string, opts: { accel: 'kvm' | 'tcg'; serialLog: string; qmpSocket: string; firmware?: string }): string[] {
+export function qemuArgs(image: string, opts: { accel: keyof typeof ACCELERATORS; serialLog: string; qmpSocket: string; firmware?: string }): string[] {
   const { nics } = VM_PLAN;
   const args = [
-    ...(opts.accel === 'kvm'
-      // Every feature KVM offers but IA32_ARCH_CAPABILITIES, which nested KVM may refuse.
-      ? ['-accel', 'kvm', '-cpu', 'max,-arch-capabilities']
-      : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
+    ...ACCELERATORS[opts.accel],
     // q35 for the emulated IOMMU (VT-d, with interrupt remapping): vfio-pci
     // in the guest binds the data NICs as on bare metal, with MSI-X.
     '-machine', opts.accel === 'kvm' ? 'q35,kernel-irqchip=split' : 'q35', '-device', 'intel-iommu,intremap=on',

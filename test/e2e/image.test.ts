@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PLAN, repoRoot, run, skipUnlessRoot, type Spawned } from '../lib/netns';
-import { qemuArgs, VM_PLAN, vmDirectorConfig, vmHostTopology, type VmHost } from '../../src/topology/vm';
+import { ACCELERATORS, qemuArgs, VM_PLAN, vmDirectorConfig, vmHostTopology, type VmHost } from '../../src/topology/vm';
 import { NAMED_HTTP_SERVER_PY, PY } from '../lib/scripts';
 import { curlMany, tally } from '../lib/curl';
 import { kvmRuns, startGuest, type Guest } from '../lib/qemu';
@@ -69,7 +69,7 @@ describe('e2e appliance image booted in QEMU on virtio-net-pci NICs', { skip: SK
     // KVM where it runs a guest, else TCG.
     const kernel = path.join(work, 'vmlinuz');
     await run('mcopy', ['-n', '-i', `${image}@@1M`, '::/vmlinuz', kernel]);
-    const kvm = await kvmRuns(host.topo, host.ns.vmHost, kernel, work);
+    const kvm = await kvmRuns(host.topo, host.ns.vmHost, kernel, work, ACCELERATORS.kvm);
     accel = kvm === true ? 'kvm' : 'tcg';
     process.stderr.write(`image: accelerator ${accel}${kvm === true ? '' : ` (KVM: ${kvm})`}\n`);
     const t0 = Date.now();

@@ -74,14 +74,16 @@ function qmpCommand<T>(socket: string, execute: string, args?: Record<string, un
  * Whether KVM really runs a guest here, not only whether /dev/kvm opens:
  * under some nested hypervisors KVM starts and then stalls or stops with an
  * internal error. Boots `kernel` with no root under KVM: a kernel that runs
- * reaches its "VFS: Unable to mount root" panic in a second or two. Returns
+ * reaches its "VFS: Unable to mount root" panic in a second or two.
+ * `kvmArgs` are the accelerator and CPU arguments the guest will boot with. Returns
  * true, or why not.
  */
-export async function kvmRuns(topo: Topology, ns: string, kernel: string, dir: string, timeoutMs = 20_000): Promise<true | string> {
+export async function kvmRuns(topo: Topology, ns: string, kernel: string, dir: string, kvmArgs: readonly string[],
+  timeoutMs = 20_000): Promise<true | string> {
   if (!fs.existsSync('/dev/kvm')) return 'no /dev/kvm';
   const log = path.join(dir, 'kvm-probe.log');
   fs.writeFileSync(log, '');
-  const p = topo.spawn(ns, 'qemu-system-x86_64', ['-accel', 'kvm', '-cpu', 'max,-arch-capabilities', '-m', '256',
+  const p = topo.spawn(ns, 'qemu-system-x86_64', [...kvmArgs, '-m', '256',
     '-display', 'none', '-vga', 'none', '-nic', 'none', '-no-reboot', '-serial', `file:${log}`,
     '-kernel', kernel, '-append', 'console=ttyS0 panic=-1']);
   const t0 = Date.now();
