@@ -13,6 +13,9 @@ import { EalError, hugepageFacts, lcoreMapping, parseCpuList, planEal, type Host
 import { resolvePorts } from '../net/ports';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+/** vfio's switch for devices without an IOMMU group (writable while loaded; fulcrum setup sets it). */
+export const VFIO_NOIOMMU_PARAM = '/sys/module/vfio/parameters/enable_unsafe_noiommu_mode';
 export interface Check {
   what: string;
   status: CheckStatus;
@@ -116,7 +119,7 @@ function hugepages(cfg: FulcrumConfig, host: HostFacts, t: HostTree): Check {
 
 function iommu(pciPorts: number, t: HostTree): Check {
   const groups = t.list('sys/kernel/iommu_groups').length;
-  const noiommu = (t.read('sys/module/vfio/parameters/enable_unsafe_noiommu_mode') ?? '').trim() === 'Y';
+  const noiommu = (t.read(VFIO_NOIOMMU_PARAM.slice(1)) ?? '').trim() === 'Y';
   if (groups > 0) return { what: 'IOMMU', status: 'ok', detail: `${groups} IOMMU groups: vfio-pci can bind devices` };
   const advice = 'enable VT-d/AMD-Vi in the BIOS and boot with intel_iommu=on (or amd_iommu=on) iommu=pt, or use vfio-pci no-IOMMU mode / uio_pci_generic (no DMA isolation)';
   if (pciPorts === 0) return { what: 'IOMMU', status: 'ok', detail: `none (no PCI ports in the config; for PCI NICs: ${advice})` };

@@ -9,7 +9,7 @@ import type { FulcrumConfig } from '../config/types';
 import { DEFAULT_PCI_BINDING, type PciBinding } from '../net/device';
 import { resolvePorts } from '../net/ports';
 import type { HostCommand } from '../dataplane/twin';
-import { HostTree, treeHugepages } from './doctor';
+import { HostTree, treeHugepages, VFIO_NOIOMMU_PARAM } from './doctor';
 
 export interface SetupStep extends HostCommand {
   /** What the step is for: "hugepages", "port lan (0000:03:00.0)". */
@@ -23,9 +23,6 @@ export interface SetupPlan {
   /** Cannot work on this host: refused before any step runs. */
   problems: string[];
 }
-
-/** vfio's switch for devices without an IOMMU group; writable while loaded. */
-export const VFIO_NOIOMMU_PARAM = '/sys/module/vfio/parameters/enable_unsafe_noiommu_mode';
 
 /**
  * The kernel driver each binding binds to, and the commands that prepare
