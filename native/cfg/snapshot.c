@@ -33,6 +33,7 @@ void fl_snap_free(struct fl_snapshot *s)
 		return;
 	if (s->lpm)
 		rte_lpm_free(s->lpm);
+	fl_snap6_free(&s->v6);
 	for (unsigned i = 0; s->services && i < s->n_services; i++)
 		fl_sched_table_free(s->services[i].sched);
 	rte_free(s->services);
@@ -278,6 +279,8 @@ struct fl_snapshot *fl_snap_build(const struct fl_net_conf *net, const uint16_t 
 		}
 		s->n_routes = net->n_routes;
 	}
+	if (fl_snap6_build(&s->v6, net, s->gen, fl_nports, err, errlen))
+		goto fail;
 	if (build_services(s, net, lip_slots, err, errlen))
 		goto fail;
 	return s;

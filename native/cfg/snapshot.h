@@ -9,6 +9,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "fulcrum.h"
+#include "snapshot6.h"
 #include "../session/tcp_state.h"
 #include "../sched/sched.h"
 
@@ -111,6 +112,7 @@ struct fl_snapshot {
 	bool sloppy_tcp;            /* fl_net_conf.sloppy_tcp */
 	bool transit_replies;       /* some service has them: a packet not for us may be a reply */
 	unsigned min_mtu;           /* smallest port MTU: packets up to it fit anywhere */
+	struct fl_snap6 v6;         /* the IPv6 family's addresses and routes */
 };
 
 /* The service a session belongs to, by its stable id; NULL once removed. */

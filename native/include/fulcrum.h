@@ -8,7 +8,8 @@
  *    snapshot (native/cfg/) and write only their own counters (native/stats/).
  *
  * Byte order: IPv4 addresses and L4 ports in these structs are in HOST order.
- * The dataplane converts once when it builds a snapshot.
+ * The dataplane converts once when it builds a snapshot. IPv6 addresses are
+ * 16 bytes as on the wire (struct fl_ip6, what inet_pton gives).
  */
 #ifndef FULCRUM_H
 #define FULCRUM_H
@@ -84,6 +85,27 @@ struct fl_route {
 	uint32_t gateway;              /* host order; 0 = directly connected */
 };
 
+/* The IPv6 family of the same view: its own arrays, so that IPv4's stay as
+ * compact as they were. */
+struct fl_ip6 {
+	uint8_t b[16];
+};
+
+struct fl_addr6 {
+	struct fl_ip6 ip;
+	uint8_t prefix;                /* on-link prefix length, 0..128 */
+	uint8_t role;                  /* enum fl_addr_role */
+	uint16_t port;
+	uint8_t standby;
+};
+
+struct fl_route6 {
+	struct fl_ip6 prefix;
+	uint8_t len;                   /* 0..128; 0 = the default route */
+	uint16_t port;
+	struct fl_ip6 gateway;         /* :: = directly connected */
+};
+
 /* ---------- services (virtual servers) and real servers ---------- */
 
 #define FL_MAX_SERVICES     1024
@@ -145,6 +167,10 @@ struct fl_net_conf {
 	struct fl_addr addrs[FL_MAX_ADDRS];
 	unsigned n_routes;
 	struct fl_route routes[FL_MAX_ROUTES];
+	unsigned n_addrs6;
+	struct fl_addr6 addrs6[FL_MAX_ADDRS];
+	unsigned n_routes6;
+	struct fl_route6 routes6[FL_MAX_ROUTES];
 	unsigned n_services;
 	const struct fl_service_conf *services;
 	/* ipvsadm --set tcp tcpfin udp, seconds; 0 keeps the IPVS default. */
@@ -226,6 +252,8 @@ enum fl_drop {
 	FL_DROP_SYNPROXY,        /* SYN proxy refused it: ACK without a valid cookie, SYN in an answered
 				  * handshake, nothing more can be held, an unexpected server reply */
 	FL_DROP_STANDBY,         /* to a VIP or LIP this director holds as VRRP backup */
+	FL_DROP_BAD_ND,          /* neighbour discovery message RFC 4861 says to discard
+				  * (hop limit not 255, bad code, length or options) */
 	FL_DROP__MAX
 };
 const char *fl_drop_name(unsigned reason);
@@ -273,6 +301,10 @@ struct fl_worker_counters {
 	uint64_t arp_replies, arp_requests_sent, garp_sent, icmp_echo_replies;
 	uint64_t icmp_errors_sent, neigh_queued;
 	uint64_t icmp_errors_limited;             /* not sent: over the rate limit */
+	uint64_t nd_adverts_sent;                 /* IPv6 neighbour adverts answering a solicitation */
+	uint64_t nd_solicits_sent;                /* ... solicitations sent to resolve or refresh a neighbour */
+	uint64_t nd_unsolicited_sent;             /* ... unsolicited adverts (start, takeover) */
+	uint64_t icmp6_echo_replies;
 	uint64_t redirect_out, redirect_in;       /* software steering to the owner */
 	uint64_t sessions_created, sessions_expired, sessions_active;
 	uint64_t sessions_capacity;
@@ -437,8 +469,11 @@ int fl_replay_frame(unsigned port, const uint8_t *data, uint16_t len, char *err,
  * service thread files it a moment later. */
 int fl_replay_neighbour(unsigned port, uint32_t ip_be, const uint8_t mac[6]);
 
-/* Neighbour table entries (network-order IP), for the API. */
+/* Neighbour table entries (network-order IP), for the API; IPv6
+ * neighbours have family 6 and ip6 set. */
 struct fl_neigh_view {
+	uint8_t family;                /* 4 or 6 */
+	struct fl_ip6 ip6;
 	uint32_t ip;
 	uint16_t port;
 	uint8_t mac[6];

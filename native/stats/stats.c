@@ -27,6 +27,7 @@ static const char *const drop_names[FL_DROP__MAX] = {
 	[FL_DROP_TOO_BIG] = "too_big",
 	[FL_DROP_SYNPROXY] = "synproxy",
 	[FL_DROP_STANDBY] = "standby",
+	[FL_DROP_BAD_ND] = "bad_nd",
 };
 
 const char *fl_drop_name(unsigned reason)
