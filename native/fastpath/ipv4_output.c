@@ -55,42 +55,8 @@ void fl_ipv4_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, 
 		fl_tx(w, port, m);
 		return;
 	}
-	fl_neigh_resolve(port, hop);
-	if (w->n_pending == FL_PENDING_MAX)
-		return fl_drop_pkt(w, m, FL_DROP_NO_NEIGH);
-	w->pending[w->n_pending++] = (struct fl_pending){
-		.m = m, .deadline_ms = w->now_ms + FL_PENDING_MS, .next_ask_ms = w->now_ms + 1000,
-		.nexthop = hop, .port = port,
-	};
-	w->ctr->neigh_queued++;
-}
-
-/* Release parked packets whose next hop resolved; drop the ones that waited
- * too long. Order among packets to one next hop is kept. */
-void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s)
-{
-	(void)s;
-	unsigned keep = 0;
-	for (unsigned i = 0; i < w->n_pending; i++) {
-		struct fl_pending *p = &w->pending[i];
-		struct rte_ether_addr mac;
-		if (fl_neigh_get(p->port, p->nexthop, &mac)) {
-			fill_eth(p->m, p->port, &mac);
-			fl_tx(w, p->port, p->m);
-		} else if (w->now_ms >= p->deadline_ms) {
-			fl_drop_pkt(w, p->m, FL_DROP_NO_NEIGH);
-		} else {
-			/* Still unresolved: ask again once a second, so a lost
-			 * request is retried as Linux does (the service thread
-			 * rate-limits per neighbour anyway). */
-			if (w->now_ms >= p->next_ask_ms) {
-				fl_neigh_resolve(p->port, p->nexthop);
-				p->next_ask_ms = w->now_ms + 1000;
-			}
-			w->pending[keep++] = *p;
-		}
-	}
-	w->n_pending = keep;
+	struct fl_pending p = { .nexthop = hop, .port = port, .family = 4 };
+	fl_pending_park(w, m, &p);
 }
 
 bool fl_ipv4_too_big_slow(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m,

@@ -1,6 +1,7 @@
-/* The service thread: owns the neighbour table (learn, resolve, age), sends
- * ARP requests and gratuitous ARP. It is a control thread, not a worker lcore;
- * its frames leave through worker 0 (fl_svc_tx_ring). */
+/* The service thread: owns the neighbour tables (learn, resolve, age) of
+ * each address family (fl_neigh_families: ARP here, ND in neigh6.c), sends
+ * their requests and announcements. It is a control thread, not a worker
+ * lcore; its frames leave through worker 0 (fl_svc_tx_ring). */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "dp.h"
 #include "neigh.h"
+#include "neigh6.h"
 
 struct fl_neigh *fl_neigh_tbl;
 static struct rte_ring *msg_ring;
@@ -37,15 +39,21 @@ void fl_neigh_learn(uint16_t port, uint32_t ip_be, const struct rte_ether_addr *
 	} else if (only_update) {
 		return;
 	}
-	struct fl_neigh_msg msg = { .type = only_update ? FL_NMSG_UPDATE : FL_NMSG_LEARN, .port = port, .ip = ip_be };
+	struct fl_neigh_msg msg = { .type = only_update ? FL_NMSG_UPDATE : FL_NMSG_LEARN, .family = 4, .port = port,
+				    .ip = ip_be };
 	memcpy(msg.mac, mac->addr_bytes, 6);
-	rte_ring_mp_enqueue_elem(msg_ring, &msg, sizeof(msg));
+	fl_neigh_post(&msg);
 }
 
 void fl_neigh_resolve(uint16_t port, uint32_t ip_be)
 {
-	struct fl_neigh_msg msg = { .type = FL_NMSG_RESOLVE, .port = port, .ip = ip_be };
-	rte_ring_mp_enqueue_elem(msg_ring, &msg, sizeof(msg));
+	struct fl_neigh_msg msg = { .type = FL_NMSG_RESOLVE, .family = 4, .port = port, .ip = ip_be };
+	fl_neigh_post(&msg);
+}
+
+void fl_neigh_post(const struct fl_neigh_msg *msg)
+{
+	rte_ring_mp_enqueue_elem(msg_ring, (void *)(uintptr_t)msg, sizeof(*msg));
 }
 
 static struct fl_neigh *slot_for(uint16_t port, uint32_t ip, bool create)
@@ -70,9 +78,39 @@ static struct fl_neigh *slot_for(uint16_t port, uint32_t ip, bool create)
 	return NULL;
 }
 
-static struct fl_worker_counters *svc_ctr(void)
+struct fl_worker_counters *fl_svc_counters(void)
 {
 	return &fl_counters[fl_dp.conf.n_workers].c;
+}
+#define svc_ctr fl_svc_counters
+
+struct rte_mbuf *fl_svc_alloc(void)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(fl_pool_for_socket((int)rte_socket_id()));
+	if (!m)
+		fl_drop(svc_ctr(), FL_DROP_NOMEM);
+	return m;
+}
+
+void fl_svc_send(unsigned port, struct rte_mbuf *m)
+{
+	/* Worker 0 transmits it: the service thread owns no TX queue, so
+	 * devices whose RX and TX queues come in pairs (af_packet) need no
+	 * unpolled RX queue. */
+	m->port = (uint16_t)port;
+	if (rte_ring_sp_enqueue(fl_svc_tx_ring, m) != 0) {
+		fl_drop(svc_ctr(), FL_DROP_TX_FULL);
+		rte_pktmbuf_free(m);
+	} else if (fl_dp.workers) {
+		fl_idle_kick(&fl_dp.workers[0]);
+	}
+}
+
+void fl_neigh_kick_workers(void)
+{
+	if (fl_dp.workers)
+		for (unsigned i = 0; i < fl_dp.conf.n_workers; i++)
+			fl_idle_kick(&fl_dp.workers[i]);
 }
 
 /* Build and send one ARP frame on `port` from the service thread's queue. */
@@ -80,11 +118,9 @@ static void send_arp(unsigned port, uint16_t op, const struct rte_ether_addr *et
 		     uint32_t sip, const struct rte_ether_addr *tha, uint32_t tip)
 {
 	struct fl_port *p = &fl_ports[port];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(fl_pool_for_socket((int)rte_socket_id()));
-	if (!m) {
-		fl_drop(svc_ctr(), FL_DROP_NOMEM);
+	struct rte_mbuf *m = fl_svc_alloc();
+	if (!m)
 		return;
-	}
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eh) + sizeof(struct rte_arp_hdr));
 	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(eh + 1);
 	eh->dst_addr = *eth_dst;
@@ -99,16 +135,7 @@ static void send_arp(unsigned port, uint16_t op, const struct rte_ether_addr *et
 	ah->arp_data.arp_sip = sip;
 	ah->arp_data.arp_tha = *tha;
 	ah->arp_data.arp_tip = tip;
-	/* Worker 0 transmits it: the service thread owns no TX queue, so
-	 * devices whose RX and TX queues come in pairs (af_packet) need no
-	 * unpolled RX queue. */
-	m->port = (uint16_t)port;
-	if (rte_ring_sp_enqueue(fl_svc_tx_ring, m) != 0) {
-		fl_drop(svc_ctr(), FL_DROP_TX_FULL);
-		rte_pktmbuf_free(m);
-	} else if (fl_dp.workers) {
-		fl_idle_kick(&fl_dp.workers[0]);
-	}
+	fl_svc_send(port, m);
 }
 
 static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
@@ -136,9 +163,8 @@ static void handle_msg(const struct fl_snapshot *s, const struct fl_neigh_msg *m
 		n->probes = 0;
 		n->next_probe_ms = 0;
 		/* Packets parked for it may wait on a worker asleep on its interrupts. */
-		if (!was_valid && fl_dp.workers)
-			for (unsigned i = 0; i < fl_dp.conf.n_workers; i++)
-				fl_idle_kick(&fl_dp.workers[i]);
+		if (!was_valid)
+			fl_neigh_kick_workers();
 		return;
 	}
 	/* RESOLVE: ask at most once a second per neighbour. */
@@ -205,6 +231,18 @@ static void announce(const struct fl_snapshot *s)
 	n_announced = n_active;
 }
 
+static void arp_reset(void)
+{
+	n_announced = 0;
+}
+
+const struct fl_neigh_family fl_neigh_arp = { .handle = handle_msg, .age = age, .announce = announce,
+					      .reset = arp_reset };
+
+/* By fl_neigh_msg.family. */
+static const struct fl_neigh_family *const families[] = { [4] = &fl_neigh_arp, [6] = &fl_neigh_nd };
+#define N_FAMILY_SLOTS (sizeof(families) / sizeof(families[0]))
+
 static void *service_main(void *arg)
 {
 	(void)arg;
@@ -216,16 +254,21 @@ static void *service_main(void *arg)
 		const struct fl_snapshot *s = fl_snap_get();
 		uint64_t now = fl_now_ms();
 		if (s && s->gen != last_gen) {
-			announce(s);
+			for (unsigned f = 0; f < N_FAMILY_SLOTS; f++)
+				if (families[f])
+					families[f]->announce(s);
 			last_gen = s->gen;
 		}
 		struct fl_neigh_msg msgs[32];
 		unsigned n;
 		while ((n = rte_ring_sc_dequeue_burst_elem(msg_ring, msgs, sizeof(msgs[0]), 32, NULL)) > 0)
 			for (unsigned i = 0; i < n; i++)
-				handle_msg(s, &msgs[i], now);
+				if (msgs[i].family < N_FAMILY_SLOTS && families[msgs[i].family])
+					families[msgs[i].family]->handle(s, &msgs[i], now);
 		if (now - last_age >= 100) {
-			age(s, now);
+			for (unsigned f = 0; f < N_FAMILY_SLOTS; f++)
+				if (families[f])
+					families[f]->age(s, now);
 			last_age = now;
 		}
 		svc_ctr()->loops++;
@@ -246,7 +289,11 @@ int fl_service_start(char *err, size_t errlen)
 		snprintf(err, errlen, "cannot allocate the neighbour table");
 		return -1;
 	}
-	n_announced = 0;
+	for (unsigned f = 0; f < N_FAMILY_SLOTS; f++)
+		if (families[f])
+			families[f]->reset();
+	if (fl_neigh6_init(err, errlen))
+		return -1;
 	svc_running = true;
 	if (rte_ctrl_thread_create(&svc_thread, "fl-service", NULL, service_main, NULL) != 0) {
 		snprintf(err, errlen, "cannot start the service thread");
@@ -275,6 +322,7 @@ void fl_service_stop(void)
 	}
 	rte_free(fl_neigh_tbl);
 	fl_neigh_tbl = NULL;
+	fl_neigh6_fini();
 }
 
 unsigned fl_neigh_list(struct fl_neigh_view *out, unsigned max)
@@ -290,6 +338,8 @@ unsigned fl_neigh_list(struct fl_neigh_view *out, unsigned max)
 			continue;
 		uint64_t w = __atomic_load_n(&e->macw, __ATOMIC_ACQUIRE);
 		uint64_t exp = __atomic_load_n(&e->expires_ms, __ATOMIC_RELAXED);
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].family = 4;
 		out[n].ip = (uint32_t)k;
 		out[n].port = (uint16_t)(k >> 32);
 		fl_word_to_mac(w, out[n].mac);
@@ -297,5 +347,5 @@ unsigned fl_neigh_list(struct fl_neigh_view *out, unsigned max)
 		out[n].expires_in_ms = exp > now ? exp - now : 0;
 		n++;
 	}
-	return n;
+	return n + fl_neigh6_list(out + n, max - n);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #define FL_NEIGH_SIZE 8192          /* power of two */
@@ -80,11 +81,35 @@ enum fl_neigh_msg_type { FL_NMSG_LEARN = 1, FL_NMSG_UPDATE = 2, FL_NMSG_RESOLVE 
 struct fl_neigh_msg {
 	uint8_t type;
 	uint8_t mac[6];
-	uint8_t pad;
+	uint8_t family;                 /* 4: ARP (ip), 6: ND (ip6); index of fl_neigh_families */
 	uint16_t port;
 	uint16_t pad2;
 	uint32_t ip;                    /* network order */
+	uint8_t ip6[16];
 };
+
+/* What the service thread does for one address family: ARP here, ND in
+ * neigh6.c. Each loop it hands the family its messages, lets it age its
+ * table, and on a new snapshot announce its addresses. */
+struct fl_snapshot;
+struct fl_neigh_family {
+	void (*handle)(const struct fl_snapshot *s, const struct fl_neigh_msg *msg, uint64_t now);
+	void (*age)(const struct fl_snapshot *s, uint64_t now);
+	void (*announce)(const struct fl_snapshot *s);
+	void (*reset)(void);            /* service start: forget what was announced */
+};
+extern const struct fl_neigh_family fl_neigh_arp, fl_neigh_nd;
+
+/* Service thread: queue a frame it built (m->port unset) for worker 0 to
+ * send on `port`; its counters. */
+void fl_svc_send(unsigned port, struct rte_mbuf *m);
+struct fl_worker_counters *fl_svc_counters(void);
+/* Service thread: an mbuf for a frame it builds (NULL counted as no_mbuf). */
+struct rte_mbuf *fl_svc_alloc(void);
+/* Workers: hand the service thread a message (a full ring loses the hint). */
+void fl_neigh_post(const struct fl_neigh_msg *msg);
+/* Service thread: wake the workers that may have packets parked. */
+void fl_neigh_kick_workers(void);
 
 /* Worker side: non-blocking; a full ring just loses the hint. */
 void fl_neigh_learn(uint16_t port, uint32_t ip_be, const struct rte_ether_addr *mac, bool only_update);

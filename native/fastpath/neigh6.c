@@ -1,0 +1,210 @@
+/* The ND family of the service thread (neigh.c): the IPv6 neighbour table
+ * with learning, resolution by multicast solicitation, ageing with unicast
+ * refresh probes, and unsolicited adverts of new addresses, the same rules
+ * as ARP's (one solicitation a second per neighbour while resolving). */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "dp.h"
+#include "nd.h"
+#include "neigh6.h"
+
+struct fl_neigh6 *fl_neigh6_tbl;
+
+static void post(uint8_t type, uint16_t port, const struct fl_ip6 *ip, const struct rte_ether_addr *mac)
+{
+	struct fl_neigh_msg msg = { .type = type, .family = 6, .port = port };
+	memcpy(msg.ip6, ip->b, 16);
+	if (mac)
+		memcpy(msg.mac, mac->addr_bytes, 6);
+	fl_neigh_post(&msg);
+}
+
+void fl_neigh6_learn(uint16_t port, const struct fl_ip6 *ip, const struct rte_ether_addr *mac, bool only_update)
+{
+	/* As fl_neigh_learn: a fresh entry with this MAC needs no message. */
+	const struct fl_neigh6 *n = fl_neigh6_find(port, ip);
+	if (n) {
+		uint64_t w = __atomic_load_n(&n->macw, __ATOMIC_RELAXED);
+		uint64_t exp = __atomic_load_n(&n->expires_ms, __ATOMIC_RELAXED);
+		uint64_t half = (uint64_t)fl_dp.conf.neigh_timeout_s * 500;
+		if (w == (fl_mac_to_word(mac->addr_bytes) | FL_NEIGH_VALID) && exp > fl_now_ms() + half)
+			return;
+	} else if (only_update) {
+		return;
+	}
+	post(only_update ? FL_NMSG_UPDATE : FL_NMSG_LEARN, port, ip, mac);
+}
+
+void fl_neigh6_resolve(uint16_t port, const struct fl_ip6 *ip)
+{
+	post(FL_NMSG_RESOLVE, port, ip, NULL);
+}
+
+/* Service thread only: the entry of (port, ip), keyed on first use. */
+static struct fl_neigh6 *slot_for(uint16_t port, const struct fl_ip6 *ip, bool create)
+{
+	uint32_t h = fl_neigh6_slot(port, ip);
+	for (unsigned i = 0; i < FL_NEIGH6_SIZE; i++) {
+		struct fl_neigh6 *n = &fl_neigh6_tbl[(h + i) & (FL_NEIGH6_SIZE - 1)];
+		if (n->used && n->port == port && fl_ip6_eq(&n->ip, ip))
+			return n;
+		if (!n->used) {
+			if (!create)
+				return NULL;
+			n->ip = *ip;
+			n->port = port;
+			n->macw = 0;
+			n->expires_ms = 0;
+			n->next_probe_ms = 0;
+			n->probes = 0;
+			__atomic_store_n(&n->used, 1, __ATOMIC_RELEASE);
+			return n;
+		}
+	}
+	return NULL;
+}
+
+static void send_ns(const struct fl_snapshot *s, unsigned port, const struct fl_ip6 *target,
+		    const struct rte_ether_addr *unicast_mac)
+{
+	if (port >= fl_nports || !s->v6.has_src[port])
+		return;   /* no IPv6 address on this port: we cannot ask */
+	struct rte_mbuf *m = fl_svc_alloc();
+	if (!m)
+		return;
+	if (fl_nd_build_ns(m, port, &s->v6.port_src[port], target, unicast_mac) != 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	fl_svc_send(port, m);
+	fl_svc_counters()->nd_solicits_sent++;
+}
+
+static void handle(const struct fl_snapshot *s, const struct fl_neigh_msg *msg, uint64_t now)
+{
+	struct fl_ip6 ip;
+	memcpy(ip.b, msg->ip6, 16);
+	if (msg->type == FL_NMSG_LEARN || msg->type == FL_NMSG_UPDATE) {
+		struct fl_neigh6 *n = slot_for(msg->port, &ip, msg->type == FL_NMSG_LEARN);
+		if (!n)
+			return;
+		bool was_valid = n->macw & FL_NEIGH_VALID;
+		__atomic_store_n(&n->expires_ms, now + (uint64_t)fl_dp.conf.neigh_timeout_s * 1000, __ATOMIC_RELAXED);
+		__atomic_store_n(&n->macw, FL_NEIGH_VALID | fl_mac_to_word(msg->mac), __ATOMIC_RELEASE);
+		n->probes = 0;
+		n->next_probe_ms = 0;
+		if (!was_valid)
+			fl_neigh_kick_workers();
+		return;
+	}
+	struct fl_neigh6 *n = slot_for(msg->port, &ip, true);
+	if (!n || (n->macw & FL_NEIGH_VALID) || now < n->next_probe_ms || !s)
+		return;
+	send_ns(s, msg->port, &ip, NULL);
+	n->next_probe_ms = now + 1000;
+	n->probes++;
+}
+
+static void age(const struct fl_snapshot *s, uint64_t now)
+{
+	uint64_t quarter = (uint64_t)fl_dp.conf.neigh_timeout_s * 250;
+	for (unsigned i = 0; i < FL_NEIGH6_SIZE; i++) {
+		struct fl_neigh6 *n = &fl_neigh6_tbl[i];
+		if (!n->used || !(n->macw & FL_NEIGH_VALID))
+			continue;
+		if (now >= n->expires_ms) {
+			__atomic_store_n(&n->macw, n->macw & ~FL_NEIGH_VALID, __ATOMIC_RELEASE);
+			n->next_probe_ms = 0;
+			n->probes = 0;
+			continue;
+		}
+		if (s && now + quarter >= n->expires_ms && now >= n->next_probe_ms) {
+			struct rte_ether_addr mac;
+			fl_word_to_mac(n->macw, mac.addr_bytes);
+			send_ns(s, n->port, &n->ip, &mac);
+			n->next_probe_ms = now + 1000;
+		}
+	}
+}
+
+/* Unsolicited adverts (RFC 4861 7.2.6) of every address that the previous
+ * snapshot lacked or held on standby, as ARP's gratuitous requests. */
+static struct fl_local_addr6 announced[FL_MAX_ADDRS];
+static unsigned n_announced;
+
+static void announce(const struct fl_snapshot *s)
+{
+	const struct fl_snap6 *v6 = &s->v6;
+	unsigned n_active = 0;
+	for (unsigned i = 0; i < v6->n_addrs; i++) {
+		const struct fl_local_addr6 *a = &v6->addr_list[i];
+		if (a->standby)
+			continue;
+		bool seen = false;
+		for (unsigned j = 0; j < n_announced && !seen; j++)
+			seen = fl_ip6_eq(&announced[j].ip, &a->ip) && announced[j].port == a->port;
+		if (seen)
+			continue;
+		struct rte_mbuf *m = fl_svc_alloc();
+		if (!m)
+			continue;
+		struct rte_ether_addr mac;
+		fl_ip6_mcast_mac(&fl_ip6_all_nodes, &mac);
+		if (fl_nd_build_na(m, a->port, &fl_ip6_all_nodes, &mac, &a->ip, FL_ND_NA_ROUTER | FL_ND_NA_OVERRIDE)) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		fl_svc_send(a->port, m);
+		fl_svc_counters()->nd_unsolicited_sent++;
+	}
+	for (unsigned i = 0; i < v6->n_addrs; i++)
+		if (!v6->addr_list[i].standby)
+			announced[n_active++] = v6->addr_list[i];
+	n_announced = n_active;
+}
+
+static void reset(void)
+{
+	n_announced = 0;
+}
+
+const struct fl_neigh_family fl_neigh_nd = { .handle = handle, .age = age, .announce = announce, .reset = reset };
+
+int fl_neigh6_init(char *err, size_t errlen)
+{
+	fl_neigh6_tbl = rte_zmalloc("fl_neigh6", sizeof(struct fl_neigh6) * FL_NEIGH6_SIZE, RTE_CACHE_LINE_SIZE);
+	if (!fl_neigh6_tbl) {
+		snprintf(err, errlen, "cannot allocate the IPv6 neighbour table");
+		return -1;
+	}
+	return 0;
+}
+
+void fl_neigh6_fini(void)
+{
+	rte_free(fl_neigh6_tbl);
+	fl_neigh6_tbl = NULL;
+}
+
+unsigned fl_neigh6_list(struct fl_neigh_view *out, unsigned max)
+{
+	unsigned n = 0;
+	if (!fl_neigh6_tbl)
+		return 0;
+	uint64_t now = fl_now_ms();
+	for (unsigned i = 0; i < FL_NEIGH6_SIZE && n < max; i++) {
+		const struct fl_neigh6 *e = &fl_neigh6_tbl[i];
+		if (!__atomic_load_n(&e->used, __ATOMIC_ACQUIRE))
+			continue;
+		uint64_t w = __atomic_load_n(&e->macw, __ATOMIC_ACQUIRE);
+		uint64_t exp = __atomic_load_n(&e->expires_ms, __ATOMIC_RELAXED);
+		out[n] = (struct fl_neigh_view){ .family = 6, .ip6 = e->ip, .port = e->port, .valid = !!(w & FL_NEIGH_VALID),
+						 .expires_in_ms = exp > now ? exp - now : 0 };
+		fl_word_to_mac(w, out[n].mac);
+		n++;
+	}
+	return n;
+}

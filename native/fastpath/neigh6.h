@@ -1,0 +1,69 @@
+/* IPv6 neighbour table (RFC 4861 neighbour discovery), the same contract as
+ * IPv4's (neigh.h): the service thread writes, workers read without locks,
+ * and a slot once keyed is never keyed again (only invalidated), so a
+ * reader comparing a key never sees it change under it. */
+#ifndef FL_NEIGH6_H
+#define FL_NEIGH6_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <rte_ether.h>
+
+#include "fulcrum.h"
+#include "neigh.h"
+#include "../cfg/snapshot6.h"
+
+#define FL_NEIGH6_SIZE 8192         /* power of two */
+
+struct fl_neigh6 {
+	struct fl_ip6 ip;
+	uint16_t port;
+	uint8_t used;                   /* set (release) after ip and port */
+	uint8_t probes;                 /* service thread only */
+	uint64_t macw;                  /* as fl_neigh.macw */
+	uint64_t expires_ms;
+	uint64_t next_probe_ms;         /* service thread only */
+};
+
+extern struct fl_neigh6 *fl_neigh6_tbl;
+
+static inline uint32_t fl_neigh6_slot(uint16_t port, const struct fl_ip6 *ip)
+{
+	return (fl_addr6_hash(ip) ^ (uint32_t)port * 0x9E37u) & (FL_NEIGH6_SIZE - 1);
+}
+
+static inline const struct fl_neigh6 *fl_neigh6_find(uint16_t port, const struct fl_ip6 *ip)
+{
+	uint32_t h = fl_neigh6_slot(port, ip);
+	for (unsigned i = 0; i < FL_NEIGH6_SIZE; i++) {
+		const struct fl_neigh6 *n = &fl_neigh6_tbl[(h + i) & (FL_NEIGH6_SIZE - 1)];
+		if (!__atomic_load_n(&n->used, __ATOMIC_ACQUIRE))
+			return NULL;
+		if (n->port == port && fl_ip6_eq(&n->ip, ip))
+			return n;
+	}
+	return NULL;
+}
+
+static inline bool fl_neigh6_get(uint16_t port, const struct fl_ip6 *ip, struct rte_ether_addr *mac)
+{
+	const struct fl_neigh6 *n = fl_neigh6_find(port, ip);
+	if (!n)
+		return false;
+	uint64_t w = __atomic_load_n(&n->macw, __ATOMIC_ACQUIRE);
+	if (!(w & FL_NEIGH_VALID))
+		return false;
+	fl_word_to_mac(w, mac->addr_bytes);
+	return true;
+}
+
+/* Worker side, as fl_neigh_learn / fl_neigh_resolve. */
+void fl_neigh6_learn(uint16_t port, const struct fl_ip6 *ip, const struct rte_ether_addr *mac, bool only_update);
+void fl_neigh6_resolve(uint16_t port, const struct fl_ip6 *ip);
+
+/* Service start/stop (neigh.c calls them) and the API's listing. */
+int fl_neigh6_init(char *err, size_t errlen);
+void fl_neigh6_fini(void);
+unsigned fl_neigh6_list(struct fl_neigh_view *out, unsigned max);
+
+#endif
