@@ -25,12 +25,17 @@ struct fl_txbuf {
 	struct rte_mbuf *pkts[FL_TXBUF_SIZE];
 };
 
+/* A packet parked until its next hop resolves (pending.c). */
 struct fl_pending {
 	struct rte_mbuf *m;
 	uint64_t deadline_ms;
-	uint64_t next_ask_ms;        /* ask the service thread again (ARP retry) */
-	uint32_t nexthop;            /* network order */
+	uint64_t next_ask_ms;        /* ask the service thread again (ARP/ND retry) */
+	union {
+		uint32_t nexthop;        /* family 4: network order */
+		struct fl_ip6 nexthop6;  /* family 6 */
+	};
 	uint16_t port;
+	uint8_t family;              /* 4 or 6: index of the neighbour family (pending.c) */
 };
 
 /* A worker's reference to its scheduler state of one service (by service
@@ -220,6 +225,19 @@ struct fl_rs_hop {
 void fl_ipv4_output_rs(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t server_id,
 		       uint32_t rip, bool direct);
 void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s);
+/* Park m (its Ethernet header still to fill) for hop p->family/nexthop on
+ * p->port, asking the service thread to resolve it; dropped when full. */
+void fl_pending_park(struct fl_worker *w, struct rte_mbuf *m, const struct fl_pending *p);
+
+/* Route an IPv6 packet (after a 14-byte Ethernet header) toward dst, as
+ * fl_ipv4_output; hop: the next hop on port (ipv6_output.c). */
+void fl_ipv6_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, const struct fl_ip6 *dst);
+void fl_ipv6_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, const struct fl_ip6 *hop);
+/* IPv6 input (ipv6_input.c) and local delivery (ipv6_local.c). */
+struct fl_ip6_walk;
+void fl_ipv6_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m);
+void fl_ipv6_local(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,
+		   struct rte_ipv6_hdr *ip, const struct fl_ip6_walk *wk);
 
 /* Free the published snapshot and the worker state beside it (publish.c;
  * dataplane stop, workers stopped). */

@@ -76,6 +76,8 @@ static void rx_port(struct fl_worker *w, const struct fl_snapshot *s, unsigned p
 				nlb++;
 		} else if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 			fl_arp_input(w, s, port, m);
+		} else if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+			fl_ipv6_input(w, s, port, m);
 		} else {
 			fl_drop_pkt(w, m, FL_DROP_UNSUPPORTED);
 		}

@@ -1,0 +1,28 @@
+/* IPv6 output: route a packet to its next hop (rte_lpm6), fill in the
+ * Ethernet header from the ND table and transmit, or park it while the
+ * next hop resolves (pending.c), as ipv4_output.c does for IPv4. */
+#include "dp.h"
+#include "neigh6.h"
+
+void fl_ipv6_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, const struct fl_ip6 *dst)
+{
+	const struct fl_nexthop6 *nh = fl_route6_lookup(&s->v6, dst);
+	if (!nh)
+		return fl_drop_pkt(w, m, FL_DROP_NO_ROUTE);
+	fl_ipv6_output_via(w, m, nh->port, fl_ip6_is_zero(&nh->gateway) ? dst : &nh->gateway);
+}
+
+void fl_ipv6_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, const struct fl_ip6 *hop)
+{
+	struct rte_ether_addr mac;
+	if (likely(fl_neigh6_get(port, hop, &mac))) {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+		eh->dst_addr = mac;
+		eh->src_addr = fl_ports[port].mac;
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		fl_tx(w, port, m);
+		return;
+	}
+	struct fl_pending p = { .nexthop6 = *hop, .port = port, .family = 6 };
+	fl_pending_park(w, m, &p);
+}
