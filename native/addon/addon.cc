@@ -27,6 +27,20 @@ uint32_t ParseIp(Napi::Env env, const Napi::Value &v, const std::string &what) {
   return ntohl(a.s_addr);
 }
 
+fl_ip6 ParseIp6(Napi::Env env, const Napi::Value &v, const std::string &what) {
+  if (!v.IsString()) Throw(env, what + ": expected an IPv6 address string");
+  std::string s = v.As<Napi::String>().Utf8Value();
+  fl_ip6 a{};
+  if (inet_pton(AF_INET6, s.c_str(), a.b) != 1) Throw(env, what + ": bad IPv6 address '" + s + "'");
+  return a;
+}
+
+std::string Ip6String(const fl_ip6 &a) {
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, a.b, buf, sizeof(buf));
+  return buf;
+}
+
 std::string IpString(uint32_t host_order) {
   in_addr a{};
   a.s_addr = htonl(host_order);
@@ -170,7 +184,7 @@ const Names &SchedFlagNames() {
   return n;
 }
 
-enum class Kind { U8, U16, U32, Ip, Bool, Enum, Flags };
+enum class Kind { U8, U16, U32, Ip, Ip6, Bool, Enum, Flags };
 
 struct Field {
   const char *key;
@@ -204,6 +218,13 @@ void Decode(Napi::Env env, const Napi::Object &o, const Field *fields, size_t n,
     const Field &f = fields[i];
     const std::string w = what + "." + f.key;
     Napi::Value v = o.Get(f.key);
+    if (f.kind == Kind::Ip6) {   // 16 bytes, :: when absent
+      fl_ip6 a{};
+      if (!v.IsUndefined() && !v.IsNull()) a = ParseIp6(env, v, w);
+      else if (f.required) Throw(env, w + ": required");
+      std::memcpy(static_cast<uint8_t *>(out) + f.offset, &a, sizeof(a));
+      continue;
+    }
     uint32_t val = f.def;
     if (v.IsUndefined() || v.IsNull()) {
       if (f.required) Throw(env, w + ": required");
@@ -222,6 +243,8 @@ void Decode(Napi::Env env, const Napi::Object &o, const Field *fields, size_t n,
         case Kind::Ip:
           val = ParseIp(env, v, w);
           break;
+        case Kind::Ip6:
+          break;   // above
         case Kind::Bool:
           val = v.ToBoolean() ? 1 : 0;
           break;
@@ -268,6 +291,19 @@ const Field kAddrFields[] = {
     {"role", Kind::Enum, offsetof(fl_addr, role), true, 0, RoleNames},
     {"port", Kind::U16, offsetof(fl_addr, port), true, 0},
     {"standby", Kind::Bool, offsetof(fl_addr, standby), false, 0},
+};
+const Field kAddr6Fields[] = {
+    {"ip", Kind::Ip6, offsetof(fl_addr6, ip), true, 0},
+    {"prefix", Kind::U8, offsetof(fl_addr6, prefix), false, 128},
+    {"role", Kind::Enum, offsetof(fl_addr6, role), true, 0, RoleNames},
+    {"port", Kind::U16, offsetof(fl_addr6, port), true, 0},
+    {"standby", Kind::Bool, offsetof(fl_addr6, standby), false, 0},
+};
+const Field kRoute6Fields[] = {
+    {"prefix", Kind::Ip6, offsetof(fl_route6, prefix), true, 0},
+    {"len", Kind::U8, offsetof(fl_route6, len), true, 0},
+    {"port", Kind::U16, offsetof(fl_route6, port), true, 0},
+    {"gateway", Kind::Ip6, offsetof(fl_route6, gateway), false, 0},   // null: directly connected
 };
 const Field kRouteFields[] = {
     {"prefix", Kind::Ip, offsetof(fl_route, prefix), true, 0},
@@ -334,6 +370,14 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
   net->n_routes = routes.Length();
   for (uint32_t i = 0; i < routes.Length(); i++)
     Decode(env, routes.Get(i), kRouteFields, &net->routes[i], At("routes", i));
+  Napi::Array addrs6 = ArrayAt(env, o, "addrs6", FL_MAX_ADDRS, true);
+  net->n_addrs6 = addrs6.Length();
+  for (uint32_t i = 0; i < addrs6.Length(); i++)
+    Decode(env, addrs6.Get(i), kAddr6Fields, &net->addrs6[i], At("addrs6", i));
+  Napi::Array routes6 = ArrayAt(env, o, "routes6", FL_MAX_ROUTES, true);
+  net->n_routes6 = routes6.Length();
+  for (uint32_t i = 0; i < routes6.Length(); i++)
+    Decode(env, routes6.Get(i), kRoute6Fields, &net->routes6[i], At("routes6", i));
   // Services: storage lives until fl_net_publish has copied it.
   Napi::Array arr = ArrayAt(env, o, "services", FL_MAX_SERVICES, true);
   std::vector<fl_service_conf> svcs(arr.Length());
@@ -480,6 +524,10 @@ Napi::Value Stats(const Napi::CallbackInfo &info) {
     F("icmpEchoReplies", icmp_echo_replies);
     F("icmpErrorsSent", icmp_errors_sent);
     F("icmpErrorsLimited", icmp_errors_limited);
+    F("ndAdvertsSent", nd_adverts_sent);
+    F("ndSolicitsSent", nd_solicits_sent);
+    F("ndUnsolicitedSent", nd_unsolicited_sent);
+    F("icmp6EchoReplies", icmp6_echo_replies);
     F("neighQueued", neigh_queued);
     F("redirectOut", redirect_out);
     F("redirectIn", redirect_in);
@@ -591,12 +639,12 @@ Napi::Value ReplayNeighbour(const Napi::CallbackInfo &info) {
 
 Napi::Value Neighbours(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  std::vector<fl_neigh_view> v(8192);
+  std::vector<fl_neigh_view> v(2 * 8192);   // both families' tables (neigh.h, neigh6.h)
   unsigned n = fl_neigh_list(v.data(), static_cast<unsigned>(v.size()));
   Napi::Array out = Napi::Array::New(env, n);
   for (unsigned i = 0; i < n; i++) {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("ip", IpString(ntohl(v[i].ip)));
+    o.Set("ip", v[i].family == 6 ? Ip6String(v[i].ip6) : IpString(ntohl(v[i].ip)));
     o.Set("port", v[i].port);
     o.Set("mac", MacString(v[i].mac));
     o.Set("valid", static_cast<bool>(v[i].valid));

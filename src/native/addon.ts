@@ -115,6 +115,9 @@ export interface NativeForwardingConf {
   sloppyTcp?: boolean;
   addrs: NativeAddr[];
   routes: NativeRoute[];
+  /** The IPv6 family's addresses and routes: the same shapes, IPv6 strings. */
+  addrs6?: NativeAddr[];
+  routes6?: NativeRoute[];
   services?: NativeService[];
   timeouts?: NativeTimeouts;
 }
@@ -178,6 +181,11 @@ export interface WorkerCounters {
   icmpErrorsSent: number;
   /** ICMP errors not sent: over the rate limit (dataplane.icmpErrorsPerSec and icmpErrorsBurst). */
   icmpErrorsLimited: number;
+  /** IPv6 neighbour discovery: adverts answering solicitations, solicitations sent, unsolicited adverts. */
+  ndAdvertsSent: number;
+  ndSolicitsSent: number;
+  ndUnsolicitedSent: number;
+  icmp6EchoReplies: number;
   neighQueued: number;
   redirectOut: number;
   redirectIn: number;

@@ -51,7 +51,7 @@ class MetricsFake {
         syncookie_invalid: 0, synproxy_joined: 2 * t, synproxy_refused: 0, synproxy_hold_full: 0,
       },
       sync: { ...zeroSyncEvents(), queued: 8 * t, installed: 3 * t, refused_local_port: t },
-      arpReplies: 0, arpRequestsSent: 0, garpSent: 0, icmpEchoReplies: 0, icmpErrorsSent: 3 * t, icmpErrorsLimited: 7 * t, neighQueued: 0,
+      arpReplies: 0, arpRequestsSent: 0, garpSent: 0, icmpEchoReplies: 0, icmpErrorsSent: 3 * t, icmpErrorsLimited: 7 * t, ndAdvertsSent: 0, ndSolicitsSent: 0, ndUnsolicitedSent: 0, icmp6EchoReplies: 0, neighQueued: 0,
       redirectOut: t, redirectIn: 2 * t, sessionsCreated: 5 * t, sessionsExpired: 4 * t,
       sessionsActive: t, sessionsCapacity: 65536,
       // Every tick: 1000 loops, 250 of them busy.
