@@ -26,10 +26,16 @@ const LEN = '(3[0-2]|[12]?[0-9])';
 
 /** Dotted quad, no leading zeros (they read as octal in some tools). */
 export const IPV4_PATTERN = `^${IPV4_BODY}$`;
-/** a.b.c.d/len */
-export const CIDR_PATTERN = `^${IPV4_BODY}/${LEN}$`;
-/** a.b.c.d/len or the word "default" */
-export const ROUTE_TO_PATTERN = `^(default|${IPV4_BODY}/${LEN})$`;
+/** The shape of an IPv6 address (hex groups, colons, an optional dotted tail);
+ * src/net/ipv6.ts parses it exactly and validate6.ts says what is wrong. */
+const IPV6_SHAPE = '[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*';
+const LEN6 = '(12[0-8]|1[01][0-9]|[1-9]?[0-9])';
+/** a.b.c.d/len or an IPv6 address/len: a port address. */
+export const HOST_CIDR_PATTERN = `^(${IPV4_BODY}/${LEN}|${IPV6_SHAPE}/${LEN6})$`;
+/** A next hop of either family. */
+export const NEXT_HOP_PATTERN = `^(${IPV4_BODY}|${IPV6_SHAPE})$`;
+/** A prefix of either family or the word "default" (whose family is its next hop's). */
+export const ROUTE_TO_PATTERN = `^(default|${IPV4_BODY}/${LEN}|${IPV6_SHAPE}/${LEN6})$`;
 export const PORT_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,14}$';
 /** Linux interface name: IFNAMSIZ-1 chars, no slash, no whitespace. */
 export const IFNAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$';
@@ -38,15 +44,17 @@ export const POOL_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$';
 /** Human wording for pattern failures (ajv would print the regex). */
 export const PATTERN_DESCRIPTIONS: Record<string, string> = {
   [IPV4_PATTERN]: 'must be an IPv4 address a.b.c.d',
-  [CIDR_PATTERN]: 'must be an IPv4 address with prefix length a.b.c.d/len',
-  [ROUTE_TO_PATTERN]: 'must be a.b.c.d/len or "default"',
+  [HOST_CIDR_PATTERN]: 'must be an address with prefix length: a.b.c.d/len or an IPv6 address/len',
+  [NEXT_HOP_PATTERN]: 'must be an IPv4 or IPv6 address',
+  [ROUTE_TO_PATTERN]: 'must be a.b.c.d/len, an IPv6 prefix/len or "default"',
   [PORT_NAME_PATTERN]: 'must be a lowercase name: a letter then up to 14 of [a-z0-9_-]',
   [IFNAME_PATTERN]: 'must be an interface name of at most 15 characters [A-Za-z0-9_.-]',
   [POOL_NAME_PATTERN]: 'must be a pool name of at most 32 characters [A-Za-z0-9_.-]',
 };
 
 const ipv4 = { type: 'string', pattern: IPV4_PATTERN } as const;
-const cidr = { type: 'string', pattern: CIDR_PATTERN } as const;
+const hostCidr = { type: 'string', pattern: HOST_CIDR_PATTERN } as const;
+const nextHop = { type: 'string', pattern: NEXT_HOP_PATTERN } as const;
 const l4port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const seconds = { type: 'integer', minimum: 0, maximum: 2147483 } as const; // INT_MAX/HZ(1000)
 
@@ -99,7 +107,8 @@ const address = {
   additionalProperties: false,
   required: ['ip', 'role'],
   properties: {
-    ip: cidr,
+    /** IPv4 or IPv6 (the director is a host of either family on its networks; services are IPv4 for now). */
+    ip: hostCidr,
     role: { type: 'string', enum: ['dip', 'vip', 'lip'] },
   },
 } as const;
@@ -131,7 +140,8 @@ const route = {
   required: ['to', 'via'],
   properties: {
     to: { type: 'string', pattern: ROUTE_TO_PATTERN },
-    via: ipv4,
+    /** The route's family is its next hop's: `to` must be of the same family. */
+    via: nextHop,
     port: { type: 'string', pattern: PORT_NAME_PATTERN },
   },
 } as const;

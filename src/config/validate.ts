@@ -16,6 +16,8 @@ import { resolvePorts } from '../net/ports';
 import { TCP_EDIT_METHODS } from '../native/vocabulary';
 import { endpointKey, serviceKey } from './keys';
 import { floatingAddresses, syncEndpoint } from '../ha/config';
+import { familyOf } from '../net/family';
+import { checkIpv6Host } from './validate6';
 
 // ---------------------------------------------------------------- schema step
 
@@ -269,6 +271,7 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
   const ipSeen = new Map<number, string>();
   cfg.ports.forEach((p, i) => {
     p.addresses.forEach((a, j) => {
+      if (familyOf(a.ip) === 6) return; // validate6.ts
       const path = `ports[${i}].addresses[${j}].ip`;
       const c = parseCidr(a.ip);
       if (!c) {
@@ -328,6 +331,7 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
   };
   const destSeen = new Map<string, string>();
   cfg.routes.forEach((r, i) => {
+    if (familyOf(r.via) === 6 || (r.to !== 'default' && familyOf(r.to) === 6)) return; // validate6.ts
     const base = `routes[${i}]`;
     let key = '0.0.0.0/0';
     if (r.to !== 'default') {
@@ -345,6 +349,7 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
     else destSeen.set(key, base);
     checkNextHop(base, r.via, r.port);
   });
+  checkIpv6Host(cfg, err, byName);
   if (cfg.defaultGateway) {
     const d = destSeen.get('0.0.0.0/0');
     if (d !== undefined) err('defaultGateway', `a default route is already given at ${d}`);

@@ -7,6 +7,7 @@
 // there.
 import type { FulcrumConfig } from '../config/types';
 import { parseCidr, formatIPv4 } from '../net/ipv4';
+import { familyOf } from '../net/family';
 
 export interface FloatingAddress {
   /** Plain address, e.g. "198.18.0.100". */
@@ -50,8 +51,9 @@ export function syncEndpoint(cfg: FulcrumConfig, iface: string): SyncEndpoint | 
   const p = cfg.ports.find((x) => x.name === iface || x.twin === iface);
   if (!p) return 'names no port and no port\'s twin';
   if (p.twin === false) return `port ${p.name} has no kernel twin, where the sync socket must live`;
-  const dip = p.addresses.find((a) => a.role === 'dip');
+  // The sync protocol (ip_vs_sync.c's) runs over IPv4 multicast or unicast.
+  const dip = p.addresses.find((a) => a.role === 'dip' && familyOf(a.ip) === 4);
   const c = dip ? parseCidr(dip.ip) : null;
-  if (!c) return `port ${p.name} has no DIP to send sync messages from`;
+  if (!c) return `port ${p.name} has no IPv4 DIP to send sync messages from`;
   return { port: p.name, twin: p.twin, ip: formatIPv4(c.ip) };
 }

@@ -118,3 +118,20 @@ export function prefixContains6(net: IPv6, len: number, ip: IPv6): boolean {
 export function formatEndpoint6(ip: IPv6, port: number): string {
   return `[${formatIPv6(ip)}]:${port}`;
 }
+
+/** Text key of an address (its canonical form), for maps and sets. */
+export const ipv6Key = (ip: IPv6): string => formatIPv6(ip);
+
+/** The special ranges a director's own address or next hop must not (or may only with care) be in. */
+export function ipv6Scope(ip: IPv6): 'unspecified' | 'loopback' | 'multicast' | 'link-local' | 'ipv4-mapped' | 'global' {
+  if (ip.every((b) => b === 0)) return 'unspecified';
+  if (ip.slice(0, 15).every((b) => b === 0) && ip[15] === 1) return 'loopback';
+  if (ip[0] === 0xff) return 'multicast';
+  if (ip[0] === 0xfe && (ip[1]! & 0xc0) === 0x80) return 'link-local';
+  if (ip.slice(0, 10).every((b) => b === 0) && ip[10] === 0xff && ip[11] === 0xff) return 'ipv4-mapped';
+  return 'global';
+}
+
+export function ipv6Equal(a: IPv6, b: IPv6): boolean {
+  return a.every((v, i) => v === b[i]);
+}

@@ -23,6 +23,7 @@ import { loadNative, type NativeAddon } from '../native/addon';
 import { probeHost } from '../dataplane/eal';
 import { parseFrame, PROTO_NAMES, rewritePort, tupleOf, type Ipv4View } from './frame';
 import { LINKTYPE_ETHERNET, PcapError, type PcapRecord } from './pcap';
+import { familyOf } from '../net/family';
 
 export interface ReplayInput {
   /** The config port the frames arrived on. */
@@ -98,6 +99,7 @@ function hopToward(cfg: FulcrumConfig, ip: string): Hop | undefined {
     return hopToward(cfg, via)?.port ?? -1;
   };
   for (const r of cfg.routes) {
+    if (familyOf(r.via) !== 4) continue; // t is IPv4
     const c = r.to === 'default' ? { ip: 0, len: 0 } : parseCidr(r.to);
     if (c && prefixContains(c.ip, c.len, t) && (!best || c.len > best.len)) {
       const port = portOf(r.via, r.port);
