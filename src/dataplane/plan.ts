@@ -11,6 +11,8 @@ import type { HostFacts } from './eal';
 import { resolvePorts } from '../net/ports';
 import { planServices } from './services';
 import { formatIPv4, networkOf, parseCidr, parseIPv4, prefixContains } from '../net/ipv4';
+import { familyOf } from '../net/family';
+import { planAddrs6, planRoutes6 } from './plan6';
 
 /** Descriptor ring sizes: not in config yet; 1024 is the l3fwd default. */
 export const RX_DESC = 1024;
@@ -53,6 +55,7 @@ export function planAddrs(cfg: FulcrumConfig, standby: ReadonlySet<string> = new
   const out: NativeAddr[] = [];
   cfg.ports.forEach((p, port) => {
     for (const a of p.addresses) {
+      if (familyOf(a.ip) !== 4) continue; // plan6.ts
       const c = parseCidr(a.ip);
       if (!c) throw new Error(`bad address ${a.ip}`); // validated already
       const ip = formatIPv4(c.ip);
@@ -101,6 +104,7 @@ export function planRoutes(cfg: FulcrumConfig): NativeRoute[] {
   const out = connectedRoutes(cfg);
   const defaults: NativeRoute[] = [];
   for (const r of cfg.routes) {
+    if (familyOf(r.via) !== 4) continue; // plan6.ts
     const port = resolveNextHopPort(cfg, r.via, r.port);
     if (r.to === 'default') {
       defaults.push({ prefix: '0.0.0.0', len: 0, port, gateway: r.via });
@@ -123,6 +127,8 @@ export function planForwarding(
   return {
     addrs: planAddrs(cfg, standby),
     routes: planRoutes(cfg),
+    addrs6: planAddrs6(cfg),
+    routes6: planRoutes6(cfg),
     services: planServices(cfg, ids),
     timeouts: { tcp: cfg.timeouts.tcp, tcpFin: cfg.timeouts.tcpFin, udp: cfg.timeouts.udp },
     sloppyTcp: cfg.sloppyTcp,

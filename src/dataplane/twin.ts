@@ -7,6 +7,8 @@ import type { FulcrumConfig } from '../config/types';
 import { resolvePorts } from '../net/ports';
 import type { HostFacts } from './eal';
 import { resolveNextHopPort } from './plan';
+import { resolveNextHopPort6, staticRoutes6 } from './plan6';
+import { familyOf } from '../net/family';
 import { isFloating } from '../ha/config';
 
 export interface HostCommand {
@@ -29,13 +31,33 @@ export const execRunner: CommandRunner = (cmd, args) => {
   }
 };
 
-function disableIpv6(iface: string): HostCommand {
+function ipv6Sysctl(iface: string, key: string, value: number): HostCommand {
   // sysctl keys use '/' where an interface name has '.' (e.g. VLAN eth0.10).
   return {
     cmd: 'sysctl',
-    args: ['-q', '-w', `net.ipv6.conf.${iface.replace(/\./g, '/')}.disable_ipv6=1`],
+    args: ['-q', '-w', `net.ipv6.conf.${iface.replace(/\./g, '/')}.${key}=${value}`],
     bestEffort: true,
   };
+}
+
+function disableIpv6(iface: string): HostCommand {
+  return ipv6Sysctl(iface, 'disable_ipv6', 1);
+}
+
+/**
+ * A twin whose port has IPv6 addresses keeps kernel IPv6, but takes its
+ * addresses and routes from the config only: no router adverts, no
+ * autoconfigured addresses, and no DAD (the dataplane answers and defends
+ * the port's addresses itself; a tentative address would only delay the
+ * twin's own traffic).
+ */
+function enableIpv6(iface: string): HostCommand[] {
+  return [
+    ipv6Sysctl(iface, 'disable_ipv6', 0),
+    ipv6Sysctl(iface, 'accept_ra', 0),
+    ipv6Sysctl(iface, 'autoconf', 0),
+    ipv6Sysctl(iface, 'accept_dad', 0),
+  ];
 }
 
 /**
@@ -60,9 +82,10 @@ export function twinCommands(cfg: FulcrumConfig): HostCommand[] {
   for (const p of cfg.ports) {
     if (p.twin === false) continue;
     const dev = p.twin;
-    // The twin mirrors an IPv4 appliance port; kernel IPv6 on it would leak
-    // packets the dataplane doesn't handle.
-    out.push(disableIpv6(dev));
+    // Without IPv6 addresses the port is IPv4 only, and kernel IPv6 on its
+    // twin would only put router solicitations and MLD on its wire.
+    if (p.addresses.some((a) => familyOf(a.ip) === 6)) out.push(...enableIpv6(dev));
+    else out.push(disableIpv6(dev));
     out.push({ cmd: 'ip', args: ['link', 'set', 'dev', dev, 'mtu', String(p.mtu)], bestEffort: false });
     for (const a of p.addresses) {
       // keepalived owns the floating addresses (src/ha/floating.ts).
@@ -72,6 +95,7 @@ export function twinCommands(cfg: FulcrumConfig): HostCommand[] {
       // route, so a VIP/LIP in the same subnet doesn't add a duplicate one.
       const args = ['addr', 'replace', a.ip, 'dev', dev];
       if (a.role !== 'dip') args.push('noprefixroute');
+      if (familyOf(a.ip) === 6) args.push('nodad');
       out.push({ cmd: 'ip', args, bestEffort: false });
     }
     out.push({ cmd: 'ip', args: ['link', 'set', 'dev', dev, 'up'], bestEffort: false });
@@ -83,7 +107,13 @@ export function twinCommands(cfg: FulcrumConfig): HostCommand[] {
     if (dev === false) return; // no kernel view of that port, nothing to route
     out.push({ cmd: 'ip', args: ['route', 'replace', to, 'via', via, 'dev', dev], bestEffort: false });
   };
-  for (const r of cfg.routes) route(r.to, r.via, r.port);
+  for (const r of cfg.routes) if (familyOf(r.via) === 4) route(r.to, r.via, r.port);
+  for (const r of staticRoutes6(cfg)) {
+    const dev = twinOf(resolveNextHopPort6(cfg, r.via, r.port));
+    if (dev === false) continue;
+    const to = r.len === 0 ? 'default' : `${r.prefix}/${r.len}`;
+    out.push({ cmd: 'ip', args: ['-6', 'route', 'replace', to, 'via', r.via, 'dev', dev], bestEffort: false });
+  }
   if (cfg.defaultGateway) route('default', cfg.defaultGateway.via, cfg.defaultGateway.port);
   return out;
 }
