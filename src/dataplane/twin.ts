@@ -52,11 +52,13 @@ function disableIpv6(iface: string): HostCommand {
  * twin's own traffic).
  */
 function enableIpv6(iface: string): HostCommand[] {
+  // Before IPv6 comes on: the link-local address it makes then would
+  // otherwise start DAD, and router adverts could configure the twin.
   return [
-    ipv6Sysctl(iface, 'disable_ipv6', 0),
+    ipv6Sysctl(iface, 'accept_dad', 0),
     ipv6Sysctl(iface, 'accept_ra', 0),
     ipv6Sysctl(iface, 'autoconf', 0),
-    ipv6Sysctl(iface, 'accept_dad', 0),
+    ipv6Sysctl(iface, 'disable_ipv6', 0),
   ];
 }
 

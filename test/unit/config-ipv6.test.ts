@@ -171,10 +171,10 @@ test('twin: a port with IPv6 addresses keeps kernel IPv6 (no RA, no autoconf, no
   raw.ports[1].twin = false;
   const lines = twinCommands(valid(raw)).map((c) => `${c.cmd} ${c.args.join(' ')}${c.bestEffort ? ' ?' : ''}`);
   assert.deepEqual(lines, [
-    'sysctl -q -w net.ipv6.conf.fl-lan.disable_ipv6=0 ?',
+    'sysctl -q -w net.ipv6.conf.fl-lan.accept_dad=0 ?',
     'sysctl -q -w net.ipv6.conf.fl-lan.accept_ra=0 ?',
     'sysctl -q -w net.ipv6.conf.fl-lan.autoconf=0 ?',
-    'sysctl -q -w net.ipv6.conf.fl-lan.accept_dad=0 ?',
+    'sysctl -q -w net.ipv6.conf.fl-lan.disable_ipv6=0 ?',
     'ip link set dev fl-lan mtu 1500',
     'ip addr replace 2001:2::1/64 dev fl-lan nodad',
     'ip addr replace 198.18.0.1/24 dev fl-lan',
