@@ -105,6 +105,19 @@ export class Topology {
     return name;
   }
 
+  /**
+   * Turn IPv6 back on for one interface of a namespace (addNamespace turns
+   * it off), without DAD (an address is usable at once) or autoconfiguration
+   * from router adverts: a test gives its addresses and routes itself.
+   */
+  async enableIpv6(ns: string, ifname: string): Promise<void> {
+    for (const dev of ['all', ifname]) {
+      await this.sysctl(ns, `net.ipv6.conf.${dev}.accept_dad`, '0', true);
+      await this.sysctl(ns, `net.ipv6.conf.${dev}.accept_ra`, '0', true);
+      await this.sysctl(ns, `net.ipv6.conf.${dev}.disable_ipv6`, '0', true);
+    }
+  }
+
   /** Create a veth pair with each end directly inside its namespace (nothing touches the root namespace). */
   async addVeth(a: VethEnd, b: VethEnd, opts: { mtu?: number; up?: boolean; noOffload?: boolean } = {}): Promise<void> {
     const na = this.ns(a.ns);

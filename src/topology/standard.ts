@@ -31,6 +31,21 @@ export const PLAN = {
   realServers: ['198.19.0.11', '198.19.0.12', '198.19.0.13'],
 } as const;
 
+/**
+ * The IPv6 plan on the same links (2001:2::/48 only), for the tests that
+ * turn IPv6 on (Topology.enableIpv6): the client's link is 2001:2::/64, the
+ * servers' 2001:2:1::/64, with the DIPs at ::1 of each.
+ */
+export const PLAN6 = {
+  clientNet: '2001:2::/64',
+  serverNet: '2001:2:1::/64',
+  client: '2001:2::10',
+  clientDip: '2001:2::1',
+  vip: '2001:2::100',
+  serverDip: '2001:2:1::1',
+  realServers: ['2001:2:1::11', '2001:2:1::12', '2001:2:1::13'],
+} as const;
+
 export interface StandardTopology {
   topo: Topology;
   ns: { client: string; director: string; switch: string; realServers: string[] };
