@@ -5,7 +5,8 @@
  * the benchmark drives it) under a loaded config: FULLNAT TCP and UDP, DR,
  * NAT, TUN, persistence with Maglev, lblc, an all-ports service, MSS
  * clamping, two workers (inputs alternate between them, and each takes in
- * what the other redirected), and live sessions opened at start.
+ * what the other redirected), and live sessions opened at start; and the
+ * director as an IPv6 host (ND, echo, extension headers).
  * Built with AddressSanitizer and UndefinedBehaviorSanitizer
  * (scripts/fuzz.sh); the output port is net_null.
  */
@@ -29,6 +30,8 @@
 #define VIP_ALL IP4(198, 18, 0, 104)
 #define LIP IP4(198, 18, 1, 1)
 #define GW IP4(198, 18, 0, 254)
+/* And the IPv6 ones (the director as an IPv6 host on 2001:2::/64). */
+#define IP6(last) ((struct fl_ip6){ .b = { 0x20, 0x01, 0x00, 0x02, [14] = (last) >> 8, [15] = (last) & 0xff } })
 
 static struct rte_mempool *pool;
 static struct fl_worker *workers[2];
@@ -53,6 +56,12 @@ static void publish(void)
 	net.addrs[net.n_addrs++] = (struct fl_addr){ LIP, 16, FL_ADDR_LIP, 0, 0 };
 	net.routes[net.n_routes++] = (struct fl_route){ IP4(198, 18, 0, 0), 16, 0, 0 };
 	net.routes[net.n_routes++] = (struct fl_route){ 0, 0, 0, GW };
+	net.addrs6[net.n_addrs6++] = (struct fl_addr6){ IP6(0x1), 64, FL_ADDR_DIP, 0, 0 };
+	net.addrs6[net.n_addrs6++] = (struct fl_addr6){ IP6(0x100), 128, FL_ADDR_VIP, 0, 0 };
+	net.addrs6[net.n_addrs6++] = (struct fl_addr6){ IP6(0x200), 128, FL_ADDR_VIP, 0, 1 };   /* standby */
+	net.addrs6[net.n_addrs6++] = (struct fl_addr6){ IP6(0x2), 64, FL_ADDR_LIP, 0, 0 };
+	net.routes6[net.n_routes6++] = (struct fl_route6){ IP6(0), 64, 0, { { 0 } } };
+	net.routes6[net.n_routes6++] = (struct fl_route6){ { { 0 } }, 0, 0, IP6(0xfe) };
 	/* port, proto, method, scheduler, rport */
 	static const struct { uint16_t port; uint8_t proto, method, sched; uint16_t rport; } plan[8] = {
 		{ 80, IPPROTO_TCP, FL_FWD_FULLNAT, FL_SCHED_RR, 8080 },

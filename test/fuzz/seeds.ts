@@ -3,15 +3,21 @@
 // harness configures (test/fuzz/fastpath_fuzz.c): SYNs and established
 // packets of its live flows to every service, replies to the LIP, NAT
 // replies, ICMP errors quoting a flow each way, ARP, echo, fragments, IPv4
-// options, a VLAN tag, truncations. libFuzzer mutates from these.
+// options, a VLAN tag, truncations; and the director as an IPv6 host (ND,
+// echo through extension headers, fragments, what goes to the kernel twin).
+// libFuzzer mutates from these.
 //   node dist/test/fuzz/seeds.js <dir>
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   ARP_REQUEST, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN,
-  arp, arpRequestFrame, ethernet, ETH_P_ARP, icmpDestUnreach, icmpEchoFrame, icmpFragNeeded, icmpTimeExceeded,
+  arp, arpRequestFrame, ethernet, ETH_P_ARP, ETH_P_IPV6, icmpDestUnreach, icmpEchoFrame, icmpFragNeeded, icmpTimeExceeded,
   ipv4, ipv4Frame, IPPROTO_ICMP, IPPROTO_TCP, tcp, tcpFrame, udpFrame,
 } from '../lib/packet';
+import {
+  ALL_NODES, ICMP6_MLD2_REPORT, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_HOPOPTS, IPPROTO_ICMPV6, IPPROTO_ROUTING,
+  NA_OVERRIDE, NA_SOLICITED, ND_ROUTER_SOLICIT, echo6Frame, icmp6Frame, ipv6, multicastMac, naFrame, nsFrame,
+} from '../lib/packet6';
 
 const ME = '02:f1:00:00:00:00';
 const GW = '02:aa:00:00:00:fe';
@@ -67,8 +73,34 @@ export function seeds(): Map<string, Buffer> {
     options: { raw: Buffer.from([1, 1, 1, 5]) } }));
   add('syn-full-options', tcpFrame({ ...l2, src: client(4), dst: VIP, sport: 40009, dport: 84, flags: TCP_SYN, seq: 1000,
     options: { mss: 1460, sackPermitted: true, timestamps: { val: 1, ecr: 0 }, wscale: 7, raw: Buffer.alloc(20, 1) } }));
+  addIpv6Host(add);
   add('big', tcpFrame({ ...l2, src: client(5), dst: VIP, sport: 40008, dport: 80, flags: TCP_ACK, payload: Buffer.alloc(1400, 0x5a), ip: { df: true } }));
   return out;
+}
+
+/** The director as an IPv6 host (the harness's 2001:2::/64 addresses): ND, echo, extension headers, kernel-bound shapes. */
+function addIpv6Host(add: (name: string, f: Buffer) => void): void {
+  const DIP6 = '2001:2::1', VIP6 = '2001:2::100', STANDBY6 = '2001:2::200', LIP6 = '2001:2::2', GW6 = '2001:2::fe';
+  const CLI6 = '2001:2:9::10';
+  const l2 = { srcMac: GW, dstMac: ME };
+  add('nd-ns-dip', nsFrame({ srcMac: GW, src: GW6, target: DIP6 }));
+  add('nd-ns-lip', nsFrame({ srcMac: GW, src: GW6, target: LIP6 }));
+  add('nd-ns-vip-unicast', nsFrame({ srcMac: GW, src: GW6, target: VIP6, dst: VIP6, dstMac: ME }));
+  add('nd-ns-standby', nsFrame({ srcMac: GW, src: GW6, target: STANDBY6 }));
+  add('nd-dad', nsFrame({ srcMac: GW, src: '::', target: VIP6, slla: null }));
+  add('nd-na-gw', naFrame({ srcMac: GW, dstMac: ME, dst: DIP6, target: GW6, flags: NA_SOLICITED | NA_OVERRIDE }));
+  add('nd-na-unsolicited', naFrame({ srcMac: GW, dstMac: multicastMac(ALL_NODES), dst: ALL_NODES, target: GW6, flags: NA_OVERRIDE }));
+  const echo = (dst: string, ext?: Parameters<typeof echo6Frame>[0]['ext']): Buffer =>
+    echo6Frame({ ...l2, src: CLI6, dst, id: 7, seq: 1, data: Buffer.alloc(24, 6), ext });
+  add('echo6-dip', echo(DIP6));
+  add('echo6-vip', echo(VIP6));
+  add('echo6-standby', echo(STANDBY6));
+  add('echo6-ext', echo(DIP6, [{ type: IPPROTO_HOPOPTS, body: Buffer.from([0x05, 0x02, 0x00, 0x00]) }, { type: IPPROTO_DSTOPTS }, { type: IPPROTO_ROUTING }]));
+  add('echo6-first-fragment', echo(DIP6, [{ type: IPPROTO_FRAGMENT, frag: { offset: 0, more: true, id: 9 } }]));
+  add('ipv6-later-fragment', ethernet({ src: GW, dst: ME, type: ETH_P_IPV6, payload: ipv6({ src: CLI6, dst: VIP6, proto: IPPROTO_ICMPV6, payload: Buffer.alloc(24, 0xaa), ext: [{ type: IPPROTO_FRAGMENT, frag: { offset: 1448, more: false, id: 9 } }] }) }));
+  add('ipv6-tcp-vip', ethernet({ src: GW, dst: ME, type: ETH_P_IPV6, payload: ipv6({ src: CLI6, dst: VIP6, proto: IPPROTO_TCP, payload: Buffer.alloc(20) }) }));
+  add('mld2-report', icmp6Frame({ srcMac: GW, dstMac: multicastMac('ff02::16'), src: 'fe80::fe', dst: 'ff02::16', hopLimit: 1, type: ICMP6_MLD2_REPORT, body: Buffer.alloc(4), ext: [{ type: IPPROTO_HOPOPTS, body: Buffer.from([0x05, 0x02, 0x00, 0x00]) }] }));
+  add('router-solicit', icmp6Frame({ srcMac: GW, dstMac: multicastMac('ff02::2'), src: 'fe80::fe', dst: 'ff02::2', hopLimit: 255, type: ND_ROUTER_SOLICIT, body: Buffer.alloc(4) }));
 }
 
 if (require.main === module) {
