@@ -122,8 +122,6 @@ struct fl_session {
 FL_STATIC_ASSERT(sizeof(struct fl_session) == 64, "session must be one cache line");
 FL_STATIC_ASSERT(sizeof(struct fl_flow_key) == 16, "flow key must be 16 bytes");
 
-struct fl_sess_table;
-
 /* Timer wheel geometry: 512 ms ticks, 8192 slots (~70 min per revolution). */
 #define FL_SESS_TICK_SHIFT   9
 #define FL_SESS_WHEEL_SLOTS  8192u
@@ -137,37 +135,22 @@ struct fl_sess_table;
  * stream edits (PROXY header, TOA, SYN proxy) keep their sequence deltas
  * there. The table neither reads nor clears them. */
 #define FL_SESS_EXT_BYTES 32u
-void *fl_sess_ext(const struct fl_sess_table *t, const struct fl_session *s);
 
-/* Bytes of memory (64-byte aligned) a table of `capacity` sessions needs;
- * 0 if capacity is 0 or above FL_SESS_MAX_CAPACITY. */
-size_t fl_sess_table_memsize(uint32_t capacity);
+static inline uint32_t fl_sess_deadline_tick(uint64_t deadline_ms)
+{
+	return (uint32_t)((deadline_ms + (UINT64_C(1) << FL_SESS_TICK_SHIFT) - 1)
+			  >> FL_SESS_TICK_SHIFT);
+}
 
-/* Memory per session, index and wheel included: memsize / capacity. */
-double fl_sess_bytes_per_session(uint32_t capacity);
-
-/* Build a table in `mem` (>= fl_sess_table_memsize(capacity) bytes, 64-byte
- * aligned; need not be zeroed). `hash_seed` randomises the hash so flows
- * cannot be crafted to collide. `now_ms` starts the timer wheel.
- * Returns mem as the table, or NULL on bad arguments. */
-struct fl_sess_table *fl_sess_table_init(void *mem, uint32_t capacity,
-					 uint32_t hash_seed, uint64_t now_ms);
-
-uint32_t fl_sess_count(const struct fl_sess_table *t);
-uint32_t fl_sess_capacity(const struct fl_sess_table *t);
-
-/* Find the session indexed by `key`; *dir (if not NULL) gets FL_DIR_IN or
- * FL_DIR_OUT. NULL if none. */
-struct fl_session *fl_sess_lookup(const struct fl_sess_table *t,
-				  const struct fl_flow_key *key, uint8_t *dir);
-
-/* Same for n <= FL_SESS_BULK_MAX keys, pipelined with prefetches: hash all
- * and prefetch primary buckets, then match signatures and prefetch the
- * candidate records, then compare full keys. out[i] is NULL on a miss;
- * dir[i] is valid only for hits. */
-void fl_sess_lookup_bulk(const struct fl_sess_table *t,
-			 const struct fl_flow_key *const keys[], unsigned n,
-			 struct fl_session *out[], uint8_t dir[]);
+/* Plain copy of a session for listings (network byte order, as stored). */
+struct fl_sess_view {
+	uint32_t caddr, vaddr, raddr, laddr;
+	uint16_t cport, vport, rport, lport;
+	uint8_t proto, state, flags, method;
+	uint32_t server_id, service_id;
+	uint64_t deadline_ms;
+	uint32_t pkts;
+};
 
 /* Whether record s holds key k in direction dir. The record stores each
  * key's first 12 bytes in key layout (see struct fl_session), so this is two
@@ -184,99 +167,19 @@ static inline int fl_sess_key_equal(const struct fl_session *s, uint8_t dir, con
 	return ((k_lo ^ s_lo) | (k_hi ^ (s_mid | (uint64_t)s->proto << 32))) == 0;
 }
 
-/* Whether s is still the live session indexed by k in direction dir: for a
- * caller that looked a burst up and has added or deleted sessions since. */
-static inline int fl_sess_still(const struct fl_session *s, uint8_t dir, const struct fl_flow_key *k)
-{
-	if (!(s->flags & FL_SESS_F_USED) || (dir == FL_DIR_OUT && (s->flags & FL_SESS_F_INPUT_ONLY)))
-		return 0;
-	return fl_sess_key_equal(s, dir, k);
-}
 
-/* Create a session indexed by `in` and, unless `out` is NULL (DR/TUN),
- * by `out` (whose proto must equal in->proto). Neither key may already be
- * in the table (callers add after a lookup miss). The record comes back with
- * keys set, state NONE, flags USED (+ INPUT_ONLY), deadline now + timeout,
- * and everything else zero for the caller to fill in.
- * Returns NULL when the table is full: the caller counts the drop. */
-struct fl_session *fl_sess_add(struct fl_sess_table *t,
-			       const struct fl_flow_key *in,
-			       const struct fl_flow_key *out,
-			       uint64_t now_ms, uint32_t timeout_ms);
-
-/* Remove a live session (both keys, its timer) and free the record. */
-void fl_sess_del(struct fl_sess_table *t, struct fl_session *s);
-
-/* Rebuild the keys a session is indexed by. fl_sess_out_key returns -1 for
- * an INPUT_ONLY session. */
-void fl_sess_in_key(const struct fl_session *s, struct fl_flow_key *k);
-int fl_sess_out_key(const struct fl_session *s, struct fl_flow_key *k);
-
-/* Slow path of fl_sess_refresh: the deadline moved before the wheel tick the
- * record is filed under, so it must be re-filed to fire on time. */
-void fl_sess_reschedule(struct fl_sess_table *t, struct fl_session *s);
-
-static inline uint32_t fl_sess_deadline_tick(uint64_t deadline_ms)
-{
-	return (uint32_t)((deadline_ms + (UINT64_C(1) << FL_SESS_TICK_SHIFT) - 1)
-			  >> FL_SESS_TICK_SHIFT);
-}
-
-/* Per-packet timeout refresh: O(1), usually just a store. Only a deadline
- * that moves earlier than its wheel slot (e.g. ESTABLISHED -> CLOSE)
- * re-files the record. */
-static inline void fl_sess_refresh(struct fl_sess_table *t, struct fl_session *s,
-				   uint64_t now_ms, uint32_t timeout_ms)
-{
-	uint64_t deadline = now_ms + timeout_ms;
-
-	s->deadline_ms = deadline;
-	if (__builtin_expect(fl_sess_deadline_tick(deadline) < s->timer_tick, 0))
-		fl_sess_reschedule(t, s);
-}
-
-/* Per-packet TCP bookkeeping: count the packet, advance the IPVS state
- * (INPUT_ONLY table for inbound packets of INPUT_ONLY sessions) and set the
- * deadline from `to`. Returns the new state. */
-enum fl_tcp_state fl_sess_tcp_update(struct fl_sess_table *t, struct fl_session *s,
-				     uint8_t dir, uint8_t tcp_flags, uint64_t now_ms,
-				     const struct fl_timeouts *to);
-
-/* Per-packet UDP (and other non-TCP) bookkeeping: count, refresh udp_ms. */
-void fl_sess_udp_update(struct fl_sess_table *t, struct fl_session *s, uint8_t dir,
-			uint64_t now_ms, const struct fl_timeouts *to);
-
-/* State column of `ipvsadm -Lnc`: TCP state name, "UDP" for UDP. */
-const char *fl_sess_state_name(const struct fl_session *s);
-
-/* Called for each expired session just before its record is freed, so the
- * caller can release what it holds (LIP port, server counters, ...). It must
- * not add or delete sessions. */
-typedef void (*fl_sess_expire_cb)(struct fl_session *s, void *arg);
-
-/* Advance the wheel to `now_ms`, expiring sessions whose deadline has
- * passed. Visits at most `budget` sessions (expired or re-filed) per call,
- * so a poll loop never stalls; what is left is picked up by the next call.
- * Returns the number expired (<= budget). cb may be NULL. */
-unsigned fl_sess_expire(struct fl_sess_table *t, uint64_t now_ms, unsigned budget,
-			fl_sess_expire_cb cb, void *arg);
-
-/* Plain copy of a session for listings (network byte order, as stored). */
-struct fl_sess_view {
-	uint32_t caddr, vaddr, raddr, laddr;
-	uint16_t cport, vport, rport, lport;
-	uint8_t proto, state, flags, method;
-	uint32_t server_id, service_id;
-	uint64_t deadline_ms;
-	uint32_t pkts;
-};
-
-/* Copy up to `max` live sessions, scanning records from *cursor (start at 0)
- * and advancing it. Work per call is bounded (at most max * 16 + 64 records
- * scanned), so a return below `max` does not mean the end: iteration is
- * complete when *cursor == fl_sess_capacity(t). */
-unsigned fl_sess_copy_range(const struct fl_sess_table *t, uint32_t *cursor,
-			    struct fl_sess_view *out, unsigned max);
+/* The IPv4 family's table (session6.h declares the IPv6 family's). */
+#define FL_ST(name) fl_sess_##name
+#define FL_ST_TABLE struct fl_sess_table
+#define FL_ST_REC struct fl_session
+#define FL_ST_KEY struct fl_flow_key
+#define FL_ST_VIEW struct fl_sess_view
+#include "sess_table_api.h"
+#undef FL_ST
+#undef FL_ST_TABLE
+#undef FL_ST_REC
+#undef FL_ST_KEY
+#undef FL_ST_VIEW
 
 #ifdef __cplusplus
 }
