@@ -152,7 +152,7 @@ static void explain_here(struct fl_worker *w, const struct fl_snapshot *s, struc
 		r->egress_port = nh->port;
 		r->egress_hop = nh->gateway ? nh->gateway : rs->ip;
 		const struct fl_neigh *ne = fl_neigh_find(nh->port, r->egress_hop);
-		uint64_t mw = ne ? __atomic_load_n(&ne->macw, __ATOMIC_ACQUIRE) : 0;
+		uint64_t mw = ne ? __atomic_load_n(&ne->st.macw, __ATOMIC_ACQUIRE) : 0;
 		if (mw & FL_NEIGH_VALID) {
 			r->neigh_ok = 1;
 			fl_word_to_mac(mw, r->neigh_mac);

@@ -26,7 +26,7 @@ void fl_ipv4_output_rs(struct fl_worker *w, const struct fl_snapshot *s, struct 
 {
 	struct fl_rs_hop *h = &w->rs_hop[server_id];
 	if (likely(h->ok && h->gen == (uint32_t)s->gen && h->rip == rip)) {
-		uint64_t mw = __atomic_load_n(&fl_neigh_tbl[h->neigh].macw, __ATOMIC_ACQUIRE);
+		uint64_t mw = __atomic_load_n(&fl_neigh_tbl[h->neigh].st.macw, __ATOMIC_ACQUIRE);
 		if (likely(mw & FL_NEIGH_VALID)) {
 			struct rte_ether_addr mac;
 			fl_word_to_mac(mw, mac.addr_bytes);

@@ -26,15 +26,9 @@ static bool svc_started;
 
 void fl_neigh_learn(uint16_t port, uint32_t ip_be, const struct rte_ether_addr *mac, bool only_update)
 {
-	/* Skip the message when the entry is already fresh with this MAC: ARP
-	 * storms must not flood the service ring. */
 	const struct fl_neigh *n = fl_neigh_find(port, ip_be);
 	if (n) {
-		uint64_t w = __atomic_load_n(&n->macw, __ATOMIC_RELAXED);
-		uint64_t mw = fl_mac_to_word(mac->addr_bytes);
-		uint64_t exp = __atomic_load_n(&n->expires_ms, __ATOMIC_RELAXED);
-		uint64_t half = (uint64_t)fl_dp.conf.neigh_timeout_s * 500;
-		if (w == (mw | FL_NEIGH_VALID) && exp > fl_now_ms() + half)
+		if (fl_neigh_state_fresh(&n->st, mac))
 			return;
 	} else if (only_update) {
 		return;
@@ -49,6 +43,75 @@ void fl_neigh_resolve(uint16_t port, uint32_t ip_be)
 {
 	struct fl_neigh_msg msg = { .type = FL_NMSG_RESOLVE, .family = 4, .port = port, .ip = ip_be };
 	fl_neigh_post(&msg);
+}
+
+bool fl_neigh_state_fresh(const struct fl_neigh_state *st, const struct rte_ether_addr *mac)
+{
+	uint64_t w = __atomic_load_n(&st->macw, __ATOMIC_RELAXED);
+	uint64_t exp = __atomic_load_n(&st->expires_ms, __ATOMIC_RELAXED);
+	uint64_t half = (uint64_t)fl_dp.conf.neigh_timeout_s * 500;
+	return w == (fl_mac_to_word(mac->addr_bytes) | FL_NEIGH_VALID) && exp > fl_now_ms() + half;
+}
+
+void fl_neigh_state_reset(struct fl_neigh_state *st)
+{
+	st->macw = 0;
+	st->expires_ms = 0;
+	st->next_probe_ms = 0;
+	st->probes = 0;
+}
+
+void fl_neigh_state_learn(struct fl_neigh_state *st, const uint8_t mac[6], uint64_t now)
+{
+	bool was_valid = st->macw & FL_NEIGH_VALID;
+	__atomic_store_n(&st->expires_ms, now + (uint64_t)fl_dp.conf.neigh_timeout_s * 1000, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->macw, FL_NEIGH_VALID | fl_mac_to_word(mac), __ATOMIC_RELEASE);
+	st->probes = 0;
+	st->next_probe_ms = 0;
+	/* Packets parked for it may wait on a worker asleep on its interrupts. */
+	if (!was_valid)
+		fl_neigh_kick_workers();
+}
+
+/* RESOLVE: ask at most once a second per neighbour. */
+bool fl_neigh_state_ask(struct fl_neigh_state *st, uint64_t now)
+{
+	if ((st->macw & FL_NEIGH_VALID) || now < st->next_probe_ms)
+		return false;
+	st->next_probe_ms = now + 1000;
+	st->probes++;
+	return true;
+}
+
+/* Entries expire after neighbourTimeoutSec; in the last quarter of their life
+ * they are re-probed (unicast) so busy next hops never lapse. */
+bool fl_neigh_state_age(struct fl_neigh_state *st, uint64_t now, struct rte_ether_addr *mac)
+{
+	if (!(st->macw & FL_NEIGH_VALID))
+		return false;
+	if (now >= st->expires_ms) {
+		__atomic_store_n(&st->macw, st->macw & ~FL_NEIGH_VALID, __ATOMIC_RELEASE);
+		/* The refresh probes' rate limit must not hold back the
+		 * first request after expiry. */
+		st->next_probe_ms = 0;
+		st->probes = 0;
+		return false;
+	}
+	uint64_t quarter = (uint64_t)fl_dp.conf.neigh_timeout_s * 250;
+	if (now + quarter < st->expires_ms || now < st->next_probe_ms)
+		return false;
+	fl_word_to_mac(st->macw, mac->addr_bytes);
+	st->next_probe_ms = now + 1000;
+	return true;
+}
+
+void fl_neigh_state_view(const struct fl_neigh_state *st, uint64_t now, struct fl_neigh_view *v)
+{
+	uint64_t w = __atomic_load_n(&st->macw, __ATOMIC_ACQUIRE);
+	uint64_t exp = __atomic_load_n(&st->expires_ms, __ATOMIC_RELAXED);
+	fl_word_to_mac(w, v->mac);
+	v->valid = !!(w & FL_NEIGH_VALID);
+	v->expires_in_ms = exp > now ? exp - now : 0;
 }
 
 void fl_neigh_post(const struct fl_neigh_msg *msg)
@@ -67,10 +130,7 @@ static struct fl_neigh *slot_for(uint16_t port, uint32_t ip, bool create)
 		if (n->key == 0) {
 			if (!create)
 				return NULL;
-			n->macw = 0;
-			n->expires_ms = 0;
-			n->next_probe_ms = 0;
-			n->probes = 0;
+			fl_neigh_state_reset(&n->st);
 			__atomic_store_n(&n->key, key, __ATOMIC_RELEASE);
 			return n;
 		}
@@ -151,55 +211,26 @@ static void send_request(const struct fl_snapshot *s, unsigned port, uint32_t ti
 
 static void handle_msg(const struct fl_snapshot *s, const struct fl_neigh_msg *msg, uint64_t now)
 {
-	uint64_t ttl = (uint64_t)fl_dp.conf.neigh_timeout_s * 1000;
 	if (msg->type == FL_NMSG_LEARN || msg->type == FL_NMSG_UPDATE) {
 		struct fl_neigh *n = slot_for(msg->port, msg->ip, msg->type == FL_NMSG_LEARN);
-		if (!n)
-			return;
-		uint64_t w = FL_NEIGH_VALID | fl_mac_to_word(msg->mac);
-		bool was_valid = n->macw & FL_NEIGH_VALID;
-		__atomic_store_n(&n->expires_ms, now + ttl, __ATOMIC_RELAXED);
-		__atomic_store_n(&n->macw, w, __ATOMIC_RELEASE);
-		n->probes = 0;
-		n->next_probe_ms = 0;
-		/* Packets parked for it may wait on a worker asleep on its interrupts. */
-		if (!was_valid)
-			fl_neigh_kick_workers();
+		if (n)
+			fl_neigh_state_learn(&n->st, msg->mac, now);
 		return;
 	}
-	/* RESOLVE: ask at most once a second per neighbour. */
 	struct fl_neigh *n = slot_for(msg->port, msg->ip, true);
-	if (!n || (n->macw & FL_NEIGH_VALID) || now < n->next_probe_ms || !s)
-		return;
-	send_request(s, msg->port, msg->ip, &bcast);
-	n->next_probe_ms = now + 1000;
-	n->probes++;
+	if (n && s && fl_neigh_state_ask(&n->st, now))
+		send_request(s, msg->port, msg->ip, &bcast);
 }
 
-/* Entries expire after neighbourTimeoutSec; in the last quarter of their life
- * they are re-probed (unicast) so busy next hops never lapse. */
 static void age(const struct fl_snapshot *s, uint64_t now)
 {
-	uint64_t quarter = (uint64_t)fl_dp.conf.neigh_timeout_s * 250;
 	for (unsigned i = 0; i < FL_NEIGH_SIZE; i++) {
 		struct fl_neigh *n = &fl_neigh_tbl[i];
-		if (!n->key || !(n->macw & FL_NEIGH_VALID))
-			continue;
-		if (now >= n->expires_ms) {
-			__atomic_store_n(&n->macw, n->macw & ~FL_NEIGH_VALID, __ATOMIC_RELEASE);
-			/* The refresh probes' rate limit must not hold back the
-			 * first broadcast request after expiry. */
-			n->next_probe_ms = 0;
-			n->probes = 0;
-			continue;
-		}
-		if (s && now + quarter >= n->expires_ms && now >= n->next_probe_ms) {
-			struct rte_ether_addr mac;
-			fl_word_to_mac(n->macw, mac.addr_bytes);
+		struct rte_ether_addr mac;
+		if (n->key && fl_neigh_state_age(&n->st, now, &mac) && s) {
 			uint16_t port = (uint16_t)(n->key >> 32);
 			if (port < fl_nports)
 				send_request(s, port, (uint32_t)n->key, &mac);
-			n->next_probe_ms = now + 1000;
 		}
 	}
 }
@@ -336,15 +367,11 @@ unsigned fl_neigh_list(struct fl_neigh_view *out, unsigned max)
 		uint64_t k = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
 		if (!k)
 			continue;
-		uint64_t w = __atomic_load_n(&e->macw, __ATOMIC_ACQUIRE);
-		uint64_t exp = __atomic_load_n(&e->expires_ms, __ATOMIC_RELAXED);
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].family = 4;
 		out[n].ip = (uint32_t)k;
 		out[n].port = (uint16_t)(k >> 32);
-		fl_word_to_mac(w, out[n].mac);
-		out[n].valid = !!(w & FL_NEIGH_VALID);
-		out[n].expires_in_ms = exp > now ? exp - now : 0;
+		fl_neigh_state_view(&e->st, now, &out[n]);
 		n++;
 	}
 	return n + fl_neigh6_list(out + n, max - n);

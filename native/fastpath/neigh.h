@@ -13,12 +13,21 @@
 #define FL_NEIGH_SIZE 8192          /* power of two */
 #define FL_NEIGH_VALID (1ull << 63)
 
-struct fl_neigh {
-	uint64_t key;                   /* port << 32 | ip (network order); 0 = empty */
+/* What an entry of either family's table holds beside its key: the MAC word
+ * workers read, and the service thread's resolution state. Its lifecycle
+ * (learn, ask at most once a second, expire, re-probe in the last quarter of
+ * its life) is the same for ARP and ND: fl_neigh_state_* below and in
+ * neigh.c. */
+struct fl_neigh_state {
 	uint64_t macw;                  /* MAC in the low 48 bits | FL_NEIGH_VALID */
 	uint64_t expires_ms;
 	uint64_t next_probe_ms;         /* service thread only */
 	uint8_t probes;                 /* service thread only */
+};
+
+struct fl_neigh {
+	uint64_t key;                   /* port << 32 | ip (network order); 0 = empty */
+	struct fl_neigh_state st;
 };
 
 extern struct fl_neigh *fl_neigh_tbl;
@@ -63,17 +72,40 @@ static inline const struct fl_neigh *fl_neigh_find(uint16_t port, uint32_t ip_be
 	return NULL;
 }
 
-/* Copy the MAC of a resolved neighbour; false if unknown or expired. */
-static inline bool fl_neigh_get(uint16_t port, uint32_t ip_be, struct rte_ether_addr *mac)
+/* Worker side: copy the MAC of a valid entry; false if absent or expired. */
+static inline bool fl_neigh_state_mac(const struct fl_neigh_state *st, struct rte_ether_addr *mac)
 {
-	const struct fl_neigh *n = fl_neigh_find(port, ip_be);
-	if (!n)
+	if (!st)
 		return false;
-	uint64_t w = __atomic_load_n(&n->macw, __ATOMIC_ACQUIRE);
+	uint64_t w = __atomic_load_n(&st->macw, __ATOMIC_ACQUIRE);
 	if (!(w & FL_NEIGH_VALID))
 		return false;
 	fl_word_to_mac(w, mac->addr_bytes);
 	return true;
+}
+
+/* Worker side: whether the entry already holds this MAC with more than half
+ * its life left, so learning it again needs no message (ARP or ND storms
+ * must not flood the service ring). */
+bool fl_neigh_state_fresh(const struct fl_neigh_state *st, const struct rte_ether_addr *mac);
+
+/* Service thread: a new entry's state; the entry learned `mac` now (true if
+ * it was not valid before: workers with parked packets are woken); whether
+ * to ask now while resolving (then counted as asked); and ageing: expire, or
+ * true with *mac when a unicast refresh probe is due. */
+void fl_neigh_state_reset(struct fl_neigh_state *st);
+void fl_neigh_state_learn(struct fl_neigh_state *st, const uint8_t mac[6], uint64_t now);
+bool fl_neigh_state_ask(struct fl_neigh_state *st, uint64_t now);
+bool fl_neigh_state_age(struct fl_neigh_state *st, uint64_t now, struct rte_ether_addr *mac);
+/* The listing's view of an entry: MAC, validity, time left. */
+struct fl_neigh_view;
+void fl_neigh_state_view(const struct fl_neigh_state *st, uint64_t now, struct fl_neigh_view *v);
+
+/* Copy the MAC of a resolved neighbour; false if unknown or expired. */
+static inline bool fl_neigh_get(uint16_t port, uint32_t ip_be, struct rte_ether_addr *mac)
+{
+	const struct fl_neigh *n = fl_neigh_find(port, ip_be);
+	return fl_neigh_state_mac(n ? &n->st : NULL, mac);
 }
 
 /* Messages from workers to the service thread. */

@@ -27,10 +27,7 @@ void fl_neigh6_learn(uint16_t port, const struct fl_ip6 *ip, const struct rte_et
 	/* As fl_neigh_learn: a fresh entry with this MAC needs no message. */
 	const struct fl_neigh6 *n = fl_neigh6_find(port, ip);
 	if (n) {
-		uint64_t w = __atomic_load_n(&n->macw, __ATOMIC_RELAXED);
-		uint64_t exp = __atomic_load_n(&n->expires_ms, __ATOMIC_RELAXED);
-		uint64_t half = (uint64_t)fl_dp.conf.neigh_timeout_s * 500;
-		if (w == (fl_mac_to_word(mac->addr_bytes) | FL_NEIGH_VALID) && exp > fl_now_ms() + half)
+		if (fl_neigh_state_fresh(&n->st, mac))
 			return;
 	} else if (only_update) {
 		return;
@@ -56,10 +53,7 @@ static struct fl_neigh6 *slot_for(uint16_t port, const struct fl_ip6 *ip, bool c
 				return NULL;
 			n->ip = *ip;
 			n->port = port;
-			n->macw = 0;
-			n->expires_ms = 0;
-			n->next_probe_ms = 0;
-			n->probes = 0;
+			fl_neigh_state_reset(&n->st);
 			__atomic_store_n(&n->used, 1, __ATOMIC_RELEASE);
 			return n;
 		}
@@ -89,44 +83,22 @@ static void handle(const struct fl_snapshot *s, const struct fl_neigh_msg *msg, 
 	memcpy(ip.b, msg->ip6, 16);
 	if (msg->type == FL_NMSG_LEARN || msg->type == FL_NMSG_UPDATE) {
 		struct fl_neigh6 *n = slot_for(msg->port, &ip, msg->type == FL_NMSG_LEARN);
-		if (!n)
-			return;
-		bool was_valid = n->macw & FL_NEIGH_VALID;
-		__atomic_store_n(&n->expires_ms, now + (uint64_t)fl_dp.conf.neigh_timeout_s * 1000, __ATOMIC_RELAXED);
-		__atomic_store_n(&n->macw, FL_NEIGH_VALID | fl_mac_to_word(msg->mac), __ATOMIC_RELEASE);
-		n->probes = 0;
-		n->next_probe_ms = 0;
-		if (!was_valid)
-			fl_neigh_kick_workers();
+		if (n)
+			fl_neigh_state_learn(&n->st, msg->mac, now);
 		return;
 	}
 	struct fl_neigh6 *n = slot_for(msg->port, &ip, true);
-	if (!n || (n->macw & FL_NEIGH_VALID) || now < n->next_probe_ms || !s)
-		return;
-	send_ns(s, msg->port, &ip, NULL);
-	n->next_probe_ms = now + 1000;
-	n->probes++;
+	if (n && s && fl_neigh_state_ask(&n->st, now))
+		send_ns(s, msg->port, &ip, NULL);
 }
 
 static void age(const struct fl_snapshot *s, uint64_t now)
 {
-	uint64_t quarter = (uint64_t)fl_dp.conf.neigh_timeout_s * 250;
 	for (unsigned i = 0; i < FL_NEIGH6_SIZE; i++) {
 		struct fl_neigh6 *n = &fl_neigh6_tbl[i];
-		if (!n->used || !(n->macw & FL_NEIGH_VALID))
-			continue;
-		if (now >= n->expires_ms) {
-			__atomic_store_n(&n->macw, n->macw & ~FL_NEIGH_VALID, __ATOMIC_RELEASE);
-			n->next_probe_ms = 0;
-			n->probes = 0;
-			continue;
-		}
-		if (s && now + quarter >= n->expires_ms && now >= n->next_probe_ms) {
-			struct rte_ether_addr mac;
-			fl_word_to_mac(n->macw, mac.addr_bytes);
+		struct rte_ether_addr mac;
+		if (n->used && fl_neigh_state_age(&n->st, now, &mac) && s)
 			send_ns(s, n->port, &n->ip, &mac);
-			n->next_probe_ms = now + 1000;
-		}
 	}
 }
 
@@ -199,11 +171,8 @@ unsigned fl_neigh6_list(struct fl_neigh_view *out, unsigned max)
 		const struct fl_neigh6 *e = &fl_neigh6_tbl[i];
 		if (!__atomic_load_n(&e->used, __ATOMIC_ACQUIRE))
 			continue;
-		uint64_t w = __atomic_load_n(&e->macw, __ATOMIC_ACQUIRE);
-		uint64_t exp = __atomic_load_n(&e->expires_ms, __ATOMIC_RELAXED);
-		out[n] = (struct fl_neigh_view){ .family = 6, .ip6 = e->ip, .port = e->port, .valid = !!(w & FL_NEIGH_VALID),
-						 .expires_in_ms = exp > now ? exp - now : 0 };
-		fl_word_to_mac(w, out[n].mac);
+		out[n] = (struct fl_neigh_view){ .family = 6, .ip6 = e->ip, .port = e->port };
+		fl_neigh_state_view(&e->st, now, &out[n]);
 		n++;
 	}
 	return n;

@@ -19,10 +19,7 @@ struct fl_neigh6 {
 	struct fl_ip6 ip;
 	uint16_t port;
 	uint8_t used;                   /* set (release) after ip and port */
-	uint8_t probes;                 /* service thread only */
-	uint64_t macw;                  /* as fl_neigh.macw */
-	uint64_t expires_ms;
-	uint64_t next_probe_ms;         /* service thread only */
+	struct fl_neigh_state st;
 };
 
 extern struct fl_neigh6 *fl_neigh6_tbl;
@@ -48,13 +45,7 @@ static inline const struct fl_neigh6 *fl_neigh6_find(uint16_t port, const struct
 static inline bool fl_neigh6_get(uint16_t port, const struct fl_ip6 *ip, struct rte_ether_addr *mac)
 {
 	const struct fl_neigh6 *n = fl_neigh6_find(port, ip);
-	if (!n)
-		return false;
-	uint64_t w = __atomic_load_n(&n->macw, __ATOMIC_ACQUIRE);
-	if (!(w & FL_NEIGH_VALID))
-		return false;
-	fl_word_to_mac(w, mac->addr_bytes);
-	return true;
+	return fl_neigh_state_mac(n ? &n->st : NULL, mac);
 }
 
 /* Worker side, as fl_neigh_learn / fl_neigh_resolve. */
