@@ -10,9 +10,7 @@ import { newDataplaneIds, type DataplaneIds } from './ids';
 import type { HostFacts } from './eal';
 import { resolvePorts } from '../net/ports';
 import { planServices } from './services';
-import { formatIPv4, networkOf, parseCidr, parseIPv4, prefixContains } from '../net/ipv4';
-import { familyOf } from '../net/family';
-import { planAddrs6, planRoutes6 } from './plan6';
+import { familyOf, familyTable, IPV4, IPV6, type AddressFamily } from '../net/family';
 
 /** Descriptor ring sizes: not in config yet; 1024 is the l3fwd default. */
 export const RX_DESC = 1024;
@@ -50,28 +48,28 @@ export function planDataplane(cfg: FulcrumConfig, host?: Pick<HostFacts, 'channe
   };
 }
 
-/** `standby`: floating addresses the VRRP master elsewhere holds (src/ha/vrrp.ts). */
-export function planAddrs(cfg: FulcrumConfig, standby: ReadonlySet<string> = new Set()): NativeAddr[] {
+/** The port addresses of one family (default IPv4); `standby`: floating addresses the VRRP master elsewhere holds (src/ha/vrrp.ts). */
+export function planAddrs(cfg: FulcrumConfig, standby: ReadonlySet<string> = new Set(), fam: AddressFamily<unknown> = IPV4): NativeAddr[] {
   const out: NativeAddr[] = [];
   cfg.ports.forEach((p, port) => {
     for (const a of p.addresses) {
-      if (familyOf(a.ip) !== 4) continue; // plan6.ts
-      const c = parseCidr(a.ip);
+      if (familyOf(a.ip) !== fam.id) continue;
+      const c = fam.parseCidr(a.ip);
       if (!c) throw new Error(`bad address ${a.ip}`); // validated already
-      const ip = formatIPv4(c.ip);
+      const ip = fam.format(c.ip);
       out.push({ ip, prefix: c.len, role: a.role, port, ...(standby.has(ip) ? { standby: true } : {}) });
     }
   });
   return out;
 }
 
-/** One connected route per distinct (network, len, port); /32s have none. */
-export function connectedRoutes(cfg: FulcrumConfig): NativeRoute[] {
+/** One connected route per distinct (network, len, port); host routes (/32, /128) have none. */
+export function connectedRoutes(cfg: FulcrumConfig, fam: AddressFamily<unknown> = IPV4): NativeRoute[] {
   const seen = new Set<string>();
   const out: NativeRoute[] = [];
-  for (const a of planAddrs(cfg)) {
-    if (a.prefix >= 32) continue;
-    const net = formatIPv4(networkOf(parseIPv4(a.ip)!, a.prefix));
+  for (const a of planAddrs(cfg, new Set(), fam)) {
+    if (a.prefix >= fam.bits) continue;
+    const net = fam.format(fam.networkOf(fam.parse(a.ip)!, a.prefix));
     const key = `${net}/${a.prefix}@${a.port}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -80,19 +78,20 @@ export function connectedRoutes(cfg: FulcrumConfig): NativeRoute[] {
   return out;
 }
 
-/** Egress port for a next hop: the named one, else the port whose connected prefix holds it. */
+/** Egress port for a next hop (of its own family): the named one, else the port whose connected prefix holds it. */
 export function resolveNextHopPort(cfg: FulcrumConfig, via: string, portName?: string): number {
   if (portName !== undefined) {
     const idx = portIndex(cfg).get(portName);
     if (idx === undefined) throw new Error(`unknown port "${portName}"`);
     return idx;
   }
-  const v = parseIPv4(via);
+  const fam = familyTable(familyOf(via));
+  const v = fam.parse(via);
   if (v === null) throw new Error(`bad next hop ${via}`);
   // Longest prefix wins, as the dataplane's own lookup would.
   let best: { port: number; len: number } | undefined;
-  for (const r of connectedRoutes(cfg)) {
-    if (prefixContains(parseIPv4(r.prefix)!, r.len, v) && (!best || r.len > best.len)) {
+  for (const r of connectedRoutes(cfg, fam)) {
+    if (fam.contains(fam.parse(r.prefix)!, r.len, v) && (!best || r.len > best.len)) {
       best = { port: r.port, len: r.len };
     }
   }
@@ -100,24 +99,25 @@ export function resolveNextHopPort(cfg: FulcrumConfig, via: string, portName?: s
   return best.port;
 }
 
-export function planRoutes(cfg: FulcrumConfig): NativeRoute[] {
-  const out = connectedRoutes(cfg);
-  const defaults: NativeRoute[] = [];
-  for (const r of cfg.routes) {
-    if (familyOf(r.via) !== 4) continue; // plan6.ts
-    const port = resolveNextHopPort(cfg, r.via, r.port);
-    if (r.to === 'default') {
-      defaults.push({ prefix: '0.0.0.0', len: 0, port, gateway: r.via });
-      continue;
-    }
-    const c = parseCidr(r.to)!;
-    out.push({ prefix: formatIPv4(networkOf(c.ip, c.len)), len: c.len, port, gateway: r.via });
+/** The config's static routes of one family (a route's family is its next hop's), `to` as network/len. */
+export function staticRoutes(cfg: FulcrumConfig, fam: AddressFamily<unknown>): Array<{ prefix: string; len: number; via: string; port?: string }> {
+  const out = cfg.routes.filter((r) => familyOf(r.via) === fam.id).map((r) => {
+    const c = r.to === 'default' ? { ip: fam.any, len: 0 } : fam.parseCidr(r.to)!;
+    return { prefix: fam.format(fam.networkOf(c.ip, c.len)), len: c.len, via: fam.format(fam.parse(r.via)!), port: r.port };
+  });
+  // IPv4's default may also be the defaultGateway field.
+  if (fam.id === 4 && cfg.defaultGateway) {
+    out.push({ prefix: fam.format(fam.any), len: 0, via: cfg.defaultGateway.via, port: cfg.defaultGateway.port });
   }
-  if (cfg.defaultGateway) {
-    const g = cfg.defaultGateway;
-    defaults.push({ prefix: '0.0.0.0', len: 0, port: resolveNextHopPort(cfg, g.via, g.port), gateway: g.via });
-  }
-  return [...out, ...defaults];
+  return out;
+}
+
+/** Connected routes, then static ones, then the default, as the dataplane installs them. */
+export function planRoutes(cfg: FulcrumConfig, fam: AddressFamily<unknown> = IPV4): NativeRoute[] {
+  const routes = staticRoutes(cfg, fam).map((r) => ({
+    prefix: r.prefix, len: r.len, port: resolveNextHopPort(cfg, r.via, r.port), gateway: r.via,
+  }));
+  return [...connectedRoutes(cfg, fam), ...routes.filter((r) => r.len > 0), ...routes.filter((r) => r.len === 0)];
 }
 
 /** The whole RCU-published view: addresses, routes, services, timeouts. */
@@ -127,8 +127,8 @@ export function planForwarding(
   return {
     addrs: planAddrs(cfg, standby),
     routes: planRoutes(cfg),
-    addrs6: planAddrs6(cfg),
-    routes6: planRoutes6(cfg),
+    addrs6: planAddrs(cfg, standby, IPV6),
+    routes6: planRoutes(cfg, IPV6),
     services: planServices(cfg, ids),
     timeouts: { tcp: cfg.timeouts.tcp, tcpFin: cfg.timeouts.tcpFin, udp: cfg.timeouts.udp },
     sloppyTcp: cfg.sloppyTcp,

@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import type { FulcrumConfig } from '../config/types';
 import { resolvePorts } from '../net/ports';
 import type { HostFacts } from './eal';
-import { resolveNextHopPort } from './plan';
-import { resolveNextHopPort6, staticRoutes6 } from './plan6';
-import { familyOf } from '../net/family';
+import { resolveNextHopPort, staticRoutes } from './plan';
+import { familyOf, IPV6 } from '../net/family';
 import { isFloating } from '../ha/config';
 
 export interface HostCommand {
@@ -110,8 +109,8 @@ export function twinCommands(cfg: FulcrumConfig): HostCommand[] {
     out.push({ cmd: 'ip', args: ['route', 'replace', to, 'via', via, 'dev', dev], bestEffort: false });
   };
   for (const r of cfg.routes) if (familyOf(r.via) === 4) route(r.to, r.via, r.port);
-  for (const r of staticRoutes6(cfg)) {
-    const dev = twinOf(resolveNextHopPort6(cfg, r.via, r.port));
+  for (const r of staticRoutes(cfg, IPV6)) {
+    const dev = twinOf(resolveNextHopPort(cfg, r.via, r.port));
     if (dev === false) continue;
     const to = r.len === 0 ? 'default' : `${r.prefix}/${r.len}`;
     out.push({ cmd: 'ip', args: ['-6', 'route', 'replace', to, 'via', r.via, 'dev', dev], bestEffort: false });

@@ -1,6 +1,6 @@
 // The IPv6 host config (issue 15, item 1): port addresses and routes of the
 // IPv6 family through the schema and validate6.ts's checks, into the
-// published view (plan6.ts) and onto the kernel twins (twin.ts).
+// published view (plan.ts, for both families) and onto the kernel twins (twin.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig } from '../../src/config/validate';
