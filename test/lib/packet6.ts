@@ -162,6 +162,8 @@ export interface Frame6Opts {
   src: string;
   dst: string;
   hopLimit?: number;
+  trafficClass?: number;
+  flowLabel?: number;
   ext?: ExtHeader[];
   pad?: boolean;
 }
@@ -169,7 +171,8 @@ export interface Frame6Opts {
 export function icmp6Frame(o: Frame6Opts & { type: number; code?: number; body: Buffer; checksum?: number }): Buffer {
   const msg = icmp6(o);
   return ethernet({ src: o.srcMac, dst: o.dstMac, type: ETH_P_IPV6, pad: o.pad,
-    payload: ipv6({ src: o.src, dst: o.dst, proto: IPPROTO_ICMPV6, payload: msg, hopLimit: o.hopLimit, ext: o.ext }) });
+    payload: ipv6({ src: o.src, dst: o.dst, proto: IPPROTO_ICMPV6, payload: msg, hopLimit: o.hopLimit, ext: o.ext,
+      trafficClass: o.trafficClass, flowLabel: o.flowLabel }) });
 }
 
 export function echoBody(id: number, seq: number, data: Buffer): Buffer {

@@ -142,6 +142,14 @@ describe('IPv6 host packet fixtures: ND, echo, extension headers, hostile frames
   test('echo request to the VIP -> reply from the VIP', () =>
     exchange([request(CLIENT, VIP, 0x6002, 2)], [reply(CLIENT, VIP, 0x6002, 2)], 'echo to the VIP'));
 
+  test('the reply keeps the request\'s traffic class (as Linux) and flow label (as Linux with flowlabel_reflect: the same ECMP path back)', () => {
+    const marks = { trafficClass: 0xb8, flowLabel: 0x5eed1 };
+    return exchange(
+      [echo6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: DIP, id: 0x6009, seq: 1, data: payload(0x6009, 1), hopLimit: 61, ...marks })],
+      [echo6Frame({ srcMac: OUR_MAC, dstMac: CLIENT.mac, src: DIP, dst: CLIENT.ip, id: 0x6009, seq: 1, data: payload(0x6009, 1), reply: true, hopLimit: 64, ...marks })],
+      'echo with a traffic class and a flow label');
+  });
+
   test('echo behind hop-by-hop and destination options headers -> reply without them', () =>
     exchange(
       [request(CLIENT, DIP, 0x6003, 3, [
