@@ -1,5 +1,6 @@
-// IPv6 addresses and prefixes for the control plane (issue 15's groundwork:
-// nothing accepts IPv6 yet). An address is 16 bytes in network order.
+// IPv6 addresses and prefixes for the control plane (port addresses and
+// routes today; services with the rest of issue 15). An address is 16
+// bytes in network order.
 // formatIPv6 writes what glibc's inet_ntop writes, because ipvsadm prints
 // its addresses with inet_ntop and fulcrumadm's listings must match it
 // byte for byte: lower-case hex, the longest run of two or more zero groups
