@@ -14,7 +14,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PLAN6, skipUnlessRoot, standardDirectorConfig, standardTopology, waitFor, type DirectorHandle, type Spawned,
+  PLAN6, askDirectorKernel, skipUnlessRoot, standardDirectorConfig, standardTopology, type DirectorHandle,
   type StandardTopology,
 } from '../lib/netns';
 
@@ -100,24 +100,10 @@ describe('e2e ipv6-host: the director answers ND and ping6 in the fast path, its
   });
 
   test('exception path over IPv6: socat on [DIP]:2222 in the director kernel answers the client', FILE_TIMEOUT, async () => {
-    const server: Spawned = st!.topo.spawn('dir', 'socat', [`TCP6-LISTEN:2222,bind=[${PLAN6.clientDip}],fork,reuseaddr`, 'SYSTEM:echo ok6']);
-    try {
-      const reply = await waitFor(
-        async () => {
-          if (server.child.exitCode !== null) throw new Error(`socat server exited: ${server.stderr()}`);
-          const r = await st!.topo.exec('cli', 'socat', ['-T', '3', '-', `TCP6:[${PLAN6.clientDip}]:2222,connect-timeout=3`], {
-            allowFail: true, timeoutMs: 8000, input: '',
-          });
-          if (r.code !== 0) throw new Error(`client socat exit ${r.code}: ${r.stderr.trim()}`);
-          return r.stdout;
-        },
-        20_000,
-        { what: 'the IPv6 exception-path service to answer', intervalMs: 500 },
-      );
-      assert.equal(reply.trim(), 'ok6', `exception-path reply\n${director!.logs()}`);
-    } finally {
-      await server.stop('SIGTERM', 2000);
-    }
+    const reply = await askDirectorKernel(st!.topo, {
+      client: 'cli', listen: `TCP6-LISTEN:2222,bind=[${PLAN6.clientDip}]`, connect: `TCP6:[${PLAN6.clientDip}]:2222`, reply: 'ok6',
+    });
+    assert.equal(reply, 'ok6', `exception-path reply\n${director!.logs()}`);
   });
 
   test('the director kernel pings the client through its twin and the fast path: 3/3', FILE_TIMEOUT, async () => {
