@@ -118,6 +118,7 @@ struct fl_neigh_msg {
 	uint16_t pad2;
 	uint32_t ip;                    /* network order */
 	uint8_t ip6[16];
+	uint8_t src6[16];               /* ND RESOLVE: the prompting packet's source (RFC 4861 7.2.2) */
 };
 
 /* What the service thread does for one address family: ARP here, ND in

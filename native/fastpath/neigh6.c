@@ -35,9 +35,12 @@ void fl_neigh6_learn(uint16_t port, const struct fl_ip6 *ip, const struct rte_et
 	post(only_update ? FL_NMSG_UPDATE : FL_NMSG_LEARN, port, ip, mac);
 }
 
-void fl_neigh6_resolve(uint16_t port, const struct fl_ip6 *ip)
+void fl_neigh6_resolve(uint16_t port, const struct fl_ip6 *ip, const struct fl_ip6 *src)
 {
-	post(FL_NMSG_RESOLVE, port, ip, NULL);
+	struct fl_neigh_msg msg = { .type = FL_NMSG_RESOLVE, .family = 6, .port = port };
+	memcpy(msg.ip6, ip->b, 16);
+	memcpy(msg.src6, src->b, 16);
+	fl_neigh_post(&msg);
 }
 
 /* Service thread only: the entry of (port, ip), keyed on first use. */
@@ -61,15 +64,19 @@ static struct fl_neigh6 *slot_for(uint16_t port, const struct fl_ip6 *ip, bool c
 	return NULL;
 }
 
+/* A solicitation for target on port, from `from` when that is one of the
+ * port's active addresses, else from the port's own source (its DIP). */
 static void send_ns(const struct fl_snapshot *s, unsigned port, const struct fl_ip6 *target,
-		    const struct rte_ether_addr *unicast_mac)
+		    const struct rte_ether_addr *unicast_mac, const struct fl_ip6 *from)
 {
 	if (port >= fl_nports || !s->v6.has_src[port])
 		return;   /* no IPv6 address on this port: we cannot ask */
+	const struct fl_local_addr6 *a = from ? fl_local6_lookup(&s->v6, from) : NULL;
+	const struct fl_ip6 *src = a && a->port == port && !a->standby ? from : &s->v6.port_src[port];
 	struct rte_mbuf *m = fl_svc_alloc();
 	if (!m)
 		return;
-	if (fl_nd_build_ns(m, port, &s->v6.port_src[port], target, unicast_mac) != 0) {
+	if (fl_nd_build_ns(m, port, src, target, unicast_mac) != 0) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -88,8 +95,10 @@ static void handle(const struct fl_snapshot *s, const struct fl_neigh_msg *msg, 
 		return;
 	}
 	struct fl_neigh6 *n = slot_for(msg->port, &ip, true);
+	struct fl_ip6 from;
+	memcpy(from.b, msg->src6, 16);
 	if (n && s && fl_neigh_state_ask(&n->st, now))
-		send_ns(s, msg->port, &ip, NULL);
+		send_ns(s, msg->port, &ip, NULL, &from);
 }
 
 static void age(const struct fl_snapshot *s, uint64_t now)
@@ -98,7 +107,7 @@ static void age(const struct fl_snapshot *s, uint64_t now)
 		struct fl_neigh6 *n = &fl_neigh6_tbl[i];
 		struct rte_ether_addr mac;
 		if (n->used && fl_neigh_state_age(&n->st, now, &mac) && s)
-			send_ns(s, n->port, &n->ip, &mac);
+			send_ns(s, n->port, &n->ip, &mac, NULL);
 	}
 }
 

@@ -48,9 +48,11 @@ static inline bool fl_neigh6_get(uint16_t port, const struct fl_ip6 *ip, struct 
 	return fl_neigh_state_mac(n ? &n->st : NULL, mac);
 }
 
-/* Worker side, as fl_neigh_learn / fl_neigh_resolve. */
+/* Worker side, as fl_neigh_learn / fl_neigh_resolve; `src`: the source of
+ * the packet waiting for ip, which the solicitation comes from when it is
+ * one of the port's addresses (RFC 4861 7.2.2, as Linux's ndisc_solicit). */
 void fl_neigh6_learn(uint16_t port, const struct fl_ip6 *ip, const struct rte_ether_addr *mac, bool only_update);
-void fl_neigh6_resolve(uint16_t port, const struct fl_ip6 *ip);
+void fl_neigh6_resolve(uint16_t port, const struct fl_ip6 *ip, const struct fl_ip6 *src);
 
 /* Service start/stop (neigh.c calls them) and the API's listing. */
 int fl_neigh6_init(char *err, size_t errlen);

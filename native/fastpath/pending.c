@@ -1,6 +1,10 @@
 /* Packets parked while their next hop resolves, for either address family:
  * each family says how to look a hop up, how to ask for it, and which
  * EtherType its frames carry. */
+#include <string.h>
+
+#include <rte_ip.h>
+
 #include "dp.h"
 #include "neigh.h"
 #include "neigh6.h"
@@ -28,7 +32,11 @@ static bool get6(const struct fl_pending *p, struct rte_ether_addr *mac)
 
 static void resolve6(const struct fl_pending *p)
 {
-	fl_neigh6_resolve(p->port, &p->nexthop6);
+	/* The parked packet's IPv6 header follows its (unfilled) Ethernet one. */
+	const struct rte_ipv6_hdr *ip = rte_pktmbuf_mtod_offset(p->m, const struct rte_ipv6_hdr *, sizeof(struct rte_ether_hdr));
+	struct fl_ip6 src;
+	memcpy(src.b, ip->src_addr, 16);
+	fl_neigh6_resolve(p->port, &p->nexthop6, &src);
 }
 
 static const struct pending_family families[] = {
@@ -47,7 +55,10 @@ static void release(struct fl_worker *w, const struct fl_pending *p, const struc
 
 void fl_pending_park(struct fl_worker *w, struct rte_mbuf *m, const struct fl_pending *p)
 {
-	families[p->family].resolve(p);
+	/* Ask even when the queue is full; the family may read the packet. */
+	struct fl_pending ask = *p;
+	ask.m = m;
+	families[p->family].resolve(&ask);
 	if (w->n_pending == FL_PENDING_MAX)
 		return fl_drop_pkt(w, m, FL_DROP_NO_NEIGH);
 	struct fl_pending *q = &w->pending[w->n_pending++];

@@ -26,6 +26,7 @@ const STANDBY_VIP = '2001:2::200';
 const GATEWAY = { ip: '2001:2::fe', mac: '02:00:00:00:06:fe' };
 const CLIENT = { ip: '2001:2::10', mac: '02:00:00:00:06:10' };
 const UNLEARNED = { ip: '2001:2::20', mac: '02:00:00:00:06:20' };
+const UNLEARNED_TOO = { ip: '2001:2::21', mac: '02:00:00:00:06:21' };
 const REMOTE = { ip: '2001:2:9::9', mac: GATEWAY.mac };   // off-link: through the default route
 const DAD_PROBER_MAC = '02:00:00:00:06:30';
 
@@ -68,7 +69,7 @@ async function exchange(input: Buffer[], expected: Buffer[], what: string): Prom
   assertFrames(got, expected, what);
 }
 
-/** A solicitation from the director for target, from its DIP to the target's solicited-node group. */
+/** A solicitation from the director for target, from its DIP (the source of what waits) to the target's solicited-node group. */
 const ourNs = (target: string): Buffer => nsFrame({ srcMac: OUR_MAC, src: DIP, target });
 
 before(() => {
@@ -174,6 +175,17 @@ describe('IPv6 host packet fixtures: ND, echo, extension headers, hostile frames
       [naFrame({ srcMac: UNLEARNED.mac, dstMac: OUR_MAC, dst: DIP, target: UNLEARNED.ip, flags: NA_SOLICITED | NA_OVERRIDE })],
       [reply(UNLEARNED, DIP, 0x6004, 4)],
       'parked reply after the advert');
+  });
+
+  test('a reply from the VIP is resolved by a solicitation from the VIP (RFC 4861 7.2.2: the prompting packet\'s source)', async () => {
+    dp.flush();
+    dp.inject(P0, [request(UNLEARNED_TOO, VIP, 0x6006, 6)]);
+    const ns = await dp.collect(P0, { count: 1, timeoutMs: OUT_TIMEOUT_MS });
+    assertFrames(ns, [nsFrame({ srcMac: OUR_MAC, src: VIP, target: UNLEARNED_TOO.ip })], 'solicitation from the VIP');
+    await exchange(
+      [naFrame({ srcMac: UNLEARNED_TOO.mac, dstMac: OUR_MAC, dst: VIP, target: UNLEARNED_TOO.ip, flags: NA_SOLICITED | NA_OVERRIDE })],
+      [reply(UNLEARNED_TOO, VIP, 0x6006, 6)],
+      'parked reply from the VIP after the advert');
   });
 
   test('echo from off-link: the reply goes through the default gateway, resolved first', async () => {
