@@ -111,8 +111,9 @@ void fl_nd_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned port
 	uint8_t *nd = (uint8_t *)ip + wk->l4_off;
 	unsigned len = FL_IP6_HDR_LEN + rte_be_to_cpu_16(ip->payload_len) - wk->l4_off;
 	uint8_t type = nd[0];
-	/* RFC 4861 7.1.1, 7.1.2: validity checks before anything is done. */
-	if (ip->hop_limits != FL_ND_HOP_LIMIT || nd[1] != 0 || len < 24)
+	/* RFC 4861 7.1.1, 7.1.2: validity checks before anything is done (the
+	 * length first: the caller saw only the type byte). */
+	if (len < 24 || ip->hop_limits != FL_ND_HOP_LIMIT || nd[1] != 0)
 		return fl_drop_pkt(w, m, FL_DROP_BAD_ND);
 	if (fl_ip6_l4_sum(ip, FL_IP6_NH_ICMPV6, nd, len) != 0xffff)
 		return fl_drop_pkt(w, m, FL_DROP_BAD_CSUM);
