@@ -13,15 +13,6 @@
 
 struct fl_neigh6 *fl_neigh6_tbl;
 
-static void post(uint8_t type, uint16_t port, const struct fl_ip6 *ip, const struct rte_ether_addr *mac)
-{
-	struct fl_neigh_msg msg = { .type = type, .family = 6, .port = port };
-	memcpy(msg.ip6, ip->b, 16);
-	if (mac)
-		memcpy(msg.mac, mac->addr_bytes, 6);
-	fl_neigh_post(&msg);
-}
-
 void fl_neigh6_learn(uint16_t port, const struct fl_ip6 *ip, const struct rte_ether_addr *mac, bool only_update)
 {
 	/* As fl_neigh_learn: a fresh entry with this MAC needs no message. */
@@ -32,7 +23,10 @@ void fl_neigh6_learn(uint16_t port, const struct fl_ip6 *ip, const struct rte_et
 	} else if (only_update) {
 		return;
 	}
-	post(only_update ? FL_NMSG_UPDATE : FL_NMSG_LEARN, port, ip, mac);
+	struct fl_neigh_msg msg = { .type = only_update ? FL_NMSG_UPDATE : FL_NMSG_LEARN, .family = 6, .port = port };
+	memcpy(msg.ip6, ip->b, 16);
+	memcpy(msg.mac, mac->addr_bytes, 6);
+	fl_neigh_post(&msg);
 }
 
 void fl_neigh6_resolve(uint16_t port, const struct fl_ip6 *ip, const struct fl_ip6 *src)
