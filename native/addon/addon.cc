@@ -639,7 +639,7 @@ Napi::Value ReplayNeighbour(const Napi::CallbackInfo &info) {
 
 Napi::Value Neighbours(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  std::vector<fl_neigh_view> v(2 * 8192);   // both families' tables (neigh.h, neigh6.h)
+  std::vector<fl_neigh_view> v(FL_NEIGH_LIST_MAX);
   unsigned n = fl_neigh_list(v.data(), static_cast<unsigned>(v.size()));
   Napi::Array out = Napi::Array::New(env, n);
   for (unsigned i = 0; i < n; i++) {

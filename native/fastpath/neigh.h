@@ -10,7 +10,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#define FL_NEIGH_SIZE 8192          /* power of two */
+#include "fulcrum.h"               /* FL_NEIGH_SIZE */
 #define FL_NEIGH_VALID (1ull << 63)
 
 /* What an entry of either family's table holds beside its key: the MAC word

@@ -13,8 +13,6 @@
 #include "neigh.h"
 #include "../cfg/snapshot6.h"
 
-#define FL_NEIGH6_SIZE 8192         /* power of two */
-
 struct fl_neigh6 {
 	struct fl_ip6 ip;
 	uint16_t port;

@@ -469,6 +469,12 @@ int fl_replay_frame(unsigned port, const uint8_t *data, uint16_t len, char *err,
  * service thread files it a moment later. */
 int fl_replay_neighbour(unsigned port, uint32_t ip_be, const uint8_t mac[6]);
 
+/* The neighbour tables' sizes (ARP, ND; powers of two), and so the most
+ * entries fl_neigh_list returns. */
+#define FL_NEIGH_SIZE 8192
+#define FL_NEIGH6_SIZE 8192
+#define FL_NEIGH_LIST_MAX (FL_NEIGH_SIZE + FL_NEIGH6_SIZE)
+
 /* Neighbour table entries (network-order IP), for the API; IPv6
  * neighbours have family 6 and ip6 set. */
 struct fl_neigh_view {
