@@ -1,5 +1,7 @@
 /* The upper-layer checksum of IPv6 (RFC 8200 section 8.1): the pseudo
- * header of source, destination, upper-layer length and next header. */
+ * header of source, destination, upper-layer length and next header. Not
+ * DPDK's rte_ipv6_udptcp_cksum: it takes the length and next header from the
+ * fixed header, which behind extension headers are not the upper layer's. */
 #ifndef FL_CSUM6_H
 #define FL_CSUM6_H
 
