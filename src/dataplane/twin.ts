@@ -7,7 +7,7 @@ import type { FulcrumConfig } from '../config/types';
 import { resolvePorts } from '../net/ports';
 import type { HostFacts } from './eal';
 import { resolveNextHopPort, staticRoutes } from './plan';
-import { familyOf, IPV6 } from '../net/family';
+import { familyOf, IPV4, IPV6 } from '../net/family';
 import { isFloating } from '../ha/config';
 
 export interface HostCommand {
@@ -102,20 +102,15 @@ export function twinCommands(cfg: FulcrumConfig): HostCommand[] {
     out.push({ cmd: 'ip', args: ['link', 'set', 'dev', dev, 'up'], bestEffort: false });
   }
   // Routes after every twin is up: a next hop must be on-link when added.
-  const route = (to: string, via: string, portName?: string): void => {
-    const idx = resolveNextHopPort(cfg, via, portName);
-    const dev = twinOf(idx);
-    if (dev === false) return; // no kernel view of that port, nothing to route
-    out.push({ cmd: 'ip', args: ['route', 'replace', to, 'via', via, 'dev', dev], bestEffort: false });
-  };
-  for (const r of cfg.routes) if (familyOf(r.via) === 4) route(r.to, r.via, r.port);
-  for (const r of staticRoutes(cfg, IPV6)) {
-    const dev = twinOf(resolveNextHopPort(cfg, r.via, r.port));
-    if (dev === false) continue;
-    const to = r.len === 0 ? 'default' : `${r.prefix}/${r.len}`;
-    out.push({ cmd: 'ip', args: ['-6', 'route', 'replace', to, 'via', r.via, 'dev', dev], bestEffort: false });
+  for (const fam of [IPV4, IPV6]) {
+    for (const r of staticRoutes(cfg, fam)) {
+      const dev = twinOf(resolveNextHopPort(cfg, r.via, r.port));
+      if (dev === false) continue; // no kernel view of that port, nothing to route
+      const to = r.len === 0 ? 'default' : `${r.prefix}/${r.len}`;
+      const family = fam.id === 6 ? ['-6'] : [];
+      out.push({ cmd: 'ip', args: [...family, 'route', 'replace', to, 'via', r.via, 'dev', dev], bestEffort: false });
+    }
   }
-  if (cfg.defaultGateway) route('default', cfg.defaultGateway.via, cfg.defaultGateway.port);
   return out;
 }
 
