@@ -69,8 +69,6 @@ async function exchange(input: Buffer[], expected: Buffer[], what: string): Prom
   assertFrames(got, expected, what);
 }
 
-/** A solicitation from the director for target, from its DIP (the source of what waits) to the target's solicited-node group. */
-const ourNs = (target: string): Buffer => nsFrame({ srcMac: OUR_MAC, src: DIP, target });
 
 before(() => {
   dp = startRingDataplane({
@@ -160,44 +158,41 @@ describe('IPv6 host packet fixtures: ND, echo, extension headers, hostile frames
       [reply(CLIENT, DIP, 0x6003, 3)],
       'echo with extension headers'));
 
-  test('echo from an unlearned neighbour: reply parked, multicast NS out, released by its advert', async () => {
+  /**
+   * A request whose reply must wait for a neighbour: the director asks for
+   * `hop` (from `nsFrom`), sends nothing else until `hop` answers, then
+   * releases the parked reply.
+   */
+  async function parkedUntilAdvert(o: { from: { ip: string; mac: string }; to: string; id: number;
+    hop: { ip: string; mac: string }; nsFrom: string; naFlags: number; what: string }): Promise<void> {
     dp.flush();
+    dp.inject(P0, [request(o.from, o.to, o.id, 1)]);
+    const ns = await dp.collect(P0, { count: 1, timeoutMs: OUT_TIMEOUT_MS });
+    assertFrames(ns, [nsFrame({ srcMac: OUR_MAC, src: o.nsFrom, target: o.hop.ip })], `${o.what}: the solicitation`);
+    const early = await dp.expectNothing(P0, QUIET_MS);
+    assert.equal(early.length, 0, `${o.what}: output before the advert:\n${show(early)}`);
+    await exchange(
+      [naFrame({ srcMac: o.hop.mac, dstMac: OUR_MAC, dst: o.nsFrom, target: o.hop.ip, flags: o.naFlags })],
+      [reply(o.from, o.to, o.id, 1)],
+      `${o.what}: the parked reply after the advert`);
+  }
+
+  test('echo from an unlearned neighbour: reply parked, multicast NS out, released by its advert', async () => {
     const queued = dp.counter('neighQueued');
     const asked = dp.counter('ndSolicitsSent');
-    dp.inject(P0, [request(UNLEARNED, DIP, 0x6004, 4)]);
-    const ns = await dp.collect(P0, { count: 1, timeoutMs: OUT_TIMEOUT_MS });
-    assertFrames(ns, [ourNs(UNLEARNED.ip)], 'solicitation for the unlearned neighbour');
+    await parkedUntilAdvert({ from: UNLEARNED, to: DIP, id: 0x6004, hop: UNLEARNED, nsFrom: DIP,
+      naFlags: NA_SOLICITED | NA_OVERRIDE, what: 'unlearned neighbour' });
     assert.equal(dp.counter('neighQueued') - queued, 1);
     assert.equal(dp.counter('ndSolicitsSent') - asked, 1);
-    const early = await dp.expectNothing(P0, QUIET_MS);
-    assert.equal(early.length, 0, `output before the advert:\n${show(early)}`);
-    await exchange(
-      [naFrame({ srcMac: UNLEARNED.mac, dstMac: OUR_MAC, dst: DIP, target: UNLEARNED.ip, flags: NA_SOLICITED | NA_OVERRIDE })],
-      [reply(UNLEARNED, DIP, 0x6004, 4)],
-      'parked reply after the advert');
   });
 
-  test('a reply from the VIP is resolved by a solicitation from the VIP (RFC 4861 7.2.2: the prompting packet\'s source)', async () => {
-    dp.flush();
-    dp.inject(P0, [request(UNLEARNED_TOO, VIP, 0x6006, 6)]);
-    const ns = await dp.collect(P0, { count: 1, timeoutMs: OUT_TIMEOUT_MS });
-    assertFrames(ns, [nsFrame({ srcMac: OUR_MAC, src: VIP, target: UNLEARNED_TOO.ip })], 'solicitation from the VIP');
-    await exchange(
-      [naFrame({ srcMac: UNLEARNED_TOO.mac, dstMac: OUR_MAC, dst: VIP, target: UNLEARNED_TOO.ip, flags: NA_SOLICITED | NA_OVERRIDE })],
-      [reply(UNLEARNED_TOO, VIP, 0x6006, 6)],
-      'parked reply from the VIP after the advert');
-  });
+  test('a reply from the VIP is resolved by a solicitation from the VIP (RFC 4861 7.2.2: the prompting packet\'s source)', () =>
+    parkedUntilAdvert({ from: UNLEARNED_TOO, to: VIP, id: 0x6006, hop: UNLEARNED_TOO, nsFrom: VIP,
+      naFlags: NA_SOLICITED | NA_OVERRIDE, what: 'reply from the VIP' }));
 
-  test('echo from off-link: the reply goes through the default gateway, resolved first', async () => {
-    dp.flush();
-    dp.inject(P0, [request(REMOTE, DIP, 0x6005, 5)]);
-    const ns = await dp.collect(P0, { count: 1, timeoutMs: OUT_TIMEOUT_MS });
-    assertFrames(ns, [ourNs(GATEWAY.ip)], 'solicitation for the gateway');
-    await exchange(
-      [naFrame({ srcMac: GATEWAY.mac, dstMac: OUR_MAC, dst: DIP, target: GATEWAY.ip, flags: NA_ROUTER | NA_SOLICITED | NA_OVERRIDE })],
-      [reply(REMOTE, DIP, 0x6005, 5)],
-      'reply to the off-link client via the gateway');
-  });
+  test('echo from off-link: the reply goes through the default gateway, resolved first', () =>
+    parkedUntilAdvert({ from: REMOTE, to: DIP, id: 0x6005, hop: GATEWAY, nsFrom: DIP,
+      naFlags: NA_ROUTER | NA_SOLICITED | NA_OVERRIDE, what: 'off-link client via the gateway' }));
 
   test('an unsolicited advert does not create a neighbour (as Linux)', async () => {
     const stranger = '2001:2::77';
