@@ -104,8 +104,7 @@ struct fl_worker {
 	struct fl_txbuf ktx[FL_MAX_PORTS];    /* toward each port's kernel twin */
 	uint64_t last_drain_tsc;
 	uint64_t now_ms;
-	unsigned n_pending;
-	struct fl_pending pending[FL_PENDING_MAX];
+	unsigned n_pending;                   /* of pending[], at the end */
 	struct fl_sess_table *sess;           /* written by this worker only */
 	void *sess_map;                       /* its mapping without hugepages (worker_state.c) */
 	size_t sess_map_len;
@@ -121,6 +120,9 @@ struct fl_worker {
 	struct fl_sess_mailbox mbox;
 	struct fl_explain_mailbox xbox;
 	struct fl_idle idle;
+	/* Cold and large (its entries hold either family's next hop): last, so
+	 * its size never moves the fields every packet reads. */
+	struct fl_pending pending[FL_PENDING_MAX];
 } __rte_cache_aligned;
 
 struct fl_dp_state {
