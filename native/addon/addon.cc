@@ -130,6 +130,7 @@ Napi::Value Start(const Napi::CallbackInfo &info) {
   }
   c->neigh_timeout_s = U32(env, o, "neighTimeoutS", 300);
   c->sessions_per_worker = U32(env, o, "sessionsPerWorker", 262144);
+  c->sessions6_per_worker = U32(env, o, "ipv6SessionsPerWorker", 65536);
   c->persist_templates = U32(env, o, "persistTemplates", 65536);
   c->icmp_per_sec = U32(env, o, "icmpErrorsPerSec", 1000);
   c->icmp_burst = U32(env, o, "icmpErrorsBurst", 50);
@@ -313,17 +314,21 @@ const Field kRouteFields[] = {
 };
 const Field kServerFields[] = {
     {"id", Kind::U32, offsetof(fl_server_conf, id), true, 0},
-    {"ip", Kind::Ip, offsetof(fl_server_conf, ip), true, 0},
     {"port", Kind::U16, offsetof(fl_server_conf, port), true, 0},
     {"weight", Kind::U32, offsetof(fl_server_conf, weight), false, 1},
     {"upperThreshold", Kind::U32, offsetof(fl_server_conf, u_threshold), false, 0},
     {"lowerThreshold", Kind::U32, offsetof(fl_server_conf, l_threshold), false, 0},
     {"method", Kind::Enum, offsetof(fl_server_conf, method), false, FL_FWD_FULLNAT, MethodNames},
 };
+// Addresses, by the service's family: a server's ip and the service's vip.
+const Field kServerIpField[] = {{"ip", Kind::Ip, offsetof(fl_server_conf, ip), true, 0}};
+const Field kServerIp6Field[] = {{"ip", Kind::Ip6, offsetof(fl_server_conf, ip6), true, 0}};
+const Field kVipField[] = {{"vip", Kind::Ip, offsetof(fl_service_conf, vip), true, 0}};
+const Field kVip6Field[] = {{"vip", Kind::Ip6, offsetof(fl_service_conf, vip6), true, 0}};
 const Field kServiceFields[] = {
     {"id", Kind::U32, offsetof(fl_service_conf, id), true, 0},
     {"proto", Kind::Enum, offsetof(fl_service_conf, proto), true, 0, ProtoNames},
-    {"vip", Kind::Ip, offsetof(fl_service_conf, vip), true, 0},
+    {"family", Kind::U8, offsetof(fl_service_conf, family), false, 4},
     {"port", Kind::U16, offsetof(fl_service_conf, port), true, 0},
     {"sched", Kind::Enum, offsetof(fl_service_conf, sched), false, FL_SCHED_WLC, SchedNames},
     {"schedFlags", Kind::Flags, offsetof(fl_service_conf, sched_flags), false, 0, SchedFlagNames},
@@ -383,12 +388,19 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
   std::vector<fl_service_conf> svcs(arr.Length());
   std::vector<std::vector<fl_server_conf>> servers(arr.Length());
   std::vector<std::vector<uint32_t>> lips(arr.Length());
+  std::vector<std::vector<fl_ip6>> lips6(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); i++) {
     const std::string what = At("services", i);
     fl_service_conf &c = svcs[i];
     std::memset(&c, 0, sizeof(c));
     Decode(env, arr.Get(i), kServiceFields, &c, what);
+    if (c.family != 4 && c.family != 6) Throw(env, what + ".family: must be 4 or 6");
+    const bool v6 = c.family == 6;
     Napi::Object so = arr.Get(i).As<Napi::Object>();
+    if (v6)
+      Decode(env, so, kVip6Field, &c, what);
+    else
+      Decode(env, so, kVipField, &c, what);
     Napi::Value pv = so.Get("persistence");
     if (pv.IsObject()) Decode(env, pv, kPersistFields, &c, what + ".persistence");
     Napi::Array ra = ArrayAt(env, so, "servers", FL_SCHED_MAX_DESTS);
@@ -396,13 +408,23 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
     for (uint32_t j = 0; j < ra.Length(); j++) {
       std::memset(&servers[i][j], 0, sizeof(servers[i][j]));
       Decode(env, ra.Get(j), kServerFields, &servers[i][j], At(what + ".servers", j));
+      if (v6)
+        Decode(env, ra.Get(j), kServerIp6Field, &servers[i][j], At(what + ".servers", j));
+      else
+        Decode(env, ra.Get(j), kServerIpField, &servers[i][j], At(what + ".servers", j));
     }
     c.n_servers = static_cast<unsigned>(servers[i].size());
     c.servers = servers[i].data();
     Napi::Array la = ArrayAt(env, so, "lips", FL_MAX_LIPS, true);
-    for (uint32_t j = 0; j < la.Length(); j++) lips[i].push_back(ParseIp(env, la.Get(j), At(what + ".lips", j)));
-    c.n_lips = static_cast<unsigned>(lips[i].size());
+    for (uint32_t j = 0; j < la.Length(); j++) {
+      if (v6)
+        lips6[i].push_back(ParseIp6(env, la.Get(j), At(what + ".lips", j)));
+      else
+        lips[i].push_back(ParseIp(env, la.Get(j), At(what + ".lips", j)));
+    }
+    c.n_lips = la.Length();
     c.lips = lips[i].data();
+    c.lips6 = lips6[i].data();
   }
   net->n_services = static_cast<unsigned>(svcs.size());
   net->services = svcs.data();
@@ -681,7 +703,7 @@ Napi::Value LipStats(const Napi::CallbackInfo &info) {
   Napi::Array out = Napi::Array::New(env, n);
   for (unsigned i = 0; i < n; i++) {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("ip", IpString(ntohl(v[i].ip)));
+    o.Set("ip", v[i].family == 6 ? Ip6String(v[i].ip6) : IpString(ntohl(v[i].ip)));
     o.Set("worker", v[i].worker);
     o.Set("free", v[i].free);
     o.Set("capacity", v[i].capacity);
@@ -927,6 +949,10 @@ Napi::Object Vocabulary(Napi::Env env) {
   for (unsigned m = 0; fl_method_name(m); m++)
     if (fl_method_edits_tcp(m)) editing.Set(editing.Length(), fl_method_name(m));
   v.Set("tcpEditMethods", editing);
+  Napi::Array v6 = Napi::Array::New(env);
+  for (unsigned m = 0; fl_method_name(m); m++)
+    if (fl_method_has_ipv6(m)) v6.Set(v6.Length(), fl_method_name(m));
+  v.Set("ipv6Methods", v6);
   Napi::Array tcpxEv = Napi::Array::New(env, FL_TCPX_EV__MAX);
   for (unsigned e = 0; e < FL_TCPX_EV__MAX; e++) tcpxEv.Set(e, fl_tcpx_event_name(e));
   v.Set("tcpEditEvents", tcpxEv);

@@ -87,6 +87,7 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 			  size_t errlen)
 {
 	memset(s->svc_tbl, 0xff, sizeof(s->svc_tbl));   /* -1: empty */
+	memset(s->v6.svc_tbl, 0xff, sizeof(s->v6.svc_tbl));
 	memset(s->svc_by_id, 0xff, sizeof(s->svc_by_id));
 	fl_timeouts_default(&s->timeouts);
 	fl_timeouts_set_ipvsadm(&s->timeouts, net->timeout_tcp, net->timeout_tcpfin, net->timeout_udp);
@@ -118,8 +119,15 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 			snprintf(err, errlen, "service id %u out of range", c->id);
 			return -1;
 		}
+		if (c->family != 0 && c->family != 4 && c->family != 6) {
+			snprintf(err, errlen, "service id %u: family %u", c->id, c->family);
+			return -1;
+		}
+		const bool v6 = c->family == 6;
 		v->id = c->id;
-		v->vip = rte_cpu_to_be_32(c->vip);
+		v->family = v6 ? 6 : 4;
+		v->vip = v6 ? 0 : rte_cpu_to_be_32(c->vip);
+		v->vip6 = c->vip6;
 		v->port = rte_cpu_to_be_16(c->port);
 		v->proto = c->proto;
 		v->expire_nodest = c->expire_nodest;
@@ -139,14 +147,15 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 			}
 			struct fl_snap_server *r = &s->servers[si++];
 			r->id = rc->id;
-			r->ip = rte_cpu_to_be_32(rc->ip);
+			r->ip = v6 ? 0 : rte_cpu_to_be_32(rc->ip);
+			r->ip6 = rc->ip6;
 			r->port = rte_cpu_to_be_16(rc->port);
 			r->method = rc->method;
 			r->weight = rc->weight;
 			s->server_present[rc->id] = 1;
 			struct fl_sched_dest *d = &s->dests[si - 1];
 			d->id = rc->id;
-			d->addr = r->ip;
+			d->addr = v6 ? fl_ip6_fold(&r->ip6) : r->ip;
 			d->port = r->port;
 			d->weight = (int32_t)rc->weight;
 			d->last_weight = 0;
@@ -183,21 +192,31 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 		v->first_lip = lo;
 		v->n_lips = 0;
 		for (unsigned j = 0; j < c->n_lips; j++, li++) {
-			const struct fl_local_addr *la = fl_local_lookup(s, rte_cpu_to_be_32(c->lips[j]));
-			if (la && la->standby)
+			bool standby;
+			if (v6) {
+				const struct fl_local_addr6 *la = fl_local6_lookup(&s->v6, &c->lips6[j]);
+				standby = la && la->standby;
+			} else {
+				const struct fl_local_addr *la = fl_local_lookup(s, rte_cpu_to_be_32(c->lips[j]));
+				standby = la && la->standby;
+			}
+			if (standby)
 				continue;
 			s->lip_slots[lo++] = lip_slots[li];
 			v->n_lips++;
 		}
-		uint32_t h = fl_svc_hash(v->vip, v->port, v->proto) & (FL_SVC_TBL_SIZE - 1);
+		/* Each family's services in its own table, by its own key. */
+		int16_t *tbl = v6 ? s->v6.svc_tbl : s->svc_tbl;
+		uint32_t mask = (v6 ? FL_SVC6_TBL_SIZE : FL_SVC_TBL_SIZE) - 1;
+		uint32_t h = v6 ? fl_svc6_hash(&v->vip6, v->port, v->proto) : fl_svc_hash(v->vip, v->port, v->proto);
 		for (unsigned k = 0;; k++) {
-			int16_t *e = &s->svc_tbl[(h + k) & (FL_SVC_TBL_SIZE - 1)];
+			int16_t *e = &tbl[(h + k) & mask];
 			if (*e < 0) {
 				*e = (int16_t)i;
 				break;
 			}
 			const struct fl_snap_service *o = &s->services[*e];
-			if (o->vip == v->vip && o->port == v->port && o->proto == v->proto) {
+			if (o->vip == v->vip && fl_ip6_eq(&o->vip6, &v->vip6) && o->port == v->port && o->proto == v->proto) {
 				snprintf(err, errlen, "duplicate service (proto %u, port %u)", c->proto, c->port);
 				return -1;
 			}

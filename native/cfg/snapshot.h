@@ -32,11 +32,12 @@ struct fl_nexthop {
 
 struct fl_snap_server {
 	uint32_t id;
-	uint32_t ip;                /* network order */
+	uint32_t ip;                /* network order; a family-4 service's */
 	uint16_t port;              /* network order */
 	uint8_t method;
 	uint8_t pad;
 	uint32_t weight;
+	struct fl_ip6 ip6;          /* a family-6 service's */
 };
 
 struct fl_snap_service {
@@ -45,6 +46,8 @@ struct fl_snap_service {
 	uint16_t port;              /* network order */
 	uint8_t proto;
 	uint8_t expire_nodest;
+	uint8_t family;             /* 4: vip and servers' ip; 6: vip6 and ip6 */
+	struct fl_ip6 vip6;
 	uint16_t mss_clamp;
 	uint8_t tcpx;               /* enum fl_tcpx_mode */
 	uint8_t synproxy;           /* answer SYNs with cookies */
@@ -200,6 +203,29 @@ static inline const struct fl_snap_service *fl_svc_lookup(const struct fl_snapsh
 {
 	const struct fl_snap_service *v = fl_svc_lookup_exact(s, vip, port, proto);
 	return v || port == 0 ? v : fl_svc_lookup_exact(s, vip, 0, proto);
+}
+
+/* The family-6 service (vip, port, proto), else the VIP's all-ports one. */
+static inline const struct fl_snap_service *fl_svc6_lookup_exact(const struct fl_snapshot *s, const struct fl_ip6 *vip,
+								 uint16_t port, uint8_t proto)
+{
+	uint32_t h = fl_svc6_hash(vip, port, proto) & (FL_SVC6_TBL_SIZE - 1);
+	for (unsigned i = 0; i < FL_SVC6_TBL_SIZE; i++) {
+		int16_t idx = s->v6.svc_tbl[(h + i) & (FL_SVC6_TBL_SIZE - 1)];
+		if (idx < 0)
+			return NULL;
+		const struct fl_snap_service *v = &s->services[idx];
+		if (v->port == port && v->proto == proto && fl_ip6_eq(&v->vip6, vip))
+			return v;
+	}
+	return NULL;
+}
+
+static inline const struct fl_snap_service *fl_svc6_lookup(const struct fl_snapshot *s, const struct fl_ip6 *vip,
+							   uint16_t port, uint8_t proto)
+{
+	const struct fl_snap_service *v = fl_svc6_lookup_exact(s, vip, port, proto);
+	return v || port == 0 ? v : fl_svc6_lookup_exact(s, vip, 0, proto);
 }
 
 #endif

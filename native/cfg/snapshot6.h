@@ -11,6 +11,7 @@
 #include "fulcrum.h"
 
 #define FL_ADDR6_TBL_SIZE 4096   /* power of two, > 2 * FL_MAX_ADDRS */
+#define FL_SVC6_TBL_SIZE 4096    /* power of two, > 2 * FL_MAX_SERVICES */
 
 struct fl_local_addr6 {
 	struct fl_ip6 ip;
@@ -38,6 +39,9 @@ struct fl_snap6 {
 	struct fl_nexthop6 nh[FL_MAX_ROUTES];
 	unsigned n_routes;
 	int default_nh;             /* ::/0 (rte_lpm6 takes depths 1..128), or -1 */
+	/* Family-6 services: open addressing on (vip6, port, proto) into the
+	 * snapshot's one services[] array (-1: empty). */
+	int16_t svc_tbl[FL_SVC6_TBL_SIZE];
 };
 
 static inline bool fl_ip6_eq(const struct fl_ip6 *a, const struct fl_ip6 *b)
@@ -54,6 +58,15 @@ static inline bool fl_ip6_is_zero(const struct fl_ip6 *a)
 {
 	static const struct fl_ip6 zero;
 	return fl_ip6_eq(a, &zero);
+}
+
+/* The 32 bits IPVS's hashing schedulers take of an IPv6 address: its four
+ * words XORed (ip_vs_sh_hashkey and the others' addr_fold). */
+static inline uint32_t fl_ip6_fold(const struct fl_ip6 *a)
+{
+	uint32_t w[4];
+	memcpy(w, a->b, 16);
+	return w[0] ^ w[1] ^ w[2] ^ w[3];
 }
 
 static inline uint32_t fl_addr6_hash(const struct fl_ip6 *a)
@@ -83,6 +96,11 @@ static inline const struct fl_nexthop6 *fl_route6_lookup(const struct fl_snap6 *
 	if (s->lpm && rte_lpm6_lookup(s->lpm, dst->b, &idx) == 0)
 		return &s->nh[idx];
 	return s->default_nh >= 0 ? &s->nh[s->default_nh] : NULL;
+}
+
+static inline uint32_t fl_svc6_hash(const struct fl_ip6 *vip, uint16_t port, uint8_t proto)
+{
+	return fl_addr6_hash(vip) ^ (((uint32_t)port << 4 ^ proto) * 2654435761u >> 20);
 }
 
 /* Build the IPv6 part from the view (gen names its route table); -1 with a

@@ -5,7 +5,12 @@
 #ifndef FL_CSUM6_H
 #define FL_CSUM6_H
 
+#include <string.h>
+
 #include <rte_ip.h>
+
+#include "csum.h"
+#include "fulcrum.h"
 
 /* The one's-complement sum of pseudo header and the len bytes at l4, not
  * complemented: 0xffff when a received packet's checksum is right. */
@@ -25,6 +30,35 @@ static inline void fl_ip6_l4_set_csum(const struct rte_ipv6_hdr *ip, uint8_t pro
 	uint16_t *ck = (uint16_t *)((uint8_t *)l4 + ck_off);
 	*ck = 0;
 	*ck = (uint16_t)~fl_ip6_l4_sum(ip, proto, l4, len);
+}
+
+/* Rewrite addresses and ports of an IPv6 TCP/UDP packet, updating its L4
+ * checksum incrementally (RFC 1624; the addresses enter it through the
+ * pseudo header), and decrement the hop limit (no header checksum). The
+ * new addresses are read before any is written, so either may alias the
+ * packet. */
+static inline void fl_ip6_rewrite(struct rte_ipv6_hdr *ip, uint8_t *l4, uint8_t proto, const struct fl_ip6 *saddr,
+				  const struct fl_ip6 *daddr, uint16_t sport, uint16_t dport)
+{
+	uint32_t os[4], od[4], ns[4], nd[4];
+	memcpy(os, ip->src_addr, 16);
+	memcpy(od, ip->dst_addr, 16);
+	memcpy(ns, saddr->b, 16);
+	memcpy(nd, daddr->b, 16);
+	uint16_t *ports = (uint16_t *)l4;
+	uint16_t *ck = l4_csum_ptr(proto, l4);
+	uint32_t d = cs_diff2(ports[0], sport) + cs_diff2(ports[1], dport);
+	for (unsigned i = 0; i < 4; i++)
+		d += cs_diff4(os[i], ns[i]) + cs_diff4(od[i], nd[i]);
+	uint16_t c = cs_apply(*ck, d);
+	if (proto == IPPROTO_UDP && c == 0)   /* 0 means "no checksum", which IPv6 forbids */
+		c = 0xffff;
+	*ck = c;
+	ports[0] = sport;
+	ports[1] = dport;
+	memcpy(ip->src_addr, ns, 16);
+	memcpy(ip->dst_addr, nd, 16);
+	ip->hop_limits--;
 }
 
 #endif

@@ -50,6 +50,7 @@ struct fl_sched_ref {
 };
 
 struct fl_sess_table;
+struct fl_sess6_table;
 struct fl_session_info;
 
 /* Control -> worker request to copy sessions (API listing). */
@@ -106,8 +107,8 @@ struct fl_worker {
 	uint64_t now_ms;
 	unsigned n_pending;                   /* of pending[], at the end */
 	struct fl_sess_table *sess;           /* written by this worker only */
-	void *sess_map;                       /* its mapping without hugepages (worker_state.c) */
-	size_t sess_map_len;
+	struct fl_sess6_table *sess6;         /* the IPv6 family's (session6.h) */
+	struct fl_sess_mem { void *map; size_t len; } sess_mem[2];   /* mappings without hugepages (worker_state.c) */
 	struct fl_sched_ref *sched;           /* FL_MAX_SERVICE_IDS entries */
 	struct rte_ring *redir_out[FL_MAX_WORKERS];   /* to worker j (SP/SC; steering.c) */
 	struct rte_ring *redir_in[FL_MAX_WORKERS];    /* from worker j */
@@ -235,9 +236,8 @@ void fl_pending_park(struct fl_worker *w, struct rte_mbuf *m, const struct fl_pe
  * fl_ipv4_output; hop: the next hop on port (ipv6_output.c). */
 void fl_ipv6_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, const struct fl_ip6 *dst);
 void fl_ipv6_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, const struct fl_ip6 *hop);
-/* IPv6 input (ipv6_input.c) and local delivery (ipv6_local.c). */
+/* IPv6 local delivery (ipv6_local.c); its input is lb6.h's fl_ipv6_pre. */
 struct fl_ip6_walk;
-void fl_ipv6_input(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m);
 void fl_ipv6_local(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,
 		   struct rte_ipv6_hdr *ip, const struct fl_ip6_walk *wk);
 

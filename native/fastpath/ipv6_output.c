@@ -2,6 +2,7 @@
  * Ethernet header from the ND table and transmit, or park it while the
  * next hop resolves (pending.c), as ipv4_output.c does for IPv4. */
 #include "dp.h"
+#include "method6.h"
 #include "neigh6.h"
 
 void fl_ipv6_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, const struct fl_ip6 *dst)
@@ -25,4 +26,15 @@ void fl_ipv6_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, 
 	}
 	struct fl_pending p = { .nexthop6 = *hop, .port = port, .family = 6 };
 	fl_pending_park(w, m, &p);
+}
+
+bool fl_ipv6_too_big_slow(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, unsigned ip_len,
+			  const struct fl_ip6 *dst)
+{
+	const struct fl_nexthop6 *nh = fl_route6_lookup(&s->v6, dst);
+	unsigned mtu = nh && fl_ports[nh->port].mtu ? fl_ports[nh->port].mtu : 1500;
+	if (ip_len <= mtu)
+		return false;
+	fl_drop_pkt(w, m, FL_DROP_TOO_BIG);
+	return true;
 }

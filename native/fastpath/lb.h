@@ -5,11 +5,14 @@
  * (session_open.c: persistence, scheduling, the method's open), keeps IPVS's
  * TCP states and counts, and hands each packet to its session's method
  * (method.h). ICMP errors about sessions are translated in icmp_xlat.c.
+ * lb.c and session_open.c are the IPv4 instances of templates shared with
+ * IPv6 (lb_impl.h, session_open_impl.h; lb6.h is IPv6's side).
  */
 #ifndef FL_LB_H
 #define FL_LB_H
 
 #include <rte_ip.h>
+#include <rte_tcp.h>
 
 #include "dp.h"
 #include "../session/session.h"
@@ -25,6 +28,12 @@ struct fl_lb_pkt {
 	struct fl_flow_key key;      /* the packet's own 5-tuple */
 };
 
+/* The TCP flags of a packet's TCP header at l4 (either family). */
+static inline uint8_t fl_lb_tcp_flags(const uint8_t *l4)
+{
+	return ((const struct rte_tcp_hdr *)l4)->tcp_flags;
+}
+
 /* Destination is none of ours: a reply of a method with transit replies (NAT). */
 #define FL_ROLE_TRANSIT 3
 
@@ -36,14 +45,14 @@ enum fl_pre_verdict fl_ipv4_pre(struct fl_worker *w, const struct fl_snapshot *s
 				struct rte_mbuf *m, struct fl_lb_pkt *out, bool redirected);
 /* Bulk session lookup, then per-packet scheduling and translation (lb.c). */
 void fl_lb_burst(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *pk, unsigned n);
-/* Expire at most `budget` sessions (lb.c). */
-void fl_lb_expire(struct fl_worker *w, unsigned budget);
+/* Expire at most `budget` sessions; returns how many are left (lb.c). */
+unsigned fl_lb_expire(struct fl_worker *w, unsigned budget);
 /* Send a packet of session se on by its method, in direction dir (lb.c). */
 void fl_lb_xmit(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 		uint8_t *l4, uint8_t proto, const struct fl_session *se, uint8_t dir, unsigned rx_port);
 /* A new session for the first packet of a flow to a VIP, or NULL with the
  * packet consumed (session_open.c). */
-struct fl_session *fl_session_open(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p);
+struct fl_session *fl_lb_session_open(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb_pkt *p);
 /* An ICMP error to a VIP, LIP or transit address: translated and sent on
  * if it quotes a session (true: consumed), else false (icmp_xlat.c). */
 bool fl_icmp_xlat(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,

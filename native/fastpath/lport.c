@@ -9,14 +9,14 @@
 #include "lport.h"
 
 uint32_t fl_lip_ip[FL_MAX_LIPS];
+struct fl_ip6 fl_lip_ip6[FL_MAX_LIPS];
+uint8_t fl_lip_family[FL_MAX_LIPS];
 unsigned fl_n_lips;
 struct fl_lport_pool *fl_lip_pool[FL_MAX_LIPS][FL_MAX_WORKERS];
 
-int fl_lip_register(uint32_t ip_be, char *err, size_t errlen)
+/* A new slot's port pools, one a worker; the caller sets its address. */
+static int new_slot(char *err, size_t errlen)
 {
-	int slot = fl_lip_slot(ip_be);
-	if (slot >= 0)
-		return slot;
 	if (fl_n_lips >= FL_MAX_LIPS) {
 		snprintf(err, errlen, "too many LIPs (max %d)", FL_MAX_LIPS);
 		return -1;
@@ -51,10 +51,29 @@ int fl_lip_register(uint32_t ip_be, char *err, size_t errlen)
 			fl_lport_put(p, (uint16_t)(first + ((start + k) % size) * nw));
 		fl_lip_pool[fl_n_lips][w] = p;
 	}
-	fl_lip_ip[fl_n_lips] = ip_be;
 	/* Workers learn of the slot through the snapshot published after this,
 	 * whose release store orders these writes before it. */
 	return (int)fl_n_lips++;
+}
+
+int fl_lip_register(uint32_t ip_be, char *err, size_t errlen)
+{
+	int slot = fl_lip_slot(ip_be);
+	if (slot >= 0 || (slot = new_slot(err, errlen)) < 0)
+		return slot;
+	fl_lip_ip[slot] = ip_be;
+	fl_lip_family[slot] = 4;
+	return slot;
+}
+
+int fl_lip_register6(const struct fl_ip6 *ip, char *err, size_t errlen)
+{
+	int slot = fl_lip_slot6(ip);
+	if (slot >= 0 || (slot = new_slot(err, errlen)) < 0)
+		return slot;
+	fl_lip_ip6[slot] = *ip;
+	fl_lip_family[slot] = 6;
+	return slot;
 }
 
 void fl_lips_teardown(void)
@@ -66,5 +85,6 @@ void fl_lips_teardown(void)
 			rte_free(fl_lip_pool[i][w]);
 			fl_lip_pool[i][w] = NULL;
 		}
+	memset(fl_lip_family, 0, sizeof(fl_lip_family));
 	fl_n_lips = 0;
 }

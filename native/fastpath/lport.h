@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
 
@@ -43,19 +44,32 @@ static inline uint32_t fl_lport_slice_size(unsigned w, unsigned nw)
 	return first > FL_LPORT_MAX ? 0 : (FL_LPORT_MAX - first) / nw + 1;
 }
 
-extern uint32_t fl_lip_ip[FL_MAX_LIPS];          /* network order */
+/* The registry: one slot a LIP of either family (fl_lip_family), its
+ * address in fl_lip_ip (network order) or fl_lip_ip6. */
+extern uint32_t fl_lip_ip[FL_MAX_LIPS];
+extern struct fl_ip6 fl_lip_ip6[FL_MAX_LIPS];
+extern uint8_t fl_lip_family[FL_MAX_LIPS];
 extern unsigned fl_n_lips;
 extern struct fl_lport_pool *fl_lip_pool[FL_MAX_LIPS][FL_MAX_WORKERS];
 
 /* Control thread: the registry slot of a LIP, creating its pools if new.
  * Slots are never reused, so a session's port can always be given back. */
 int fl_lip_register(uint32_t ip_be, char *err, size_t errlen);
+int fl_lip_register6(const struct fl_ip6 *ip, char *err, size_t errlen);
 void fl_lips_teardown(void);
 
 static inline int fl_lip_slot(uint32_t ip_be)
 {
 	for (unsigned i = 0; i < fl_n_lips; i++)
-		if (fl_lip_ip[i] == ip_be)
+		if (fl_lip_family[i] == 4 && fl_lip_ip[i] == ip_be)
+			return (int)i;
+	return -1;
+}
+
+static inline int fl_lip_slot6(const struct fl_ip6 *ip)
+{
+	for (unsigned i = 0; i < fl_n_lips; i++)
+		if (fl_lip_family[i] == 6 && memcmp(fl_lip_ip6[i].b, ip->b, 16) == 0)
 			return (int)i;
 	return -1;
 }

@@ -10,6 +10,7 @@
 #include "dp.h"
 #include "neigh.h"
 #include "lb.h"
+#include "lb6.h"
 #include "../sync/sync.h"
 
 void fl_tx_flush(struct fl_worker *w, unsigned port)
@@ -52,7 +53,8 @@ static void flush_all(struct fl_worker *w)
 static void rx_port(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct fl_lb_pkt lb[FL_MAX_BURST];
-	unsigned nlb = 0;
+	struct fl_lb6_pkt lb6[FL_MAX_BURST];
+	unsigned nlb = 0, nlb6 = 0;
 	uint64_t bytes = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
@@ -77,13 +79,22 @@ static void rx_port(struct fl_worker *w, const struct fl_snapshot *s, unsigned p
 		} else if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 			fl_arp_input(w, s, port, m);
 		} else if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
-			fl_ipv6_input(w, s, port, m);
+			if (fl_ipv6_pre(w, s, port, m, &lb6[nlb6], false) == FL_PRE_LB)
+				nlb6++;
 		} else {
 			fl_drop_pkt(w, m, FL_DROP_UNSUPPORTED);
 		}
 	}
 	if (nlb)
 		fl_lb_burst(w, s, lb, nlb);
+	if (nlb6)
+		fl_lb6_burst(w, s, lb6, nlb6);
+}
+
+/* Both families' sessions whose time has come, a bounded number a loop. */
+static inline void expire(struct fl_worker *w)
+{
+	w->ctr->sessions_active = fl_lb_expire(w, 64) + fl_lb6_expire(w, 64);
 }
 
 /* Packets other workers handed over (steering.h): already validated, so
@@ -92,6 +103,7 @@ static unsigned redirect_poll(struct fl_worker *w, const struct fl_snapshot *s)
 {
 	struct rte_mbuf *pkts[FL_MAX_BURST];
 	struct fl_lb_pkt lb[FL_MAX_BURST];
+	struct fl_lb6_pkt lb6[FL_MAX_BURST];
 	unsigned total = 0;
 	for (unsigned j = 0; j < fl_dp.conf.n_workers; j++) {
 		if (!w->redir_in[j])
@@ -100,12 +112,21 @@ static unsigned redirect_poll(struct fl_worker *w, const struct fl_snapshot *s)
 		if (!n)
 			continue;
 		w->ctr->redirect_in += n;
-		unsigned nlb = 0;
-		for (unsigned i = 0; i < n; i++)
-			if (fl_ipv4_pre(w, s, pkts[i]->port, pkts[i], &lb[nlb], true) == FL_PRE_LB)
+		unsigned nlb = 0, nlb6 = 0;
+		for (unsigned i = 0; i < n; i++) {
+			/* Only IP packets are handed over; the sender saw the ethertype. */
+			const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
+			if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+				if (fl_ipv6_pre(w, s, pkts[i]->port, pkts[i], &lb6[nlb6], true) == FL_PRE_LB)
+					nlb6++;
+			} else if (fl_ipv4_pre(w, s, pkts[i]->port, pkts[i], &lb[nlb], true) == FL_PRE_LB) {
 				nlb++;
+			}
+		}
 		if (nlb)
 			fl_lb_burst(w, s, lb, nlb);
+		if (nlb6)
+			fl_lb6_burst(w, s, lb6, nlb6);
 		total += n;
 	}
 	return total;
@@ -144,7 +165,7 @@ void fl_bench_redirect(struct fl_worker *w)
 void fl_bench_flush(struct fl_worker *w)
 {
 	flush_all(w);
-	fl_lb_expire(w, 64);
+	expire(w);
 }
 
 /* Whatever the kernel sends on a twin leaves through its DPDK port as is. */
@@ -196,7 +217,7 @@ int fl_worker_main(void *arg)
 				got += redirect_poll(w, s);
 			if (w->n_pending)
 				fl_pending_run(w, s);
-			fl_lb_expire(w, 64);
+			expire(w);
 			fl_lb_mailbox(w);
 			fl_lb_explain(w, s);
 			got += fl_sync_poll(w, s);

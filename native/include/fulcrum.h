@@ -59,6 +59,7 @@ struct fl_dp_conf {
 	uint8_t rx_intr;               /* with idle_sleep_us > 0: sleep on Rx interrupts where every queue has one */
 	unsigned neigh_timeout_s;      /* neighbour entry lifetime */
 	uint32_t sessions_per_worker;  /* session table capacity, fixed at start */
+	uint32_t sessions6_per_worker; /* the IPv6 table's; 0 = 65536 */
 	uint32_t persist_templates;    /* persistence template slots (rounded up to a power of two); 0 = 65536 */
 	uint32_t icmp_per_sec;         /* ICMP errors originated per second, shared by the workers; 0 = not limited */
 	uint32_t icmp_burst;           /* ... and the burst each worker may send at once */
@@ -120,6 +121,8 @@ enum fl_method { FL_FWD_FULLNAT = 0, FL_FWD_DR = 1, FL_FWD_NAT = 2, FL_FWD_TUN =
 const char *fl_method_name(unsigned method);
 /* Whether the method's TCP streams can be edited (PROXY header, TOA). */
 int fl_method_edits_tcp(unsigned method);
+/* Whether IPv6 services may use the method (native/fastpath/methods6.c). */
+int fl_method_has_ipv6(unsigned method);
 
 /* What a FULLNAT TCP service does to its streams so that real servers learn
  * the client's address (native/tcp/tcpx.h). */
@@ -135,7 +138,8 @@ const char *fl_tcpx_mode_name(unsigned mode);
 
 struct fl_server_conf {
 	uint32_t id;                   /* stable across snapshots */
-	uint32_t ip;                   /* host order */
+	uint32_t ip;                   /* host order; a family-4 service's */
+	struct fl_ip6 ip6;             /* a family-6 service's */
 	uint16_t port;
 	uint8_t method;                /* enum fl_method */
 	uint32_t weight;               /* 0 = quiesced: no new sessions */
@@ -145,7 +149,9 @@ struct fl_server_conf {
 struct fl_service_conf {
 	uint32_t id;                   /* stable across snapshots */
 	uint8_t proto;                 /* IPPROTO_TCP / IPPROTO_UDP */
+	uint8_t family;                /* 6, or 4 (0 too): which of vip/vip6, ip/ip6 and lips/lips6 hold it */
 	uint32_t vip;                  /* host order */
+	struct fl_ip6 vip6;
 	uint16_t port;
 	uint8_t sched;                 /* enum fl_sched_kind (native/sched/sched.h) */
 	uint32_t sched_flags;          /* FL_SCHED_F_* */
@@ -160,6 +166,7 @@ struct fl_service_conf {
 	const struct fl_server_conf *servers;
 	unsigned n_lips;
 	const uint32_t *lips;          /* host order; each a role=lip address */
+	const struct fl_ip6 *lips6;    /* a family-6 service's (n_lips of them) */
 };
 
 struct fl_net_conf {
@@ -334,7 +341,9 @@ unsigned fl_server_stats_read(struct fl_server_stats *out, unsigned max);
 
 /* FULLNAT local ports: free/capacity of each LIP's slice on each worker. */
 struct fl_lip_stats {
+	uint8_t family;                           /* 4: ip, 6: ip6 */
 	uint32_t ip;                              /* network order */
+	struct fl_ip6 ip6;
 	uint16_t worker;
 	uint32_t free, capacity;
 };

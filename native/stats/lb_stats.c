@@ -77,7 +77,9 @@ unsigned fl_lip_stats_read(struct fl_lip_stats *out, unsigned max)
 			const struct fl_lport_pool *p = fl_lip_pool[i][w];
 			if (!p)
 				continue;
+			out[n].family = fl_lip_family[i];
 			out[n].ip = fl_lip_ip[i];
+			out[n].ip6 = fl_lip_ip6[i];
 			out[n].worker = (uint16_t)w;
 			/* Held ports (synced sessions) are queued but not free. */
 			uint32_t queued = __atomic_load_n(&p->count, __ATOMIC_RELAXED);

@@ -16,6 +16,8 @@ export const SCHED_FLAGS = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] 
 /** What a TCP service may do to its streams (native/tcp), and the methods that can. */
 export const TCP_EDITS = ['none', 'proxy-v1', 'proxy-v2', 'toa'] as const;
 export const TCP_EDIT_METHODS = ['fullnat'] as const;
+/** The methods an IPv6 service's servers may use (native/fastpath/methods6.c). */
+export const IPV6_METHODS = ['fullnat'] as const;
 /** Events the workers count for those edits (fl_tcpx_event_name). */
 export const TCP_EDIT_EVENTS = [
   'proxy_header_sent', 'proxy_header_resent', 'toa_added', 'toa_no_room',
@@ -45,6 +47,7 @@ export interface NativeVocabulary {
   schedFlags: string[];
   tcpEdits: string[];
   tcpEditMethods: string[];
+  ipv6Methods: string[];
   tcpEditEvents: string[];
   syncEvents: string[];
   defaultScheduler: string;
@@ -66,6 +69,7 @@ export function vocabularyMismatches(native: NativeVocabulary | undefined): stri
   list('scheduler flags', SCHED_FLAGS, native.schedFlags);
   list('TCP stream edits', TCP_EDITS, native.tcpEdits ?? []);
   list('methods that edit TCP streams', TCP_EDIT_METHODS, native.tcpEditMethods ?? []);
+  list('methods for IPv6 services', IPV6_METHODS, native.ipv6Methods ?? []);
   list('TCP stream edit events', TCP_EDIT_EVENTS, native.tcpEditEvents ?? []);
   list('session sync events', SYNC_EVENTS, native.syncEvents ?? []);
   if (native.defaultScheduler !== DEFAULT_SCHEDULER) {
@@ -81,7 +85,7 @@ export function vocabularyMismatches(native: NativeVocabulary | undefined): stri
 export function statedVocabulary(dropReasons: string[] = []): NativeVocabulary {
   return {
     methods: [...METHODS], schedulers: [...SCHEDULERS], schedFlags: [...SCHED_FLAGS],
-    tcpEdits: [...TCP_EDITS], tcpEditMethods: [...TCP_EDIT_METHODS], tcpEditEvents: [...TCP_EDIT_EVENTS], syncEvents: [...SYNC_EVENTS],
+    tcpEdits: [...TCP_EDITS], tcpEditMethods: [...TCP_EDIT_METHODS], ipv6Methods: [...IPV6_METHODS], tcpEditEvents: [...TCP_EDIT_EVENTS], syncEvents: [...SYNC_EVENTS],
     defaultScheduler: DEFAULT_SCHEDULER, dropReasons, limits: { ...LIMITS },
   };
 }

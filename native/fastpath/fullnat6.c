@@ -1,0 +1,60 @@
+/* FULLNAT for IPv6 services: CIP:cport -> VIP:vport becomes LIP:lport ->
+ * RIP:rport with an IPv6 LIP, as fullnat.c does for IPv4; the LIP port
+ * names the worker that owns the session (lport.h), so replies find it. */
+#include "csum6.h"
+#include "lport.h"
+#include "method6.h"
+
+static int fullnat6_open(struct fl_worker *w, const struct fl_snapshot *s, const struct fl_snap_service *svc,
+			 const struct fl_snap_server *rs, const struct fl_flow_key6 *in, uint16_t rport_be,
+			 struct fl_flow_key6 *out, enum fl_drop *why)
+{
+	uint32_t *rr = &w->sched[svc->id].lip_rr;
+	for (uint32_t k = 0; k < svc->n_lips; k++) {
+		uint16_t slot = s->lip_slots[svc->first_lip + ((*rr)++ % svc->n_lips)];
+		struct fl_lport_pool *pool = fl_lip_pool[slot][w->idx];
+		uint16_t lport;
+		if (pool && fl_lport_get_free(pool, &lport)) {
+			*out = fl_flow_key6_make(&rs->ip6, &fl_lip_ip6[slot], rport_be, rte_cpu_to_be_16(lport), in->proto);
+			return 1;
+		}
+	}
+	*why = FL_DROP_NO_LPORT;
+	return -1;
+}
+
+static void fullnat6_release(struct fl_worker *w, const struct fl_session6 *se)
+{
+	int slot = fl_lip_slot6(&se->laddr);
+	if (slot >= 0 && fl_lip_pool[slot][w->idx])
+		fl_lport_release(fl_lip_pool[slot][w->idx], rte_be_to_cpu_16(se->lport));
+}
+
+static void fullnat6_in(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
+			uint8_t *l4, uint8_t proto, const struct fl_session6 *se, unsigned rx_port)
+{
+	(void)rx_port;
+	if (fl_ipv6_too_big(w, s, m, ip, &se->raddr))
+		return;
+	fl_ip6_rewrite(ip, l4, proto, &se->laddr, &se->raddr, se->lport, se->rport);
+	fl_ipv6_output(w, s, m, &se->raddr);
+}
+
+static void fullnat6_out(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
+			 uint8_t *l4, uint8_t proto, const struct fl_session6 *se, unsigned rx_port)
+{
+	(void)rx_port;
+	if (fl_ipv6_too_big(w, s, m, ip, &se->caddr))
+		return;
+	fl_ip6_rewrite(ip, l4, proto, &se->vaddr, &se->caddr, se->vport, se->cport);
+	fl_ipv6_output(w, s, m, &se->caddr);
+}
+
+const struct fl_method6_ops fl_method6_fullnat = {
+	.name = "fullnat",
+	.flags = FL_METHOD_F_REWRITES,
+	.open = fullnat6_open,
+	.xmit_in = fullnat6_in,
+	.xmit_out = fullnat6_out,
+	.release = fullnat6_release,
+};

@@ -1,0 +1,67 @@
+/*
+ * The IPv6 forwarding methods, behind a table of their own as IPv4's are
+ * (method.h): a session's `method` byte is the index into fl_methods6[].
+ * An entry is NULL where IPv6 lacks the method so far; the config refuses
+ * such a server, and session_open_impl.h drops rather than follow NULL.
+ * The flags are method.h's FL_METHOD_F_*.
+ */
+#ifndef FL_METHOD6_H
+#define FL_METHOD6_H
+
+#include <rte_ip.h>
+
+#include "dp.h"
+#include "method.h"
+#include "../session/session6.h"
+
+typedef void (*fl_method6_xmit_fn)(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m,
+				   struct rte_ipv6_hdr *ip, uint8_t *l4, uint8_t proto, const struct fl_session6 *se,
+				   unsigned rx_port);
+
+struct fl_method6_ops {
+	const char *name;
+	uint8_t flags;
+	/* As fl_method_ops.open, with IPv6 keys. */
+	int (*open)(struct fl_worker *w, const struct fl_snapshot *s, const struct fl_snap_service *svc,
+		    const struct fl_snap_server *rs, const struct fl_flow_key6 *in, uint16_t rport_be,
+		    struct fl_flow_key6 *out, enum fl_drop *why);
+	fl_method6_xmit_fn xmit_in;
+	fl_method6_xmit_fn xmit_out;
+	void (*release)(struct fl_worker *w, const struct fl_session6 *se);
+};
+
+extern const struct fl_method6_ops *const fl_methods6[FL_FWD__COUNT];
+
+static inline const struct fl_method6_ops *fl_method6(unsigned m)
+{
+	return m < FL_FWD__COUNT ? fl_methods6[m] : NULL;
+}
+
+/* As fl_method_release_key. */
+static inline void fl_method6_release_key(struct fl_worker *w, uint8_t m, const struct fl_flow_key6 *out)
+{
+	const struct fl_method6_ops *mo = fl_method6(m);
+	if (!mo || !mo->release)
+		return;
+	struct fl_session6 tmp = { .raddr = out->saddr, .laddr = out->daddr, .rport = out->sport, .lport = out->dport,
+				   .method = m };
+	mo->release(w, &tmp);
+}
+
+/* Whether a packet of ip_len bytes to dst would exceed its egress port's
+ * MTU: then it is a counted drop (TOO_BIG) until the director sends
+ * ICMPv6 packet-too-big itself. Only packets above the smallest MTU look
+ * their route up. */
+bool fl_ipv6_too_big_slow(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, unsigned ip_len,
+			  const struct fl_ip6 *dst);
+
+static inline bool fl_ipv6_too_big(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m,
+				   const struct rte_ipv6_hdr *ip, const struct fl_ip6 *dst)
+{
+	unsigned len = 40u + rte_be_to_cpu_16(ip->payload_len);
+	if (likely(len <= s->min_mtu))
+		return false;
+	return fl_ipv6_too_big_slow(w, s, m, len, dst);
+}
+
+#endif
