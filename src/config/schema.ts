@@ -32,8 +32,8 @@ const IPV6_SHAPE = '[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*';
 const LEN6 = '(12[0-8]|1[01][0-9]|[1-9]?[0-9])';
 /** a.b.c.d/len or an IPv6 address/len: a port address. */
 export const HOST_CIDR_PATTERN = `^(${IPV4_BODY}/${LEN}|${IPV6_SHAPE}/${LEN6})$`;
-/** A next hop of either family. */
-export const NEXT_HOP_PATTERN = `^(${IPV4_BODY}|${IPV6_SHAPE})$`;
+/** An address of either family (a next hop, a VIP, a real server, a LIP). */
+export const IP_PATTERN = `^(${IPV4_BODY}|${IPV6_SHAPE})$`;
 /** A prefix of either family or the word "default" (whose family is its next hop's). */
 export const ROUTE_TO_PATTERN = `^(default|${IPV4_BODY}/${LEN}|${IPV6_SHAPE}/${LEN6})$`;
 export const PORT_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,14}$';
@@ -45,7 +45,7 @@ export const POOL_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$';
 export const PATTERN_DESCRIPTIONS: Record<string, string> = {
   [IPV4_PATTERN]: 'must be an IPv4 address a.b.c.d',
   [HOST_CIDR_PATTERN]: 'must be an address with prefix length: a.b.c.d/len or an IPv6 address/len',
-  [NEXT_HOP_PATTERN]: 'must be an IPv4 or IPv6 address',
+  [IP_PATTERN]: 'must be an IPv4 or IPv6 address',
   [ROUTE_TO_PATTERN]: 'must be a.b.c.d/len, an IPv6 prefix/len or "default"',
   [PORT_NAME_PATTERN]: 'must be a lowercase name: a letter then up to 14 of [a-z0-9_-]',
   [IFNAME_PATTERN]: 'must be an interface name of at most 15 characters [A-Za-z0-9_.-]',
@@ -54,7 +54,7 @@ export const PATTERN_DESCRIPTIONS: Record<string, string> = {
 
 const ipv4 = { type: 'string', pattern: IPV4_PATTERN } as const;
 const hostCidr = { type: 'string', pattern: HOST_CIDR_PATTERN } as const;
-const nextHop = { type: 'string', pattern: NEXT_HOP_PATTERN } as const;
+const ipAny = { type: 'string', pattern: IP_PATTERN } as const;
 const l4port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const seconds = { type: 'integer', minimum: 0, maximum: 2147483 } as const; // INT_MAX/HZ(1000)
 
@@ -85,6 +85,8 @@ const dataplane = {
     },
     mbufsPerSocket: { type: 'integer', minimum: 1024, maximum: 16777216, default: 16384 },
     sessionsPerWorker: { type: 'integer', minimum: 1024, maximum: 4294967295, default: 262144 },
+    /** The IPv6 session table beside it: its records are twice the size (128 bytes). */
+    ipv6SessionsPerWorker: { type: 'integer', minimum: 1024, maximum: 4294967295, default: 65536 },
     persistTemplates: { type: 'integer', minimum: 1024, maximum: 16777216, default: 65536 },
     icmpErrorsPerSec: { type: 'integer', minimum: 0, maximum: 10000000, default: 1000 },
     icmpErrorsBurst: { type: 'integer', minimum: 1, maximum: 10000000, default: 50 },
@@ -107,7 +109,7 @@ const address = {
   additionalProperties: false,
   required: ['ip', 'role'],
   properties: {
-    /** IPv4 or IPv6 (the director is a host of either family on its networks; services are IPv4 for now). */
+    /** IPv4 or IPv6: the director is a host of either family on its networks. */
     ip: hostCidr,
     role: { type: 'string', enum: ['dip', 'vip', 'lip'] },
   },
@@ -141,7 +143,7 @@ const route = {
   properties: {
     to: { type: 'string', pattern: ROUTE_TO_PATTERN },
     /** The route's family is its next hop's: `to` must be of the same family. */
-    via: nextHop,
+    via: ipAny,
     port: { type: 'string', pattern: PORT_NAME_PATTERN },
   },
 } as const;
@@ -204,7 +206,7 @@ const healthCheck = {
     fall: { type: 'integer', minimum: 1, maximum: 100, default: 1 },
     /** keepalived `alpha`: the server starts DOWN until a check succeeds. */
     alpha: { type: 'boolean', default: false },
-    connectIp: ipv4,
+    connectIp: ipAny,
     connectPort: { type: 'integer', minimum: 1, maximum: 65535 },
     http: {
       type: 'object',
@@ -294,7 +296,7 @@ const server = {
   additionalProperties: false,
   required: ['address', 'port', 'method'],
   properties: {
-    address: ipv4,
+    address: ipAny,
     port: l4port,
     weight: { type: 'integer', minimum: 0, maximum: 65535, default: 1 },
     method: { type: 'string', enum: METHODS },
@@ -313,7 +315,7 @@ const service = {
   required: ['protocol', 'vip', 'port'],
   properties: {
     protocol: { type: 'string', enum: ['tcp', 'udp'] },
-    vip: ipv4,
+    vip: ipAny,
     port: l4port,
     scheduler: { type: 'string', enum: SCHEDULERS, default: DEFAULT_SCHEDULER },
     schedFlags: {
@@ -349,7 +351,7 @@ const service = {
       additionalProperties: false,
       required: ['address', 'port'],
       properties: {
-        address: ipv4,
+        address: ipAny,
         port: l4port,
         /** Default: the method of the service's first server, else fullnat. */
         method: { type: 'string', enum: METHODS },
@@ -446,7 +448,7 @@ export const configSchema = {
       type: 'object',
       default: {},
       propertyNames: { type: 'string', pattern: POOL_NAME_PATTERN },
-      additionalProperties: { type: 'array', items: ipv4, uniqueItems: true },
+      additionalProperties: { type: 'array', items: ipAny, uniqueItems: true },
     },
     timeouts: {
       type: 'object',

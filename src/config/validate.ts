@@ -17,7 +17,7 @@ import { TCP_EDIT_METHODS } from '../native/vocabulary';
 import { endpointKey, serviceKey } from './keys';
 import { floatingAddresses, syncEndpoint } from '../ha/config';
 import { familyOf } from '../net/family';
-import { checkIpv6Host } from './validate6';
+import { checkIpv6Host, checkIpv6Services } from './validate6';
 
 // ---------------------------------------------------------------- schema step
 
@@ -350,6 +350,7 @@ function semanticChecks(cfg: FulcrumConfig, opts: ValidateOptions): ConfigError[
     checkNextHop(base, r.via, r.port);
   });
   checkIpv6Host(cfg, err, byName);
+  checkIpv6Services(cfg, err);
   if (cfg.defaultGateway) {
     const d = destSeen.get('0.0.0.0/0');
     if (d !== undefined) err('defaultGateway', `a default route is already given at ${d}`);

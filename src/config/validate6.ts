@@ -1,10 +1,15 @@
-// The semantic checks of the IPv6 family: port addresses and routes whose
-// next hop is IPv6. validate.ts runs the IPv4 family's and hands the IPv6
-// entries here (src/net/family.ts tells them apart), so the rules for each
-// family sit in one place. IPv6 services, LIP pools and floating addresses
-// come with the rest of issue 15; until then they are refused clearly.
-import type { FulcrumConfig } from './types';
-import { familyOf } from '../net/family';
+// The semantic checks of the IPv6 family: port addresses, routes whose
+// next hop is IPv6, LIP pools' IPv6 entries and IPv6 services. validate.ts
+// runs the IPv4 family's and hands the IPv6 entries here (src/net/family.ts
+// tells them apart), so the rules for each family sit in one place. What
+// IPv6 services cannot do yet (methods other than those the dataplane has
+// for IPv6, IPv4 servers behind an IPv6 VIP, persistence, TCP stream edits,
+// floating addresses) is refused clearly.
+import type { FulcrumConfig, ServiceConfig } from './types';
+import { IPV6_METHODS } from '../native/vocabulary';
+// validate.ts imports this module too: sorryMethod is only called once both have loaded.
+import { sorryMethod } from './validate';
+import { familyOf, ofFamily } from '../net/family';
 import {
   formatIPv6, ipv6Equal, ipv6Key, ipv6Scope, networkOf6, parseCidr6, parseIPv6, prefixContains6, type IPv6,
 } from '../net/ipv6';
@@ -115,4 +120,87 @@ export function checkIpv6Host(cfg: FulcrumConfig, err: Report, byName: ReadonlyM
         : `${via} is not on-link of port "${portName}"`);
     }
   }
+}
+
+/** An IPv6 address as config must write it: canonical (inet_ntop's), so
+ * that a service's id, ipvsadm's listing and the API all spell it alike. */
+function checkAddress6(path: string, text: string, err: Report): IPv6 | null {
+  const v = parseIPv6(text);
+  if (!v) { err(path, 'invalid IPv6 address'); return null; }
+  const canon = formatIPv6(v);
+  if (canon !== text) { err(path, `write ${text} as ${canon}, as ipvsadm prints it`); return null; }
+  const scope = ipv6Scope(v);
+  if (scope !== 'global') { err(path, SCOPE_REASON[scope]!); return null; }
+  return v;
+}
+
+/** The addresses of role `role` among the ports' IPv6 addresses. */
+function roleAddrs6(cfg: FulcrumConfig, role: string): Set<string> {
+  const out = new Set<string>();
+  for (const p of cfg.ports) {
+    for (const a of p.addresses) {
+      const c = a.role === role && familyOf(a.ip) === 6 ? parseCidr6(a.ip) : null;
+      if (c) out.add(ipv6Key(c.ip));
+    }
+  }
+  return out;
+}
+
+/** The checks of the IPv6 entries of LIP pools and of IPv6 services. */
+export function checkIpv6Services(cfg: FulcrumConfig, err: Report): void {
+  const lipIps = roleAddrs6(cfg, 'lip');
+  for (const [name, ips] of Object.entries(cfg.lipPools)) {
+    ips.forEach((ip, k) => {
+      if (familyOf(ip) !== 6) return;
+      const path = `lipPools.${name}[${k}]`;
+      const v = checkAddress6(path, ip, err);
+      if (v && !lipIps.has(ipv6Key(v))) err(path, `${ip} is not a port address with role "lip"`);
+    });
+  }
+  const vipIps = roleAddrs6(cfg, 'vip');
+  const methods: readonly string[] = IPV6_METHODS;
+  cfg.services.forEach((s, i) => {
+    const base = `services[${i}]`;
+    const family = familyOf(s.vip);
+    if (s.servers.some((r) => r.method === 'fullnat') || (s.sorryServer && sorryMethod(s) === 'fullnat')) {
+      // validate.ts says when the pool is missing or empty; here: of the wrong family.
+      const poolName = s.lipPool ?? 'default';
+      const pool = cfg.lipPools[poolName];
+      if (pool && pool.length > 0 && ofFamily(pool, family).length === 0) {
+        err(`${base}.lipPool`, `fullnat servers of an IPv${family} service need an IPv${family} LIP, and "${poolName}" has none`);
+      }
+    }
+    if (family !== 6) {
+      const dests = [...s.servers.map((r, k) => ({ path: `${base}.servers[${k}].address`, address: r.address })),
+        ...(s.sorryServer ? [{ path: `${base}.sorryServer.address`, address: s.sorryServer.address }] : [])];
+      for (const d of dests) {
+        if (familyOf(d.address) === 6) err(d.path, `${d.address} is IPv6 and the VIP ${s.vip} is IPv4: a service's servers are of its VIP's family`);
+      }
+      return;
+    }
+    const vip = checkAddress6(`${base}.vip`, s.vip, err);
+    if (vip && !vipIps.has(ipv6Key(vip))) err(`${base}.vip`, `${s.vip} is not a port address with role "vip"`);
+    refuseUnsupported6(s, base, err);
+    const dests = [...s.servers.map((r, k) => ({ path: `${base}.servers[${k}]`, address: r.address, method: r.method })),
+      ...(s.sorryServer ? [{ path: `${base}.sorryServer`, address: s.sorryServer.address, method: sorryMethod(s) }] : [])];
+    for (const d of dests) {
+      if (familyOf(d.address) !== 6) {
+        err(`${d.path}.address`, `${d.address} is IPv4 behind the IPv6 VIP ${s.vip}: NAT64 is not supported yet`);
+        continue;
+      }
+      checkAddress6(`${d.path}.address`, d.address, err);
+      if (!methods.includes(d.method)) {
+        err(`${d.path}.method`, `IPv6 services support ${methods.join(', ')} so far, not ${d.method}`);
+      }
+    }
+  });
+}
+
+/** What an IPv6 service cannot have yet. */
+function refuseUnsupported6(s: ServiceConfig, base: string, err: Report): void {
+  const notYet = (path: string, what: string): void => err(`${base}.${path}`, `${what} is not supported for IPv6 services yet`);
+  if (s.persistence) notYet('persistence', 'persistence');
+  if (s.proxyProtocol !== undefined) notYet('proxyProtocol', 'the PROXY protocol');
+  if (s.toa) notYet('toa', 'TOA');
+  if (s.synProxy) notYet('synProxy', 'the SYN proxy');
 }

@@ -42,6 +42,7 @@ export function planDataplane(cfg: FulcrumConfig, host?: Pick<HostFacts, 'channe
     rewriteTimestamps: dp.rewriteTimestamps,
     neighTimeoutS: dp.neighbourTimeoutSec,
     sessionsPerWorker: dp.sessionsPerWorker,
+    ipv6SessionsPerWorker: dp.ipv6SessionsPerWorker,
     persistTemplates: dp.persistTemplates,
     icmpErrorsPerSec: dp.icmpErrorsPerSec,
     icmpErrorsBurst: dp.icmpErrorsBurst,

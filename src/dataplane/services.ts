@@ -3,10 +3,11 @@ import type { FulcrumConfig, ServiceConfig } from '../config/types';
 import type { NativeService } from '../native/addon';
 import type { DataplaneIds } from './ids';
 import { serverKey, serviceKey } from '../config/keys';
+import { familyOf, ofFamily } from '../net/family';
 
-/** The LIPs a service's FULLNAT servers use: its lipPool, else "default". */
+/** The LIPs a service's FULLNAT servers use: those of its VIP's family in its lipPool, else "default". */
 export function serviceLips(cfg: FulcrumConfig, svc: ServiceConfig): string[] {
-  return cfg.lipPools[svc.lipPool ?? 'default'] ?? [];
+  return ofFamily(cfg.lipPools[svc.lipPool ?? 'default'] ?? [], familyOf(svc.vip));
 }
 
 /** The dataplane's TCP stream edit for a service's client-address option. */
@@ -21,6 +22,7 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
   return cfg.services.map((svc) => ({
     id: ids.services.idFor(serviceKey(svc)),
     proto: svc.protocol,
+    family: familyOf(svc.vip),
     vip: svc.vip,
     port: svc.port,
     sched: svc.scheduler,

@@ -458,7 +458,7 @@ export function buildMetrics(opts: MetricsOptions): FulcrumMetrics {
     },
   });
   new Gauge({
-    name: 'fulcrum_sessions_capacity', help: 'Capacity of the worker\'s session table.', labelNames: WL, registers,
+    name: 'fulcrum_sessions_capacity', help: 'Capacity of the worker\'s session tables, IPv4 and IPv6 together.', labelNames: WL, registers,
     collect() {
       this.reset();
       workersOnly((w, l) => this.set(l, w.sessionsCapacity));

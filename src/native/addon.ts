@@ -36,6 +36,7 @@ export interface NativeDataplaneConf {
   rewriteTimestamps?: boolean;
   neighTimeoutS: number;
   sessionsPerWorker: number;
+  ipv6SessionsPerWorker: number;
   /** Persistence template slots, rounded up to a power of two by the dataplane. */
   persistTemplates: number;
   /** ICMP errors the director originates, per second over all workers (0 = not limited). */
@@ -82,6 +83,8 @@ export interface NativeService {
   /** Stable across publishes, < 4096. */
   id: number;
   proto: 'tcp' | 'udp';
+  /** Which family vip, the servers' ip and lips are (4 when omitted). */
+  family?: 4 | 6;
   vip: string;
   port: number;
   /** IPVS scheduler name (native/vocabulary.ts SCHEDULERS). */

@@ -14,6 +14,11 @@ export function familyOf(text: string): Family {
   return text.includes(':') ? 6 : 4;
 }
 
+/** The addresses of one family among `addrs` (a LIP pool may hold both). */
+export function ofFamily(addrs: readonly string[], family: Family): string[] {
+  return addrs.filter((a) => familyOf(a) === family);
+}
+
 export interface AddressFamily<A> {
   readonly id: Family;
   /** Address length in bits: the longest prefix, which has no network. */

@@ -42,6 +42,7 @@ export interface RingDataplaneOpts {
   extra?: Record<string, unknown>;
   /** Passed through to addon.start. */
   sessionsPerWorker?: number;
+  ipv6SessionsPerWorker?: number;
   persistTemplates?: number;
   icmpErrorsPerSec?: number;
   icmpErrorsBurst?: number;
@@ -152,6 +153,7 @@ export function startRingDataplane(opts: RingDataplaneOpts): RingDataplane {
       rewriteTimestamps: opts.rewriteTimestamps ?? false,
       neighTimeoutS: opts.neighTimeoutS ?? 300,
       sessionsPerWorker: opts.sessionsPerWorker ?? 4096,
+      ipv6SessionsPerWorker: opts.ipv6SessionsPerWorker ?? 4096,
       persistTemplates: opts.persistTemplates ?? 65536,
       icmpErrorsPerSec: opts.icmpErrorsPerSec ?? 1000,
       icmpErrorsBurst: opts.icmpErrorsBurst ?? 50,

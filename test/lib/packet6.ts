@@ -1,8 +1,11 @@
 // IPv6 frame builders and checks for the packet fixtures, beside packet.ts
 // (IPv4) and sharing no code with the product: addresses, the fixed header,
-// extension headers, ICMPv6 (echo, neighbour discovery) with the
-// pseudo-header checksum of RFC 8200 section 8.1.
-import { ETH_P_IPV6, ethernet, macToBytes, bytesToMac, onesComplementSum } from './packet';
+// extension headers, ICMPv6 (echo, neighbour discovery), TCP and UDP, with
+// the pseudo-header checksum of RFC 8200 section 8.1.
+import {
+  ETH_P_IPV6, IPPROTO_TCP, IPPROTO_UDP, bytesToMac, ethernet, macToBytes, onesComplementSum, tcp, udp,
+  type TcpOpts, type UdpOpts,
+} from './packet';
 
 export const IPPROTO_HOPOPTS = 0;
 export const IPPROTO_ROUTING = 43;
@@ -211,24 +214,67 @@ export function naFrame(o: { srcMac: string; dstMac: string; src?: string; dst: 
     type: ND_NEIGHBOR_ADVERT, body });
 }
 
+/** A TCP segment over IPv6, its checksum over the IPv6 pseudo header unless given. */
+export function tcp6Frame(o: Frame6Opts & Omit<TcpOpts, 'checksum'> & { checksum?: number }): Buffer {
+  const seg = tcp({ ...o, checksum: 0 });
+  seg.writeUInt16BE(o.checksum ?? l4Checksum6(o.src, o.dst, IPPROTO_TCP, seg), 16);
+  return ethernet({ src: o.srcMac, dst: o.dstMac, type: ETH_P_IPV6, pad: o.pad,
+    payload: ipv6({ src: o.src, dst: o.dst, proto: IPPROTO_TCP, payload: seg, hopLimit: o.hopLimit, ext: o.ext,
+      trafficClass: o.trafficClass, flowLabel: o.flowLabel }) });
+}
+
+/** A UDP datagram over IPv6; its checksum is mandatory (a computed 0 is sent as 0xffff). */
+export function udp6Frame(o: Frame6Opts & Omit<UdpOpts, 'checksum'> & { checksum?: number }): Buffer {
+  const seg = udp({ ...o, checksum: 0 });
+  let c = o.checksum ?? l4Checksum6(o.src, o.dst, IPPROTO_UDP, seg);
+  if (o.checksum === undefined && c === 0) c = 0xffff;
+  seg.writeUInt16BE(c, 6);
+  return ethernet({ src: o.srcMac, dst: o.dstMac, type: ETH_P_IPV6, pad: o.pad,
+    payload: ipv6({ src: o.src, dst: o.dst, proto: IPPROTO_UDP, payload: seg, hopLimit: o.hopLimit, ext: o.ext,
+      trafficClass: o.trafficClass, flowLabel: o.flowLabel }) });
+}
+
+/** The upper-layer header's offset in an IPv6 frame (after any extension headers) and its protocol. */
+export function upperLayer6(frame: Buffer): { off: number; proto: number } {
+  const ip = frame.subarray(14);
+  let next = ip[6]!;
+  let off = 40;
+  while (next === IPPROTO_HOPOPTS || next === IPPROTO_ROUTING || next === IPPROTO_DSTOPTS || next === IPPROTO_FRAGMENT) {
+    const len = next === IPPROTO_FRAGMENT ? 8 : (ip[off + 1]! + 1) * 8;
+    next = ip[off]!;
+    off += len;
+  }
+  return { off: 14 + off, proto: next };
+}
+
 /** Checksum problems of an IPv6 frame's ICMPv6 message (empty when right, or not ICMPv6). */
 export function verifyChecksums6(frame: Buffer): string[] {
   if (frame.length < 54 || frame.readUInt16BE(12) !== ETH_P_IPV6) return [];
   const ip = frame.subarray(14);
   const plen = ip.readUInt16BE(4);
   if (40 + plen > ip.length) return [`ipv6: payload length ${plen} overruns the frame`];
+  const { off: at, proto: next } = upperLayer6(frame);
+  const off = at - 14;
+  const ckAt = next === IPPROTO_ICMPV6 ? 2 : next === IPPROTO_TCP ? 16 : next === IPPROTO_UDP ? 6 : -1;
+  // A fragment's checksum covers the whole datagram: not checkable here.
+  if (ckAt < 0 || hasFragmentHeader(ip)) return [];
+  const msg = Buffer.from(ip.subarray(off, 40 + plen));
+  const stored = msg.readUInt16BE(ckAt);
+  msg.writeUInt16BE(0, ckAt);
+  let want = l4Checksum6(bytesToIp6(ip, 8), bytesToIp6(ip, 24), next, msg);
+  if (next === IPPROTO_UDP && want === 0) want = 0xffff;
+  const name = next === IPPROTO_ICMPV6 ? 'icmpv6' : next === IPPROTO_TCP ? 'tcp' : 'udp';
+  return stored === want ? [] : [`${name}: checksum 0x${stored.toString(16)} wrong, expected 0x${want.toString(16)}`];
+}
+
+function hasFragmentHeader(ip: Buffer): boolean {
   let next = ip[6]!;
   let off = 40;
   while (next === IPPROTO_HOPOPTS || next === IPPROTO_ROUTING || next === IPPROTO_DSTOPTS) {
     next = ip[off]!;
     off += (ip[off + 1]! + 1) * 8;
   }
-  if (next !== IPPROTO_ICMPV6) return [];
-  const msg = Buffer.from(ip.subarray(off, 40 + plen));
-  const stored = msg.readUInt16BE(2);
-  msg.writeUInt16BE(0, 2);
-  const want = l4Checksum6(bytesToIp6(ip, 8), bytesToIp6(ip, 24), IPPROTO_ICMPV6, msg);
-  return stored === want ? [] : [`icmpv6: checksum 0x${stored.toString(16)} wrong, expected 0x${want.toString(16)}`];
+  return next === IPPROTO_FRAGMENT;
 }
 
 /** One line about an IPv6 frame, for failure messages. */

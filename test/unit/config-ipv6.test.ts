@@ -1,6 +1,7 @@
-// The IPv6 host config (issue 15, item 1): port addresses and routes of the
-// IPv6 family through the schema and validate6.ts's checks, into the
-// published view (plan.ts, for both families) and onto the kernel twins (twin.ts).
+// The IPv6 config (issue 15): port addresses, routes, LIP pools and services
+// of the IPv6 family through the schema and validate6.ts's checks, into the
+// published view (plan.ts, for both families) and onto the kernel twins
+// (twin.ts); and the service keys that name IPv6 services.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig } from '../../src/config/validate';
@@ -8,6 +9,7 @@ import type { ConfigError, FulcrumConfig } from '../../src/config/types';
 import { planForwarding } from '../../src/dataplane/plan';
 import { twinCommands } from '../../src/dataplane/twin';
 import { syncEndpoint } from '../../src/ha/config';
+import { endpointKey, parseEndpointKey, parseServiceKey, serviceKey } from '../../src/config/keys';
 
 /** A dual-stack two-port director: each test changes one thing. */
 function base(): Record<string, any> {
@@ -160,10 +162,65 @@ test('IPv6 floating addresses are refused while keepalived moves IPv4 ones only'
   }, 'ports[0].addresses[2].ip', /floating IPv6 addresses are not supported yet/);
 });
 
-test('services stay IPv4 for now: an IPv6 VIP is refused by the schema', () => {
+/** base() with an IPv6 FULLNAT service on its VIP and LIP. */
+function withService(): Record<string, any> {
   const raw = base();
-  raw.services = [{ protocol: 'tcp', vip: '2001:2::100', port: 80, servers: [] }];
-  assert.match(JSON.stringify(errorsOf(raw)), /services\[0\]\.vip/);
+  raw.lipPools = { default: ['2001:2::2'] };
+  raw.services = [{
+    protocol: 'tcp', vip: '2001:2::100', port: 80, scheduler: 'rr',
+    servers: [{ address: '2001:2:9::10', port: 8080, method: 'fullnat' }],
+  }];
+  return raw;
+}
+
+test('an IPv6 FULLNAT service is valid, and planned with its family, its IPv6 servers and IPv6 LIPs only', () => {
+  const raw = withService();
+  raw.ports[0].addresses.push({ ip: '198.18.0.2/24', role: 'lip' });
+  raw.lipPools.default.push('198.18.0.2');
+  const services = planForwarding(valid(raw)).services ?? [];
+  assert.equal(services.length, 1);
+  const svc = services[0]!;
+  assert.equal(svc.family, 6);
+  assert.equal(svc.vip, '2001:2::100');
+  assert.deepEqual(svc.lips, ['2001:2::2']);
+  assert.equal(svc.servers[0]!.ip, '2001:2:9::10');
+});
+
+test('IPv6 services: what the dataplane cannot do for them yet is refused, each at its path', () => {
+  const cases: Array<[(raw: Record<string, any>) => void, string, RegExp]> = [
+    [(r) => { r.services[0].servers[0].method = 'dr'; r.services[0].servers[0].port = 80; }, 'services[0].servers[0].method', /support fullnat so far, not dr/],
+    [(r) => { r.services[0].servers[0].address = '198.19.0.10'; }, 'services[0].servers[0].address', /NAT64 is not supported yet/],
+    [(r) => { r.services[0].persistence = { timeout: 60 }; }, 'services[0].persistence', /not supported for IPv6 services yet/],
+    [(r) => { r.services[0].proxyProtocol = 'v2'; }, 'services[0].proxyProtocol', /not supported for IPv6 services yet/],
+    [(r) => { r.services[0].synProxy = true; }, 'services[0].synProxy', /not supported for IPv6 services yet/],
+  ];
+  for (const [change, path, re] of cases) {
+    const raw = withService();
+    change(raw);
+    const errs = errorsOf(raw);
+    assert.equal(errs.length, 1, JSON.stringify(errs));
+    assert.equal(errs[0]!.path, path);
+    assert.match(errs[0]!.message, re);
+  }
+});
+
+test('IPv6 services: the VIP, servers and LIPs are checked as the IPv4 ones are, and written canonically', () => {
+  const cases: Array<[(raw: Record<string, any>) => void, string, RegExp]> = [
+    [(r) => { r.services[0].vip = '2001:2::101'; }, 'services[0].vip', /not a port address with role "vip"/],
+    [(r) => { r.services[0].vip = '2001:0002::100'; }, 'services[0].vip', /write 2001:0002::100 as 2001:2::100/],
+    [(r) => { r.services[0].servers[0].address = 'fe80::10'; }, 'services[0].servers[0].address', /link-local/],
+    [(r) => { r.lipPools.default = ['2001:2::1']; }, 'lipPools.default[0]', /not a port address with role "lip"/],
+    [(r) => { r.ports[0].addresses.push({ ip: '198.18.0.2/24', role: 'lip' }); r.lipPools.default = ['198.18.0.2']; },
+      'services[0].lipPool', /an IPv6 service need an IPv6 LIP, and "default" has none/],
+    [(r) => { r.services[0].vip = '198.18.0.1'; r.ports[0].addresses.push({ ip: '198.18.0.100/32', role: 'vip' }); r.services[0].vip = '198.18.0.100'; },
+      'services[0].servers[0].address', /IPv6 and the VIP 198\.18\.0\.100 is IPv4/],
+  ];
+  for (const [change, path, re] of cases) {
+    const raw = withService();
+    change(raw);
+    const errs = errorsOf(raw);
+    assert.ok(errs.some((e) => e.path === path && re.test(e.message)), `${path} ${re}: ${JSON.stringify(errs)}`);
+  }
 });
 
 test('twin: a port with IPv6 addresses keeps kernel IPv6 (no RA, no autoconf, no DAD); IPv6 routes by ip -6', () => {
@@ -189,4 +246,18 @@ test('twin: a port with IPv6 addresses keeps kernel IPv6 (no RA, no autoconf, no
 
 test('sync runs from the port\'s IPv4 DIP even when an IPv6 DIP comes first', () => {
   assert.deepEqual(syncEndpoint(valid(base()), 'lan'), { port: 'lan', twin: 'fl-lan', ip: '198.18.0.1' });
+});
+
+test('service and server keys bracket IPv6 addresses, as ipvsadm prints them, and parse back', () => {
+  const svc = { protocol: 'tcp', vip: '2001:2::100', port: 80 };
+  assert.equal(serviceKey(svc), 'tcp:[2001:2::100]:80');
+  assert.deepEqual(parseServiceKey('tcp:[2001:2::100]:80'), svc);
+  assert.equal(endpointKey({ address: '2001:2:9::10', port: 8080 }), '[2001:2:9::10]:8080');
+  assert.deepEqual(parseEndpointKey('[2001:2:9::10]:8080'), { address: '2001:2:9::10', port: 8080 });
+  // IPv4 keys are as they were; an unbracketed IPv6 address is not a key.
+  assert.equal(serviceKey({ protocol: 'udp', vip: '198.18.0.100', port: 53 }), 'udp:198.18.0.100:53');
+  assert.deepEqual(parseServiceKey('udp:198.18.0.100:53'), { protocol: 'udp', vip: '198.18.0.100', port: 53 });
+  for (const bad of ['tcp:2001:2::100:80', 'tcp:[2001:2::100:80', 'tcp:[]:80', 'tcp:[198.18.0.1]:80', 'tcp:[2001:2::100]:65536', 'tcp:[2001:2::100]:']) {
+    assert.equal(parseServiceKey(bad), null, bad);
+  }
 });
