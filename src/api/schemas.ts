@@ -3,7 +3,7 @@
 // config file can never disagree about a field. Bodies are validated for shape
 // only here (no defaults, no coercion); the writer then validates the whole
 // resulting config, defaults and semantic checks included.
-import { configSchema, HEALTH_CHECK_TYPES, IPV4_PATTERN, PATTERN_DESCRIPTIONS, SYNC_STATES, syncDaemon } from '../config/schema';
+import { configSchema, HEALTH_CHECK_TYPES, IPV4_PATTERN, IPV6_SHAPE, PATTERN_DESCRIPTIONS, SYNC_STATES, syncDaemon } from '../config/schema';
 
 type Schema = Record<string, unknown>;
 
@@ -30,17 +30,22 @@ const PORT_NUM = '(0|[1-9][0-9]{0,4})';
 
 // ------------------------------------------------------------------ params
 
-export const SERVICE_ID_PATTERN = `^(tcp|udp):${IPV4_BODY}:${PORT_NUM}$`;
-export const SERVER_ID_PATTERN = `^${IPV4_BODY}:${PORT_NUM}$`;
-PATTERN_DESCRIPTIONS[SERVICE_ID_PATTERN] = 'must be protocol:vip:port, e.g. tcp:198.18.0.100:80';
-PATTERN_DESCRIPTIONS[SERVER_ID_PATTERN] = 'must be address:port, e.g. 198.19.0.11:80';
+/** An address before a port: IPv4, or IPv6 in brackets (config/keys.ts spells them so). */
+const HOST = `(${IPV4_BODY}|\\[${IPV6_SHAPE}\\])`;
+export const SERVICE_ID_PATTERN = `^(tcp|udp):${HOST}:${PORT_NUM}$`;
+export const SERVER_ID_PATTERN = `^${HOST}:${PORT_NUM}$`;
+/** explain works out IPv4 flows only, so far. */
+export const ENDPOINT4_PATTERN = `^${IPV4_BODY}:${PORT_NUM}$`;
+PATTERN_DESCRIPTIONS[SERVICE_ID_PATTERN] = 'must be protocol:vip:port, e.g. tcp:198.18.0.100:80 or tcp:[2001:2::100]:80';
+PATTERN_DESCRIPTIONS[SERVER_ID_PATTERN] = 'must be address:port, e.g. 198.19.0.11:80 or [2001:2:1::11]:80';
+PATTERN_DESCRIPTIONS[ENDPOINT4_PATTERN] = 'must be an IPv4 address:port, e.g. 198.18.0.10:40000';
 
 export const serviceParams = {
   type: 'object',
   additionalProperties: false,
   required: ['id'],
   properties: {
-    id: { type: 'string', pattern: SERVICE_ID_PATTERN, description: 'protocol:vip:port, e.g. tcp:198.18.0.100:80' },
+    id: { type: 'string', pattern: SERVICE_ID_PATTERN, description: 'protocol:vip:port, e.g. tcp:198.18.0.100:80 or tcp:[2001:2::100]:80' },
   },
 } as const;
 
@@ -50,7 +55,7 @@ export const serverParams = {
   required: ['id', 'server'],
   properties: {
     ...serviceParams.properties,
-    server: { type: 'string', pattern: SERVER_ID_PATTERN, description: 'address:port, e.g. 198.19.0.11:80' },
+    server: { type: 'string', pattern: SERVER_ID_PATTERN, description: 'address:port, e.g. 198.19.0.11:80 or [2001:2:1::11]:80' },
   },
 } as const;
 
@@ -72,8 +77,8 @@ export const explainQuery = {
   required: ['proto', 'src', 'dst'],
   properties: {
     proto: { type: 'string', enum: ['tcp', 'udp'] },
-    src: { type: 'string', pattern: SERVER_ID_PATTERN, description: "the client's address:port, e.g. 198.18.0.10:40000" },
-    dst: { type: 'string', pattern: SERVER_ID_PATTERN, description: 'the VIP:port it connects to, e.g. 198.18.0.100:80' },
+    src: { type: 'string', pattern: ENDPOINT4_PATTERN, description: "the client's address:port, e.g. 198.18.0.10:40000" },
+    dst: { type: 'string', pattern: ENDPOINT4_PATTERN, description: 'the VIP:port it connects to, e.g. 198.18.0.100:80' },
   },
 } as const;
 

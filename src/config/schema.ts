@@ -28,7 +28,7 @@ const LEN = '(3[0-2]|[12]?[0-9])';
 export const IPV4_PATTERN = `^${IPV4_BODY}$`;
 /** The shape of an IPv6 address (hex groups, colons, an optional dotted tail);
  * src/net/ipv6.ts parses it exactly and validate6.ts says what is wrong. */
-const IPV6_SHAPE = '[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*';
+export const IPV6_SHAPE = '[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*';
 const LEN6 = '(12[0-8]|1[01][0-9]|[1-9]?[0-9])';
 /** a.b.c.d/len or an IPv6 address/len: a port address. */
 export const HOST_CIDR_PATTERN = `^(${IPV4_BODY}/${LEN}|${IPV6_SHAPE}/${LEN6})$`;

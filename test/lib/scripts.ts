@@ -6,11 +6,14 @@ import fs from 'node:fs';
 export const PY = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 /** HTTP server on :80 naming itself in the body (argv[1]); HTTP/1.0, closes every connection.
- * With argv[2] "log-peers", one "PEER <ip> <port>" line on stderr per request. */
+ * With argv[2] "log-peers", one "PEER <ip> <port>" line on stderr per request. argv[3]: the
+ * address to listen on (default 0.0.0.0); an IPv6 one listens for IPv6 only, so that an
+ * IPv4 server may share the port. */
 export const NAMED_HTTP_SERVER_PY = String.raw`
-import sys, http.server, socketserver
+import sys, socket, http.server, socketserver
 name = sys.argv[1]
 log_peers = len(sys.argv) > 2 and sys.argv[2] == 'log-peers'
+bind = sys.argv[3] if len(sys.argv) > 3 else '0.0.0.0'
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.0'
     def do_GET(self):
@@ -29,7 +32,12 @@ class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
-S(('0.0.0.0', 80), H).serve_forever()
+    address_family = socket.AF_INET6 if ':' in bind else socket.AF_INET
+    def server_bind(self):
+        if self.address_family == socket.AF_INET6:
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        super().server_bind()
+S((bind, 80), H).serve_forever()
 `;
 
 /** Paced TCP sender: connect, send FILE at RATE bytes/s, half-close, wait for the peer's close.

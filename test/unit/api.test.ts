@@ -401,7 +401,7 @@ test('GET /explain: bad queries name the parameter; without a dataplane that exp
   const q = (s: string) => req(t.app, 'GET', `/api/v1/explain?${s}`);
   const bad = await q('proto=tcp&src=nonsense&dst=198.18.0.100:80');
   assert.equal(bad.status, 400);
-  assert.equal(bad.body.error, 'invalid request: query.src: must be address:port, e.g. 198.19.0.11:80');
+  assert.equal(bad.body.error, 'invalid request: query.src: must be an IPv4 address:port, e.g. 198.18.0.10:40000');
   assert.equal((await q('proto=sctp&src=198.18.0.10:1&dst=198.18.0.100:80')).body.errors[0].path, 'query.proto');
   assert.equal((await q('src=198.18.0.10:1&dst=198.18.0.100:80')).body.error, 'invalid request: query.proto: is required');
   assert.equal((await q('proto=tcp&src=198.18.0.10:0&dst=198.18.0.100:80')).body.error, 'query.src: a client port is 1-65535');

@@ -1,0 +1,198 @@
+// End-to-end FULLNAT over IPv6 (issue 15, item 2): the real `fulcrum daemon`
+// on the standard topology with IPv6 turned on in the client's and the three
+// real servers' kernels (PLAN6 addresses, 2001:2::/48), an IPv6 VIP, an IPv6
+// LIP on the servers' side, and beside them the IPv4 service of the same
+// name on the same director (a dual-stack pair).
+//
+//   - :80   a python3 http.server subclass per server on [::] (IPv6 only) and
+//           one on 0.0.0.0, each naming itself and logging its peers
+//   - :5001 socat TCP6 listener that pipes every connection into sha256sum
+//   - :7    socat UDP6 echo
+//
+// Cases: 1,000 HTTP connections through [VIP]:80 split 334/333/333 by rr in
+// strict rotation; the servers see only the IPv6 LIP; the IPv4 twin service
+// answers beside it; a 100 MB transfer arrives intact; UDP echo; the API
+// names the service tcp:[2001:2::100]:80.
+//
+// Needs root (network namespaces). Without root every case skips with a loud
+// reason; as root nothing here ever skips.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PLAN, PLAN6, deepMerge, skipUnlessRoot, standardDirectorConfig, waitFor, type Spawned } from '../lib/netns';
+import { NAMED_HTTP_SERVER_PY, PY } from '../lib/scripts';
+import { curlMany, tally } from '../lib/curl';
+import { randomFile } from '../lib/files';
+import { startStandardDirector, type StandardDirector } from '../lib/standard-director';
+
+const SKIP = skipUnlessRoot();
+if (SKIP) {
+  process.stderr.write(`\n!!!!!!!! e2e/ipv6-fullnat SKIPPED: ${SKIP} !!!!!!!!\n\n`);
+}
+
+const VIP6 = PLAN6.vip;
+const LIP6 = '2001:2:1::2';
+const RS6 = PLAN6.realServers;
+const API = 'http://127.0.0.1:9180/api/v1';
+
+const log = (msg: string): void => {
+  process.stderr.write(`[ipv6-fullnat] ${msg}\n`);
+};
+
+function svc6(protocol: 'tcp' | 'udp', port: number): Record<string, unknown> {
+  return {
+    protocol, vip: VIP6, port, scheduler: 'rr',
+    servers: RS6.map((a) => ({ address: a, port, method: 'fullnat' })),
+  };
+}
+
+function config(): Record<string, unknown> {
+  const base = standardDirectorConfig();
+  const ports = (base.ports as Array<{ name: string; addresses: object[] }>).map((p) => ({
+    ...p,
+    addresses: [...p.addresses, ...(p.name === 'client'
+      ? [{ ip: `${PLAN6.clientDip}/64`, role: 'dip' }, { ip: `${VIP6}/128`, role: 'vip' }]
+      : [{ ip: `${PLAN6.serverDip}/64`, role: 'dip' }, { ip: `${LIP6}/64`, role: 'lip' }])],
+  }));
+  const cfg = deepMerge(base, {
+    lipPools: { default: [PLAN.lip, LIP6] },
+    services: [
+      svc6('tcp', 80), svc6('tcp', 5001), svc6('udp', 7),
+      // The IPv4 half of the dual-stack pair, on the same servers.
+      { protocol: 'tcp', vip: PLAN.vip, port: 80, scheduler: 'rr',
+        servers: PLAN.realServers.map((a) => ({ address: a, port: 80, method: 'fullnat' })) },
+    ],
+  }) as Record<string, unknown>;
+  cfg.ports = ports;
+  return cfg;
+}
+
+interface Fixture extends StandardDirector {
+  http6: Spawned[];
+}
+
+async function setUp(): Promise<Fixture> {
+  const http6: Spawned[] = [];
+  const sd = await startStandardDirector({
+    suite: 'ipv6-fullnat',
+    config,
+    prepare: async (st, work) => {
+      const cli = st.ns.client;
+      await st.topo.enableIpv6(cli, 'eth0');
+      await st.topo.addAddress(cli, 'eth0', `${PLAN6.client}/64`);
+      await st.topo.addRoute(cli, 'default', PLAN6.clientDip);
+      for (let i = 0; i < 3; i++) {
+        const ns = st.ns.realServers[i]!;
+        const name = `rs${i + 1}`;
+        await st.topo.enableIpv6(ns, 'eth0');
+        await st.topo.addAddress(ns, 'eth0', `${RS6[i]}/64`);
+        await st.topo.addRoute(ns, 'default', PLAN6.serverDip);
+        http6.push(st.topo.spawn(ns, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, name, 'log-peers', '::']));
+        st.topo.spawn(ns, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, `${name}-v4`]);
+        st.topo.spawn(ns, 'socat', ['-u', 'TCP6-LISTEN:5001,reuseaddr,fork,backlog=64', `SYSTEM:sha256sum >>${work}/${name}.sha`]);
+        st.topo.spawn(ns, 'socat', ['UDP6-RECVFROM:7,fork,reuseaddr', 'PIPE']);
+      }
+    },
+    listeners: { rs1: [80, 5001], rs2: [80, 5001], rs3: [80, 5001] },
+  });
+  // The client's first IPv6 packets race neighbour discovery; a ping settles it.
+  await sd.st.topo.exec('cli', 'ping', ['-6', '-n', '-c', '3', '-i', '0.2', '-W', '2', VIP6], { allowFail: true, timeoutMs: 10_000 });
+  return { ...sd, http6 };
+}
+
+function hashes(fx: Fixture): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (let i = 1; i <= 3; i++) {
+    const f = path.join(fx.work, `rs${i}.sha`);
+    const text = fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
+    out[`rs${i}`] = text.split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter((h) => /^[0-9a-f]{64}$/.test(h));
+  }
+  return out;
+}
+
+describe('e2e FULLNAT over IPv6: real clients and servers through an IPv6 VIP, beside its IPv4 twin', { skip: SKIP }, () => {
+  let fx: Fixture | undefined;
+
+  before(async () => {
+    fx = await setUp();
+  }, { timeout: 120_000 });
+
+  after(async () => {
+    await fx?.stop();
+  }, { timeout: 60_000 });
+
+  test('1,000 HTTP connections through [VIP]:80: all 200, split 334/333/333 by rr, in strict rotation', { timeout: 180_000 }, async () => {
+    const t0 = Date.now();
+    const rs = await curlMany(fx!.st.topo, 'cli', `http://[${VIP6}]:80`, 1000, { batch: 100 });
+    log(`1000 curls over IPv6 in ${Date.now() - t0} ms`);
+    const bad = rs.filter((r) => r.code !== '200');
+    assert.equal(bad.length, 0, `${bad.length} failed requests, first: ${JSON.stringify(bad.slice(0, 5))}\n${fx!.director.logs()}`);
+    assert.ok(rs.every((r) => r.connects === 1), 'every request must be its own TCP connection');
+    const t = tally(rs);
+    log(`rr split: ${JSON.stringify(t)}`);
+    assert.deepEqual(Object.keys(t).sort(), ['rs1', 'rs2', 'rs3']);
+    assert.deepEqual(Object.values(t).sort(), [333, 333, 334], `rr split ${JSON.stringify(t)}`);
+    for (let i = 1; i < rs.length; i++) assert.notEqual(rs[i]!.server, rs[i - 1]!.server, `rr rotation broken at request ${i}`);
+  });
+
+  test(`the real servers see the IPv6 LIP ${LIP6} as source, never the client`, { timeout: 30_000 }, () => {
+    const peers: Record<string, number> = {};
+    for (const h of fx!.http6) {
+      for (const m of h.stderr().matchAll(/^PEER (\S+) (\d+)$/gm)) peers[m[1]!] = (peers[m[1]!] ?? 0) + 1;
+    }
+    log(`peers seen by the IPv6 HTTP servers: ${JSON.stringify(peers)}`);
+    assert.deepEqual(Object.keys(peers), [LIP6], JSON.stringify(peers));
+    assert.ok(peers[LIP6]! >= 1000);
+  });
+
+  test('dual stack: the IPv4 service of the same name answers through the same director', { timeout: 60_000 }, async () => {
+    const [v4, v6] = [
+      await curlMany(fx!.st.topo, 'cli', `http://${PLAN.vip}:80`, 30, { batch: 30 }),
+      await curlMany(fx!.st.topo, 'cli', `http://[${VIP6}]:80`, 30, { batch: 30 }),
+    ];
+    assert.deepEqual(Object.values(tally(v4)).sort(), [10, 10, 10], `IPv4 split ${JSON.stringify(tally(v4))}`);
+    assert.ok(v4.every((r) => r.code === '200' && r.server.endsWith('-v4')), `IPv4 answers: ${JSON.stringify(tally(v4))}`);
+    assert.deepEqual(Object.values(tally(v6)).sort(), [10, 10, 10], `IPv6 split ${JSON.stringify(tally(v6))}`);
+    assert.ok(v6.every((r) => r.code === '200' && !r.server.endsWith('-v4')), `IPv6 answers: ${JSON.stringify(tally(v6))}`);
+  });
+
+  test('100 MB TCP transfer through [VIP]:5001 arrives intact (sha256)', { timeout: 200_000 }, async () => {
+    const { file, sha } = randomFile(fx!.work, 'bulk6.bin', 100);
+    try {
+      const before = hashes(fx!);
+      const t0 = Date.now();
+      const r = await fx!.st.topo.exec('cli', 'socat', ['-u', `FILE:${file}`, `TCP6:[${VIP6}]:5001,connect-timeout=5`], { allowFail: true, timeoutMs: 150_000 });
+      assert.equal(r.code, 0, `socat to [${VIP6}]:5001 failed (exit ${r.code}): ${r.stderr}\n${fx!.director.logs()}`);
+      const got = await waitFor(() => {
+        for (const [name, list] of Object.entries(hashes(fx!))) if (list.length > before[name]!.length) return { name, sha: list[list.length - 1]! };
+        return null;
+      }, 30_000, { what: 'a real server to report the sha256', intervalMs: 200 });
+      const ms = Date.now() - t0;
+      log(`100 MB over IPv6: ${ms} ms (${((100 * 8) / (ms / 1000)).toFixed(0)} Mbit/s) to ${got.name}`);
+      assert.equal(got.sha, sha, `sha256 at ${got.name} differs from the sent file`);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  test('UDP echo through [VIP]:7 returns the same bytes', { timeout: 60_000 }, async () => {
+    for (let i = 0; i < 6; i++) {
+      const msg = `fulcrum-udp6-${i}-${crypto.randomBytes(8).toString('hex')}\n`;
+      const reply = await waitFor(async () => {
+        const r = await fx!.st.topo.exec('cli', 'socat', ['-t', '3', '-T', '4', '-', `UDP6:[${VIP6}]:7`], { allowFail: true, timeoutMs: 8_000, input: msg });
+        if (!r.stdout) throw new Error(`no reply (socat exit ${r.code}: ${r.stderr.trim()})`);
+        return r.stdout;
+      }, i === 0 ? 15_000 : 8_000, { what: `UDP echo #${i}`, intervalMs: 300 });
+      assert.equal(reply, msg);
+    }
+  });
+
+  test('the API names the IPv6 service tcp:[2001:2::100]:80, with its servers as [addr]:port', { timeout: 30_000 }, async () => {
+    const id = encodeURIComponent(`tcp:[${VIP6}]:80`);
+    const r = await fx!.st.topo.exec('dir', 'curl', ['-s', '--max-time', '5', `${API}/services/${id}/servers`], { allowFail: true, timeoutMs: 10_000 });
+    const servers = JSON.parse(r.stdout) as Array<{ id: string; address: string }>;
+    assert.deepEqual(servers.map((s) => s.id).sort(), RS6.map((a) => `[${a}]:80`).sort(), r.stdout);
+  });
+});
