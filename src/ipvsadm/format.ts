@@ -6,6 +6,8 @@
 
 import type { ForwardingMethod, Protocol, ServerConfig, ServiceConfig, TimeoutsConfig } from '../config/types';
 import { parseIPv4 } from '../net/ipv4';
+import { parseIPv6 } from '../net/ipv6';
+import { familyOf } from '../net/family';
 import type { IpvsConfig } from './apply';
 import { effectivePoolName, findService } from './apply';
 import type { ListFormat, ServiceRef } from './parse';
@@ -137,27 +139,49 @@ export function normalizeStats(raw: unknown): StatsView {
 
 const PROTO_NUM: Record<Protocol, number> = { tcp: 6, udp: 17 };
 
-/** ipvs_cmp_services(): protocol, then address and port (int arithmetic as in C). */
+/** The address family as ipvsadm compares it: AF_INET 2, AF_INET6 10. */
+const afOf = (addr: string): number => (familyOf(addr) === 6 ? 10 : 2);
+
+/** An address as libipvs compares it: its 32-bit words in host order, one for IPv4, four for IPv6. */
+function addrWords(addr: string): number[] {
+  const v6 = familyOf(addr) === 6 ? parseIPv6(addr) : null;
+  if (!v6) return [parseIPv4(addr) ?? 0];
+  const dv = new DataView(v6.buffer, v6.byteOffset, 16);
+  return [0, 4, 8, 12].map((o) => dv.getUint32(o));
+}
+
+/** Word by word, each difference in C's int arithmetic, the first that is not 0. */
+function cmpAddrs(a: string, b: string): number {
+  const x = addrWords(a), y = addrWords(b);
+  let r = 0;
+  for (let i = 0; r === 0 && i < x.length; i++) r = ((x[i] ?? 0) - (y[i] ?? 0)) | 0;
+  return r;
+}
+
+/** ipvs_cmp_services(): address family, protocol, then address and port (int arithmetic as in C). */
 export function cmpServices(a: ServiceConfig, b: ServiceConfig): number {
-  let r = PROTO_NUM[a.protocol] - PROTO_NUM[b.protocol];
+  let r = afOf(a.vip) - afOf(b.vip);
   if (r !== 0) return r;
-  r = ((parseIPv4(a.vip) ?? 0) - (parseIPv4(b.vip) ?? 0)) | 0;
+  r = PROTO_NUM[a.protocol] - PROTO_NUM[b.protocol];
+  if (r !== 0) return r;
+  r = cmpAddrs(a.vip, b.vip);
   if (r !== 0) return r;
   return a.port - b.port;
 }
 
 /** ipvs_cmp_dests(): address then port. */
 export function cmpDests(a: ServerConfig, b: ServerConfig): number {
-  const r = ((parseIPv4(a.address) ?? 0) - (parseIPv4(b.address) ?? 0)) | 0;
+  const r = cmpAddrs(a.address, b.address);
   return r !== 0 ? r : a.port - b.port;
 }
 
 /** Port -> service name (getservbyport), used when -n is not given. */
 export type PortResolver = (port: number, proto: Protocol) => string | undefined;
 
+/** addrport_to_anyname(): an IPv6 address in brackets. */
 function addrport(addr: string, port: number, proto: Protocol, numeric: boolean, resolve?: PortResolver): string {
   const p = numeric ? undefined : resolve?.(port, proto);
-  return `${addr}:${p ?? port}`;
+  return familyOf(addr) === 6 ? `[${addr}]:${p ?? port}` : `${addr}:${p ?? port}`;
 }
 
 const FWD_NAME: Record<ForwardingMethod, string> = { nat: 'Masq', tun: 'Tunnel', dr: 'Route', fullnat: 'FullNat' };
@@ -205,7 +229,11 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
   const vname = addrport(s.vip, s.port, s.protocol, numeric, f.resolvePort);
   let svcName: string;
   if (f.rule) svcName = `${PROTO_OPT[s.protocol]} ${vname}`;
-  else svcName = `${padR(PROTO_NAME[s.protocol], 4)} ${vname}`.slice(0, 33);
+  else {
+    // ipvsadm cuts an IPv4 service's name at 33 characters, never an IPv6 one's.
+    svcName = `${padR(PROTO_NAME[s.protocol], 4)} ${vname}`;
+    if (familyOf(s.vip) !== 6) svcName = svcName.slice(0, 33);
+  }
 
   const st = stats.services.get(serviceKey(s));
   const sc = st?.counters ?? ZERO;
@@ -242,7 +270,7 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
   const dests = f.nosort ? [...s.servers] : [...s.servers].sort(cmpDests);
   for (const e of dests) {
     let dname = addrport(e.address, e.port, s.protocol, numeric, f.resolvePort);
-    if (!f.rule) dname = dname.slice(0, 28);
+    if (!f.rule && familyOf(s.vip) !== 6) dname = dname.slice(0, 28);   // as the service name
     const c = st?.servers.get(endpointKey(e)) ?? ZERO;
     if (f.rule) {
       // ipvsadm 1.31 print_tunnel_rule(): a tunnelled server names its type.
@@ -385,7 +413,7 @@ export function formatLaddrs(config: IpvsConfig, service?: ServiceRef): string {
   for (const s of svcs) {
     const lips = config.lipPools?.[effectivePoolName(s)] ?? [];
     for (const lip of lips) {
-      out += `${padR(`${s.vip}:${s.port}`, 20)} ${padR(String(lips.length), 8)} ${padR(lip, 20)} ${padR('0', 10)} ${padR('0', 10)}\n`;
+      out += `${padR(addrport(s.vip, s.port, s.protocol, true), 20)} ${padR(String(lips.length), 8)} ${padR(lip, 20)} ${padR('0', 10)} ${padR('0', 10)}\n`;
     }
   }
   return out;

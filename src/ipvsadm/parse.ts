@@ -11,6 +11,7 @@
 import type { ForwardingMethod, Protocol } from '../config/types';
 import { spawnSync } from 'node:child_process';
 import { parseIPv4 } from '../net/ipv4';
+import { formatIPv6, parseIPv6 } from '../net/ipv6';
 import { IFNAME_PATTERN, PROXY_PROTOCOL_VERSIONS } from '../config/schema';
 
 export const PROGRAM = 'fulcrumadm';
@@ -286,22 +287,38 @@ export const nssResolver: HostResolver = (host) => {
 };
 
 /**
- * parse_service(): "addr[:port]". Returns null where ipvsadm's result lacks
- * SERVICE_ADDR. A host name is resolved to its IPv4 address, as ipvsadm's
- * host_to_addr() does; the address is what the config keeps.
+ * parse_service(): "addr[:port]" or "[IPv6]:port" (a bare IPv6 address has
+ * no port). Returns null where ipvsadm's result lacks SERVICE_ADDR. A host
+ * name is resolved to its IPv4 address, as ipvsadm's host_to_addr() does;
+ * the address is what the config keeps (IPv6 as inet_ntop prints it).
  */
 export function parseServiceAddr(buf: string, resolve: HostResolver = nssResolver): { addr: string; port?: number } | null {
   if (buf === '' || /^\d+$/.test(buf)) return null;
-  if (buf.startsWith('[')) return null; // IPv6: Fulcrum is IPv4-only
-  const colon = buf.lastIndexOf(':');
-  let host = colon >= 0 ? buf.slice(0, colon) : buf;
-  if (parseIPv4(host) === null) {
-    const resolved = HOSTNAME.test(host) && !/^[\d.]+$/.test(host) ? resolve(host) : null;
-    if (resolved === null) return null;
-    host = resolved;
+  let text = buf;
+  let portText: string | undefined;
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0 || text[close + 1] !== ':') return null;
+    portText = text.slice(close + 2);
+    text = text.slice(1, close);
   }
-  if (colon < 0) return { addr: host };
-  const p = buf.slice(colon + 1);
+  const v6 = parseIPv6(text);
+  let host: string;
+  if (v6) {
+    host = formatIPv6(v6);
+  } else {
+    // As ipvsadm: the port is after the last colon of what is left.
+    const colon = text.lastIndexOf(':');
+    portText = colon >= 0 ? text.slice(colon + 1) : undefined;
+    host = colon >= 0 ? text.slice(0, colon) : text;
+    if (parseIPv4(host) === null) {
+      const resolved = HOSTNAME.test(host) && !/^[\d.]+$/.test(host) ? resolve(host) : null;
+      if (resolved === null) return null;
+      host = resolved;
+    }
+  }
+  if (portText === undefined) return { addr: host };
+  const p = portText;
   let port = stringToNumber(p, 0, 65535);
   if (port === -1) port = SERVICE_PORTS[p] ?? -1;
   if (port === -1) return null;
@@ -615,7 +632,7 @@ function parseInner(argv: string[], prog: string, resolve: HostResolver): Parsed
         pc.synProxy = true;
         break;
       case '6':
-        notSupported('IPv6 (-6)');
+        notSupported('IPv6 fwmark services (-6)');
         break;
       case 'o':
         notSupported('one-packet scheduling (--ops)');

@@ -45,6 +45,24 @@ function applyErr(cfg: IpvsConfig, line: string): { message: string; exitCode: n
 const empty = (): IpvsConfig => ({ services: [], timeouts: { tcp: 900, tcpFin: 120, udp: 300 }, lipPools: {} });
 
 describe('ipvsadm parser', () => {
+  it('IPv6 service and server addresses as ipvsadm 1.31 parse_service() reads them', () => {
+    const a = ok(['-A', '-t', '[2001:2::100]:80', '-s', 'rr']);
+    assert.deepEqual(a.service, { protocol: 'tcp', vip: '2001:2::100', port: 80 });
+    // inet_pton then inet_ntop: the config keeps the canonical text.
+    const b = ok(['-a', '-u', '[2001:0002:0000::0100]:53', '-r', '[2001:2:1::11]:5353', '--fullnat']);
+    assert.deepEqual([b.service?.vip, b.server], ['2001:2::100', { address: '2001:2:1::11', port: 5353 }]);
+    // A bare IPv6 address has no port: the last group is part of the address.
+    assert.deepEqual(ok(['-D', '-t', '2001:2::100:80']).service, { protocol: 'tcp', vip: '2001:2::100:80', port: 0 });
+    // Brackets without a port, or unclosed, are not an address.
+    for (const bad of ['[2001:2::100]', '[2001:2::100', '[2001:2::100]80']) {
+      const r = parseIpvsadm(['-A', '-t', bad]);
+      assert.ok(isParseError(r) && /illegal virtual server address/.test(r.message), bad);
+    }
+    // -6 names an IPv6 fwmark service, which Fulcrum does not have.
+    const six = parseIpvsadm(['-A', '-f', '1', '-6']);
+    assert.ok(isParseError(six));
+  });
+
   it('combined short options', () => {
     const ln = ok(['-Ln']);
     assert.equal(ln.cmd, 'list');
@@ -263,6 +281,22 @@ describe('ipvsadm output, byte for byte', () => {
     });
   }
 
+  // Both families (scenario-ipv6.json): IPv6 in brackets and never cut,
+  // IPv4 services listed before IPv6 ones (ipvs_cmp_services compares the
+  // family first), IPv6 addresses compared word by word.
+  const sc6 = JSON.parse(fixture('scenario-ipv6.json')) as { config: IpvsConfig; stats: unknown };
+  const stats6 = normalizeStats(sc6.stats);
+  const cases6: [string, () => string][] = [
+    ['ipv6-list-Ln.txt', () => formatList(sc6.config, stats6, { numeric: true })],
+    ['ipv6-list-Ln-stats.txt', () => formatList(sc6.config, stats6, { numeric: true, stats: true })],
+    ['ipv6-save-Sn.txt', () => formatSave(sc6.config, true)],
+  ];
+  for (const [file, render] of cases6) {
+    it(file, () => {
+      assert.equal(render(), fixture(file));
+    });
+  }
+
   it('the formatter output goes through the CLI runner unchanged', async () => {
     const out = await runWithFakeApi(['-Ln'], { config: scenario.config, stats: scenario.stats });
     assert.equal(out.code, 0);
@@ -313,6 +347,15 @@ describe('-S | -R round trip', () => {
     const r = applyRestore(empty(), saved);
     assert.ok(r.ok, r.ok ? '' : r.message);
     assert.deepEqual(norm(r.config.services), norm(scenario.config.services));
+    assert.equal(formatSave(r.config, true), saved);
+  });
+
+  it('an IPv6 and IPv4 -S output restores to the same services and saves back byte for byte', () => {
+    const sc6 = JSON.parse(fixture('scenario-ipv6.json')) as { config: IpvsConfig };
+    const saved = fixture('ipv6-save-Sn.txt');
+    const r = applyRestore(empty(), saved);
+    assert.ok(r.ok, r.ok ? '' : r.message);
+    assert.deepEqual(norm(r.config.services), norm(sc6.config.services));
     assert.equal(formatSave(r.config, true), saved);
   });
 
