@@ -112,7 +112,7 @@ struct fl_route6 {
 #define FL_MAX_SERVICES     1024
 #define FL_MAX_SERVICE_IDS  4096    /* service ids are stable, < this */
 #define FL_MAX_SERVER_IDS   65536   /* real-server ids are stable, < this */
-#define FL_MAX_LIPS         64
+#define FL_MAX_LIPS         128
 
 /* Forwarding methods: the index into the dataplane's method table
  * (native/fastpath/methods.c), whose entries give their names. */

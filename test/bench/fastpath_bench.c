@@ -18,7 +18,9 @@
 
 #include "../../native/fastpath/dp.h"
 #include "../../native/fastpath/neigh.h"
+#include "../../native/fastpath/neigh6.h"
 #include "../../native/session/session.h"
+#include "../../native/session/session6.h"
 
 #define FRAME_LEN 60   /* 64 on the wire with the FCS */
 #define BURST 32
@@ -102,6 +104,52 @@ static void build_reply(uint8_t *f, const struct fl_sess_view *v)
 static void build(uint8_t *f, unsigned flow, unsigned set, uint8_t flags)
 {
 	build_to(f, flow, set, flags, 100);
+}
+
+/* IPv6: a TCP frame of FRAME6_LEN bytes (the smallest, 78 on the wire). */
+#define FRAME6_LEN 74
+static void ip6_set(uint8_t *b, uint16_t w0, uint16_t w1, uint32_t low)
+{
+	memset(b, 0, 16);
+	b[0] = (uint8_t)(w0 >> 8), b[1] = (uint8_t)w0, b[2] = (uint8_t)(w1 >> 8), b[3] = (uint8_t)w1;
+	uint32_t be = rte_cpu_to_be_32(low);
+	memcpy(b + 12, &be, 4);
+}
+
+static void build_tcp6(uint8_t *f, const uint8_t *saddr, const uint8_t *daddr, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	memset(f, 0, FRAME6_LEN);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)f;
+	memcpy(eh->dst_addr.addr_bytes, my_mac, 6);
+	memcpy(eh->src_addr.addr_bytes, gw_mac, 6);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(eh + 1);
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16(20);
+	ip->proto = IPPROTO_TCP;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, saddr, 16);
+	memcpy(ip->dst_addr, daddr, 16);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	th->src_port = sport;
+	th->dst_port = dport;
+	th->sent_seq = rte_cpu_to_be_32(1);
+	th->recv_ack = rte_cpu_to_be_32(flags & RTE_TCP_ACK_FLAG ? 1 : 0);
+	th->data_off = 5 << 4;
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(65535);
+	th->cksum = rte_ipv6_udptcp_cksum(ip, th);
+}
+
+/* IPv6 client i: 2001:2:9::<i>, source port 1024 + i % 60000, to the IPv6 VIP
+ * 2001:2::100 behind the gateway, as the IPv4 clients are. */
+static void build6(uint8_t *f, unsigned flow, uint8_t flags)
+{
+	uint8_t src[16], dst[16];
+	ip6_set(src, 0x2001, 2, 0x90000 + flow / 60000);
+	src[4] = 0, src[5] = 9;
+	ip6_set(dst, 0x2001, 2, 0x100);
+	build_tcp6(f, src, dst, rte_cpu_to_be_16((uint16_t)(1024 + flow % 60000)), rte_cpu_to_be_16(80), flags);
 }
 
 typedef void (*process_fn)(struct fl_worker *, unsigned, struct rte_mbuf **, uint16_t);
@@ -264,6 +312,7 @@ int main(int argc, char **argv)
 	c.burst = BURST;
 	c.tx_drain_us = 100;
 	c.sessions_per_worker = 6 * big + big / 4 + 4096;   /* fullnat, dr, nat, tun, proxy, timestamps */
+	c.sessions6_per_worker = big + 4096;                 /* IPv6 fullnat */
 	/* The product's default; BENCH_TS_PASS=1 measures without it. */
 	c.ts_rewrite = getenv("BENCH_TS_PASS") ? 0 : 1;
 	c.no_launch = 1;
@@ -291,7 +340,7 @@ int main(int argc, char **argv)
 		rs[i] = (struct fl_server_conf){ .id = i, .ip = ip4(198, 18, 2, 11 + i), .port = 8080, .method = FL_FWD_FULLNAT, .weight = 1 };
 	/* FULLNAT on .100; DR, NAT and TUN on .101-.103, ten servers each. */
 	static struct fl_server_conf rs_m[3][10];
-	static struct fl_service_conf svc[6];
+	static struct fl_service_conf svc[7];
 	svc[0] = (struct fl_service_conf){ .id = 1, .proto = IPPROTO_TCP, .vip = ip4(198, 18, 0, 100), .port = 80,
 					   .n_servers = 10, .servers = rs, .n_lips = n_lips, .lips = lips };
 	const uint8_t methods[3] = { FL_FWD_DR, FL_FWD_NAT, FL_FWD_TUN };
@@ -316,7 +365,37 @@ int main(int argc, char **argv)
 						       .lips = lips, .synproxy = m == 0, .tcpx = m == 1 ? FL_TCPX_PROXY_V2 : 0 };
 		net.addrs[net.n_addrs++] = (struct fl_addr){ ip4(198, 18, 0, 104 + m), 32, FL_ADDR_VIP, 0, 0 };
 	}
-	net.n_services = 6;
+	/* IPv6 FULLNAT: VIP 2001:2::100, DIP 2001:2::1/64, LIPs 2001:2::2:<i>/64,
+	 * servers 2001:2::1:<11+i> on-link, clients behind the gateway 2001:2::fe. */
+	static struct fl_server_conf rs6[10];
+	static struct fl_ip6 lips6[FL_MAX_LIPS];
+	unsigned n_lips6 = (big + 4096) / 60000 + 2;
+	if (n_lips + n_lips6 > FL_MAX_LIPS)
+		n_lips6 = FL_MAX_LIPS - n_lips;
+	struct fl_addr6 a6 = { .prefix = 64, .role = FL_ADDR_DIP };
+	ip6_set(a6.ip.b, 0x2001, 2, 1);
+	net.addrs6[net.n_addrs6++] = a6;
+	a6 = (struct fl_addr6){ .prefix = 128, .role = FL_ADDR_VIP };
+	ip6_set(a6.ip.b, 0x2001, 2, 0x100);
+	net.addrs6[net.n_addrs6++] = a6;
+	for (unsigned i = 0; i < n_lips6; i++) {
+		ip6_set(lips6[i].b, 0x2001, 2, 0x20000 + 1 + i);
+		net.addrs6[net.n_addrs6++] = (struct fl_addr6){ .ip = lips6[i], .prefix = 64, .role = FL_ADDR_LIP };
+	}
+	struct fl_route6 r6 = { .len = 64 };
+	ip6_set(r6.prefix.b, 0x2001, 2, 0);
+	net.routes6[net.n_routes6++] = r6;
+	r6 = (struct fl_route6){ .len = 0 };
+	ip6_set(r6.gateway.b, 0x2001, 2, 0xfe);
+	net.routes6[net.n_routes6++] = r6;
+	for (unsigned i = 0; i < 10; i++) {
+		rs6[i] = (struct fl_server_conf){ .id = 60 + i, .port = 8080, .method = FL_FWD_FULLNAT, .weight = 1 };
+		ip6_set(rs6[i].ip6.b, 0x2001, 2, 0x10000 + 11 + i);
+	}
+	svc[6] = (struct fl_service_conf){ .id = 7, .proto = IPPROTO_TCP, .family = 6, .port = 80, .n_servers = 10,
+					   .servers = rs6, .n_lips = n_lips6, .lips6 = lips6 };
+	ip6_set(svc[6].vip6.b, 0x2001, 2, 0x100);
+	net.n_services = 7;
 	net.services = svc;
 	if (fl_net_publish(&net, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
@@ -328,6 +407,14 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < 10; i++) {
 		mac.addr_bytes[5] = (uint8_t)(0x10 + i);
 		fl_neigh_learn(0, rte_cpu_to_be_32(rs[i].ip), &mac, false);
+	}
+	struct fl_ip6 gw6;
+	ip6_set(gw6.b, 0x2001, 2, 0xfe);
+	memcpy(mac.addr_bytes, gw_mac, 6);
+	fl_neigh6_learn(0, &gw6, &mac, false);
+	for (unsigned i = 0; i < 10; i++) {
+		mac.addr_bytes[5] = (uint8_t)(0x60 + i);
+		fl_neigh6_learn(0, &rs6[i].ip6, &mac, false);
 	}
 	usleep(200000);   /* the service thread files the neighbours */
 
@@ -485,6 +572,30 @@ int main(int argc, char **argv)
 		free(ack_ts);
 	}
 
+	/* IPv6 FULLNAT, its own 1M flows: new sessions, then established,
+	 * beside the IPv4 rows above (78-byte frames, the smallest IPv6 TCP). */
+	double new6_rate = 0;
+	uint64_t created6 = 0;
+	{
+		const size_t stride = 80;
+		uint8_t *syn6 = malloc((size_t)big * stride), *ack6 = malloc((size_t)big * stride);
+		for (unsigned i = 0; i < big; i++) {
+			build6(syn6 + (size_t)i * stride, i, RTE_TCP_SYN_FLAG);
+			build6(ack6 + (size_t)i * stride, i, RTE_TCP_ACK_FLAG);
+		}
+		tx0 = tx_total();
+		uint64_t c0 = w->ctr->sessions_created;
+		secs = run_frames(fl_bench_rx, syn6, stride, FRAME6_LEN, order_big, big, big - big % BURST);
+		created6 = w->ctr->sessions_created - c0;
+		new6_rate = (double)created6 / secs / 1e6;
+		report("ipv6 fullnat new sessions", big, big - big % BURST, secs, base, tx_total() - tx0);
+		tx0 = tx_total();
+		secs = run_frames(fl_bench_rx, ack6, stride, FRAME6_LEN, order_big, big, count);
+		report("ipv6 fullnat established", big, count, secs, base, tx_total() - tx0);
+		free(syn6);
+		free(ack6);
+	}
+
 	/* SYN proxy: each SYN answered with a cookie SYN-ACK, no session. */
 	for (unsigned i = 0; i < big; i++)
 		build_to(syn_big[i], i, 7, RTE_TCP_SYN_FLAG, 104);
@@ -528,8 +639,10 @@ int main(int argc, char **argv)
 	}
 	printf("new sessions: %.2f M/s per core (%lu created); SYN-cookie answers: %.2f M/s per core (%lu sent)\n",
 	       new_rate, (unsigned long)created, cookie_rate, (unsigned long)cookies);
-	printf("session memory: %.1f bytes per session, both keys included (capacity %u)\n",
-	       fl_sess_bytes_per_session(c.sessions_per_worker), c.sessions_per_worker);
+	printf("ipv6 new sessions: %.2f M/s per core (%lu created)\n", new6_rate, (unsigned long)created6);
+	printf("session memory: %.1f bytes per session, both keys included (capacity %u); IPv6 %.1f (capacity %u)\n",
+	       fl_sess_bytes_per_session(c.sessions_per_worker), c.sessions_per_worker,
+	       fl_sess6_bytes_per_session(c.sessions6_per_worker), c.sessions6_per_worker);
 	printf("drops:");
 	struct fl_worker_counters snap;
 	fl_stats_read(&snap, 1);
