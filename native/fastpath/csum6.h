@@ -37,27 +37,34 @@ static inline void fl_ip6_l4_set_csum(const struct rte_ipv6_hdr *ip, uint8_t pro
  * pseudo header), and decrement the hop limit (no header checksum). The
  * new addresses are read before any is written, so either may alias the
  * packet. */
+/* One's-complement difference (csum.h cs_diff4) of replacing a 16-byte
+ * address, word by word. */
+static inline uint32_t fl_ip6_addr_diff(const void *old16, const void *new16)
+{
+	uint32_t o[4], n[4], d = 0;
+	memcpy(o, old16, 16);
+	memcpy(n, new16, 16);
+	for (unsigned i = 0; i < 4; i++)
+		d += cs_diff4(o[i], n[i]);
+	return d;
+}
+
 static inline void fl_ip6_rewrite(struct rte_ipv6_hdr *ip, uint8_t *l4, uint8_t proto, const struct fl_ip6 *saddr,
 				  const struct fl_ip6 *daddr, uint16_t sport, uint16_t dport)
 {
-	uint32_t os[4], od[4], ns[4], nd[4];
-	memcpy(os, ip->src_addr, 16);
-	memcpy(od, ip->dst_addr, 16);
-	memcpy(ns, saddr->b, 16);
-	memcpy(nd, daddr->b, 16);
+	struct fl_ip6 ns = *saddr, nd = *daddr;
 	uint16_t *ports = (uint16_t *)l4;
 	uint16_t *ck = l4_csum_ptr(proto, l4);
-	uint32_t d = cs_diff2(ports[0], sport) + cs_diff2(ports[1], dport);
-	for (unsigned i = 0; i < 4; i++)
-		d += cs_diff4(os[i], ns[i]) + cs_diff4(od[i], nd[i]);
+	uint32_t d = cs_diff2(ports[0], sport) + cs_diff2(ports[1], dport) + fl_ip6_addr_diff(ip->src_addr, ns.b) +
+		     fl_ip6_addr_diff(ip->dst_addr, nd.b);
 	uint16_t c = cs_apply(*ck, d);
 	if (proto == IPPROTO_UDP && c == 0)   /* 0 means "no checksum", which IPv6 forbids */
 		c = 0xffff;
 	*ck = c;
 	ports[0] = sport;
 	ports[1] = dport;
-	memcpy(ip->src_addr, ns, 16);
-	memcpy(ip->dst_addr, nd, 16);
+	memcpy(ip->src_addr, ns.b, 16);
+	memcpy(ip->dst_addr, nd.b, 16);
 	ip->hop_limits--;
 }
 

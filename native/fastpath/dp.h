@@ -236,6 +236,10 @@ void fl_pending_park(struct fl_worker *w, struct rte_mbuf *m, const struct fl_pe
  * fl_ipv4_output; hop: the next hop on port (ipv6_output.c). */
 void fl_ipv6_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, const struct fl_ip6 *dst);
 void fl_ipv6_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, const struct fl_ip6 *hop);
+/* Send an answer to `to`, a packet's source that arrived on rx_port: routed,
+ * or on that port when `to` is link-local. */
+void fl_ipv6_reply(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, unsigned rx_port,
+		   const struct fl_ip6 *to);
 /* IPv6 local delivery (ipv6_local.c); its input is lb6.h's fl_ipv6_pre. */
 struct fl_ip6_walk;
 void fl_ipv6_local(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,
@@ -269,6 +273,16 @@ void fl_bench_macswap(struct fl_worker *w, unsigned port, struct rte_mbuf **pkts
 void fl_bench_flush(struct fl_worker *w);
 /* Take in what other workers redirected to w, and release parked packets. */
 void fl_bench_redirect(struct fl_worker *w);
+
+/* Whether the rate limit lets one more ICMP error out (icmp_send.c): the
+ * bucket both families share; `exempt` for what PMTU discovery needs. */
+bool fl_icmp_error_allowed(struct fl_worker *w, bool exempt);
+
+/* ICMPv6 error the director originates (RFC 4443: destination unreachable,
+ * packet too big with `info` the MTU, time exceeded), quoting `orig` (which
+ * stays owned by the caller); icmp6_send.c. */
+void fl_icmp6_error(struct fl_worker *w, const struct fl_snapshot *s, unsigned rx_port,
+		    struct rte_mbuf *orig, uint8_t type, uint8_t code, uint32_t info);
 
 /* ICMP error the director originates (time exceeded, port unreachable,
  * fragmentation needed), quoting `orig` (which stays owned by the caller). */

@@ -12,12 +12,14 @@
  * own (net.ipv4.icmp_msgs_per_sec, icmp_msgs_burst; here
  * dataplane.icmpErrorsPerSec and icmpErrorsBurst, 1000 and 50 by default),
  * the rate shared out over the workers: a flood toward a VIP must not become
- * a flood of errors toward forged sources. Fragmentation-needed is exempt,
- * as in Linux: path MTU discovery depends on it. */
-static bool icmp_error_allowed(struct fl_worker *w, uint8_t type, uint8_t code)
+ * a flood of errors toward forged sources. One bucket for both families, as
+ * Linux's icmp_global_allow() serves ICMPv6 too. Errors path MTU discovery
+ * depends on are exempt, as in Linux: fragmentation-needed, and ICMPv6
+ * packet-too-big (icmpv6 ratemask 0-1,3-127). */
+bool fl_icmp_error_allowed(struct fl_worker *w, bool exempt)
 {
 	const uint32_t per_sec = fl_dp.conf.icmp_per_sec;
-	if ((type == 3 && code == 4) || per_sec == 0)
+	if (exempt || per_sec == 0)
 		return true;
 	const uint64_t cap = (uint64_t)(fl_dp.conf.icmp_burst ? fl_dp.conf.icmp_burst : 1) * 1000;
 	unsigned nw = fl_dp.conf.n_workers ? fl_dp.conf.n_workers : 1;
@@ -52,7 +54,7 @@ void fl_icmp_error(struct fl_worker *w, const struct fl_snapshot *s, unsigned rx
 				return;
 		}
 	}
-	if (!icmp_error_allowed(w, type, code))
+	if (!fl_icmp_error_allowed(w, type == 3 && code == 4))
 		return;
 	/* Quote as much of the original as fits in 576 bytes, as Linux does. */
 	unsigned quote = otot;

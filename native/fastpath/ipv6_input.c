@@ -130,6 +130,8 @@ enum fl_pre_verdict fl_ipv6_pre(struct fl_worker *w, const struct fl_snapshot *s
 	 * the kernel's to judge (it refuses type 0, RFC 5095). */
 	if (local->role != FL_ADDR_DIP && (wk.proto == IPPROTO_TCP || wk.proto == IPPROTO_UDP) && !wk.routed)
 		return lb_pre(w, s, port, m, ip, &wk, tot, local->role, out, redirected);
+	if (local->role != FL_ADDR_DIP && wk.proto == FL_IP6_NH_ICMPV6 && fl_icmp6_xlat(w, s, port, m, ip, &wk, local->role, redirected))
+		return FL_PRE_DONE;
 	fl_ipv6_local(w, s, port, m, ip, &wk);
 	return FL_PRE_DONE;
 }

@@ -13,11 +13,6 @@
 #define ICMP6_ECHO_HDR_LEN 8u
 #define ECHO_HOP_LIMIT     64
 
-static bool is_link_local(const struct fl_ip6 *a)
-{
-	return a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
-}
-
 static void echo_reply(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,
 		       struct rte_ipv6_hdr *ip, const struct fl_ip6_walk *wk)
 {
@@ -46,10 +41,7 @@ static void echo_reply(struct fl_worker *w, const struct fl_snapshot *s, unsigne
 	ic[0] = ICMP6_ECHO_REPLY;
 	fl_ip6_l4_set_csum(ip, FL_IP6_NH_ICMPV6, ic, len, 2);
 	w->ctr->icmp6_echo_replies++;
-	/* A link-local sender is on the link it came from: no route names it. */
-	if (is_link_local(&to))
-		return fl_ipv6_output_via(w, m, (uint16_t)port, &to);
-	fl_ipv6_output(w, s, m, &to);
+	fl_ipv6_reply(w, s, m, port, &to);
 }
 
 void fl_ipv6_local(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,

@@ -28,13 +28,24 @@ void fl_ipv6_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, 
 	fl_pending_park(w, m, &p);
 }
 
+void fl_ipv6_reply(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, unsigned rx_port,
+		   const struct fl_ip6 *to)
+{
+	/* A link-local sender is on the link it came from: no route names it. */
+	if (to->b[0] == 0xfe && (to->b[1] & 0xc0) == 0x80)
+		return fl_ipv6_output_via(w, m, (uint16_t)rx_port, to);
+	fl_ipv6_output(w, s, m, to);
+}
+
 bool fl_ipv6_too_big_slow(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, unsigned ip_len,
-			  const struct fl_ip6 *dst)
+			  const struct fl_ip6 *dst, unsigned rx_port)
 {
 	const struct fl_nexthop6 *nh = fl_route6_lookup(&s->v6, dst);
 	unsigned mtu = nh && fl_ports[nh->port].mtu ? fl_ports[nh->port].mtu : 1500;
 	if (ip_len <= mtu)
 		return false;
+	/* IPv6 routers never fragment: the sender learns the MTU (RFC 8201). */
+	fl_icmp6_error(w, s, rx_port, m, 2 /* packet too big */, 0, mtu);
 	fl_drop_pkt(w, m, FL_DROP_TOO_BIG);
 	return true;
 }

@@ -27,6 +27,11 @@ struct fl_lb6_pkt {
  * stage (ipv6_input.c). */
 enum fl_pre_verdict fl_ipv6_pre(struct fl_worker *w, const struct fl_snapshot *s, unsigned port,
 				struct rte_mbuf *m, struct fl_lb6_pkt *out, bool redirected);
+/* An ICMPv6 error to a VIP or LIP: translated and sent on if it quotes a
+ * session (true: consumed), else false (icmp6_xlat.c). */
+struct fl_ip6_walk;
+bool fl_icmp6_xlat(struct fl_worker *w, const struct fl_snapshot *s, unsigned port, struct rte_mbuf *m,
+		   struct rte_ipv6_hdr *ip, const struct fl_ip6_walk *wk, uint8_t role, bool redirected);
 void fl_lb6_burst(struct fl_worker *w, const struct fl_snapshot *s, struct fl_lb6_pkt *pk, unsigned n);
 unsigned fl_lb6_expire(struct fl_worker *w, unsigned budget);
 void fl_lb6_xmit(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,

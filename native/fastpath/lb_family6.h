@@ -2,9 +2,7 @@
  * 128-byte sessions (session6.h) and the IPv6 method table (method6.h).
  * What IPv6 lacks so far is compiled out, and the config refuses it for
  * IPv6 services: TCP stream edits and SYN proxy (FL_LB_HAS_TCPX),
- * persistence, session sync. The errors the director would originate
- * (time exceeded, port unreachable) wait for its ICMPv6 error sender: until
- * then such packets are only counted drops. */
+ * persistence, session sync. */
 #include <rte_tcp.h>
 
 #include "csum.h"
@@ -28,7 +26,8 @@
 #define FL_LB_FOLD(a) fl_ip6_fold(&(a))
 #define FL_LB_RS_ADDR(rs) ((rs)->ip6)
 #define FL_LB_SYNC_NOTE(w, s, se, before) ((void)(before))
-#define FL_LB_TIME_EXCEEDED(w, s, p) ((void)0)
-#define FL_LB_PORT_UNREACHABLE(w, s, p) ((void)0)
+#define FL_LB_TIME_EXCEEDED(w, s, p) fl_icmp6_error(w, s, (p)->rx_port, (p)->m, 3 /* time exceeded */, 0, 0)
+#define FL_LB_PORT_UNREACHABLE(w, s, p) \
+	fl_icmp6_error(w, s, (p)->rx_port, (p)->m, 1 /* destination unreachable */, 4 /* port unreachable */, 0)
 #define FL_LB_HAS_TCPX 0
 #define FL_LB_HAS_PERSIST 0

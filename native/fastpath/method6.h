@@ -18,6 +18,15 @@ typedef void (*fl_method6_xmit_fn)(struct fl_worker *w, const struct fl_snapshot
 				   struct rte_ipv6_hdr *ip, uint8_t *l4, uint8_t proto, const struct fl_session6 *se,
 				   unsigned rx_port);
 
+/* As struct fl_icmp_xlat: an ICMPv6 error about a session, the quoted
+ * packet's tuple and the error's own addresses as the method rewrites them. */
+struct fl_icmp6_xlat {
+	struct fl_ip6 isrc, idst;
+	uint16_t isport, idport;
+	struct fl_ip6 osrc, odst;
+};
+typedef void (*fl_method6_icmp_fn)(const struct fl_session6 *se, struct fl_icmp6_xlat *x);
+
 struct fl_method6_ops {
 	const char *name;
 	uint8_t flags;
@@ -27,6 +36,9 @@ struct fl_method6_ops {
 		    struct fl_flow_key6 *out, enum fl_drop *why);
 	fl_method6_xmit_fn xmit_in;
 	fl_method6_xmit_fn xmit_out;
+	/* As fl_method_ops.icmp_in and icmp_out (icmp6_xlat.c). */
+	fl_method6_icmp_fn icmp_in;
+	fl_method6_icmp_fn icmp_out;
 	void (*release)(struct fl_worker *w, const struct fl_session6 *se);
 };
 
@@ -49,19 +61,19 @@ static inline void fl_method6_release_key(struct fl_worker *w, uint8_t m, const 
 }
 
 /* Whether a packet of ip_len bytes to dst would exceed its egress port's
- * MTU: then it is a counted drop (TOO_BIG) until the director sends
- * ICMPv6 packet-too-big itself. Only packets above the smallest MTU look
- * their route up. */
+ * MTU: then it is refused, with ICMPv6 packet-too-big to its sender and a
+ * counted drop (TOO_BIG). Only packets above the smallest MTU look their
+ * route up. */
 bool fl_ipv6_too_big_slow(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, unsigned ip_len,
-			  const struct fl_ip6 *dst);
+			  const struct fl_ip6 *dst, unsigned rx_port);
 
 static inline bool fl_ipv6_too_big(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m,
-				   const struct rte_ipv6_hdr *ip, const struct fl_ip6 *dst)
+				   const struct rte_ipv6_hdr *ip, const struct fl_ip6 *dst, unsigned rx_port)
 {
 	unsigned len = 40u + rte_be_to_cpu_16(ip->payload_len);
 	if (likely(len <= s->min_mtu))
 		return false;
-	return fl_ipv6_too_big_slow(w, s, m, len, dst);
+	return fl_ipv6_too_big_slow(w, s, m, len, dst, rx_port);
 }
 
 #endif

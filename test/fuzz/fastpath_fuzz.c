@@ -6,7 +6,8 @@
  * NAT, TUN, persistence with Maglev, lblc, an all-ports service, MSS
  * clamping, two workers (inputs alternate between them, and each takes in
  * what the other redirected), and live sessions opened at start; and the
- * director as an IPv6 host (ND, echo, extension headers).
+ * director as an IPv6 host (ND, echo, extension headers) with IPv6 FULLNAT
+ * services (TCP and UDP, ICMPv6 errors about their sessions).
  * Built with AddressSanitizer and UndefinedBehaviorSanitizer
  * (scripts/fuzz.sh); the output port is net_null.
  */
@@ -22,6 +23,7 @@
 
 #include "../../native/fastpath/dp.h"
 #include "../../native/fastpath/neigh.h"
+#include "../../native/fastpath/neigh6.h"
 
 /* The addresses test/fuzz/seeds.ts builds its frames for. */
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -47,8 +49,11 @@ static void publish(void)
 {
 	static struct fl_net_conf net;
 	static struct fl_server_conf rs[8][3];
-	static struct fl_service_conf svc[8];
+	static struct fl_service_conf svc[10];
 	static uint32_t lips[1] = { LIP };
+	static struct fl_ip6 lips6[1];
+	static struct fl_server_conf rs6[2][3];
+	lips6[0] = IP6(0x2);
 	char err[FL_ERR_LEN];
 	net.addrs[net.n_addrs++] = (struct fl_addr){ DIP, 16, FL_ADDR_DIP, 0, 0 };
 	net.addrs[net.n_addrs++] = (struct fl_addr){ VIP, 32, FL_ADDR_VIP, 0, 0 };
@@ -89,7 +94,19 @@ static void publish(void)
 			.synproxy = i == 5,
 		};
 	}
-	net.n_services = 8;
+	/* IPv6 FULLNAT: TCP :80 (rr) and UDP :53 (sh) on the IPv6 VIP, servers
+	 * 2001:2::11-13 on-link. */
+	for (unsigned i = 0; i < 2; i++) {
+		for (unsigned j = 0; j < 3; j++) {
+			rs6[i][j] = (struct fl_server_conf){ .id = 100 + 10 * i + j, .port = i ? 5353 : 8080,
+							     .method = FL_FWD_FULLNAT, .weight = 1 + j };
+			rs6[i][j].ip6 = IP6(0x11 + j);
+		}
+		svc[8 + i] = (struct fl_service_conf){ .id = 8 + i, .proto = i ? IPPROTO_UDP : IPPROTO_TCP, .family = 6,
+						       .vip6 = IP6(0x100), .port = i ? 53 : 80, .sched = i ? FL_SCHED_SH : FL_SCHED_RR,
+						       .n_servers = 3, .servers = rs6[i], .n_lips = 1, .lips6 = lips6 };
+	}
+	net.n_services = 10;
 	net.services = svc;
 	net.timeout_tcp = 900;
 	if (fl_net_publish(&net, err, sizeof(err)))
@@ -168,6 +185,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		mac.addr_bytes[5] = (uint8_t)(0x11 + j);
 		fl_neigh_learn(0, rte_cpu_to_be_32(IP4(198, 18, 2, 11 + j)), &mac, false);
 	}
+	for (unsigned j = 0; j < 3; j++) {
+		struct fl_ip6 a = IP6(0x11 + j);
+		mac.addr_bytes[5] = (uint8_t)(0x61 + j);
+		fl_neigh6_learn(0, &a, &mac, false);
+	}
+	struct fl_ip6 gw6 = IP6(0xfe);
+	mac.addr_bytes[5] = 0xfe;
+	fl_neigh6_learn(0, &gw6, &mac, false);
 	usleep(100000);   /* the service thread files the neighbours */
 	workers[0] = &fl_dp.workers[0];
 	workers[1] = &fl_dp.workers[1];

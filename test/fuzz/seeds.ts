@@ -16,7 +16,7 @@ import {
 } from '../lib/packet';
 import {
   ALL_NODES, ICMP6_MLD2_REPORT, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_HOPOPTS, IPPROTO_ICMPV6, IPPROTO_ROUTING,
-  NA_OVERRIDE, NA_SOLICITED, ND_ROUTER_SOLICIT, echo6Frame, icmp6Frame, ipv6, multicastMac, naFrame, nsFrame,
+  NA_OVERRIDE, NA_SOLICITED, ND_ROUTER_SOLICIT, echo6Frame, icmp6Frame, ipv6, multicastMac, naFrame, nsFrame, tcp6Frame, udp6Frame,
 } from '../lib/packet6';
 
 const ME = '02:f1:00:00:00:00';
@@ -99,6 +99,19 @@ function addIpv6Host(add: (name: string, f: Buffer) => void): void {
   add('echo6-first-fragment', echo(DIP6, [{ type: IPPROTO_FRAGMENT, frag: { offset: 0, more: true, id: 9 } }]));
   add('ipv6-later-fragment', ethernet({ src: GW, dst: ME, type: ETH_P_IPV6, payload: ipv6({ src: CLI6, dst: VIP6, proto: IPPROTO_ICMPV6, payload: Buffer.alloc(24, 0xaa), ext: [{ type: IPPROTO_FRAGMENT, frag: { offset: 1448, more: false, id: 9 } }] }) }));
   add('ipv6-tcp-vip', ethernet({ src: GW, dst: ME, type: ETH_P_IPV6, payload: ipv6({ src: CLI6, dst: VIP6, proto: IPPROTO_TCP, payload: Buffer.alloc(20) }) }));
+  // IPv6 FULLNAT (TCP :80, UDP :53 on the VIP; LIP ports from 1024) and ICMPv6 errors about it.
+  const syn6 = tcp6Frame({ ...l2, src: CLI6, dst: VIP6, sport: 40000, dport: 80, flags: TCP_SYN, options: { mss: 1440 } });
+  add('ipv6-fullnat-syn', syn6);
+  add('ipv6-fullnat-ack', tcp6Frame({ ...l2, src: CLI6, dst: VIP6, sport: 40000, dport: 80, flags: TCP_ACK, seq: 1, ack: 1 }));
+  add('ipv6-fullnat-syn-hop1', tcp6Frame({ ...l2, src: CLI6, dst: VIP6, sport: 40001, dport: 80, flags: TCP_SYN, hopLimit: 1 }));
+  add('ipv6-fullnat-udp', udp6Frame({ ...l2, src: CLI6, dst: VIP6, sport: 50000, dport: 53, payload: Buffer.from('q6') }));
+  add('ipv6-fullnat-udp-zero-csum', udp6Frame({ ...l2, src: CLI6, dst: VIP6, sport: 50001, dport: 53, payload: Buffer.from('q6'), checksum: 0 }));
+  add('ipv6-lip-reply', tcp6Frame({ ...l2, src: '2001:2::11', dst: LIP6, sport: 8080, dport: 1025, flags: TCP_SYN | TCP_ACK }));
+  add('ipv6-fullnat-big', tcp6Frame({ ...l2, src: CLI6, dst: VIP6, sport: 40000, dport: 80, flags: TCP_ACK, payload: Buffer.alloc(1600, 1) }));
+  add('icmp6-ptb-to-lip', icmp6Frame({ ...l2, src: '2001:2::11', dst: LIP6, type: 2, body: Buffer.concat([Buffer.from([0, 0, 5, 0]),
+    tcp6Frame({ ...l2, src: LIP6, dst: '2001:2::11', sport: 1025, dport: 8080, flags: TCP_ACK }).subarray(14)]) }));
+  add('icmp6-unreach-to-vip', icmp6Frame({ ...l2, src: CLI6, dst: VIP6, type: 1, code: 4, body: Buffer.concat([Buffer.alloc(4),
+    tcp6Frame({ ...l2, src: VIP6, dst: CLI6, sport: 80, dport: 40000, flags: TCP_ACK }).subarray(14, 14 + 44)]) }));
   add('mld2-report', icmp6Frame({ srcMac: GW, dstMac: multicastMac('ff02::16'), src: 'fe80::fe', dst: 'ff02::16', hopLimit: 1, type: ICMP6_MLD2_REPORT, body: Buffer.alloc(4), ext: [{ type: IPPROTO_HOPOPTS, body: Buffer.from([0x05, 0x02, 0x00, 0x00]) }] }));
   add('router-solicit', icmp6Frame({ srcMac: GW, dstMac: multicastMac('ff02::2'), src: 'fe80::fe', dst: 'ff02::2', hopLimit: 255, type: ND_ROUTER_SOLICIT, body: Buffer.alloc(4) }));
 }

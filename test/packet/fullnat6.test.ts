@@ -16,7 +16,7 @@ import {
   TCP_ACK, TCP_PSH, TCP_SYN, arpReplyFrame, bytesToIp, bytesToMac, diffFrames, hexdump, tcpFrame, verifyChecksums,
 } from '../lib/packet';
 import {
-  IPPROTO_FRAGMENT, IPPROTO_DSTOPTS, describe6, nsFrame, tcp6Frame, udp6Frame, upperLayer6, verifyChecksums6,
+  IPPROTO_FRAGMENT, IPPROTO_DSTOPTS, describe6, icmp6Frame, nsFrame, tcp6Frame, udp6Frame, upperLayer6, verifyChecksums6,
   type ExtHeader,
 } from '../lib/packet6';
 import { startRingDataplane, type RingDataplane } from '../lib/dataplane';
@@ -51,6 +51,7 @@ const svc6 = (id: number, proto: 'tcp' | 'udp', port: number, servers: Srv[]): N
 const SERVICES: NativeService[] = [
   svc6(1, 'tcp', 80, [srv(11, RS1, 8080), srv(12, RS2, 8080)]),
   svc6(2, 'udp', 53, [srv(21, RS1, 5353)]),
+  svc6(4, 'tcp', 8000, []),   // no server: port unreachable
   { id: 3, proto: 'tcp', vip: VIP4, port: 80, sched: 'rr', expireNodest: false, mssClamp: 0, lips: [LIP4],
     servers: [{ id: 31, ip: RS4.ip, port: 8080, weight: 1, method: 'fullnat' }] },
 ];
@@ -80,6 +81,19 @@ async function send(input: Buffer[], count: number, queue = 0): Promise<RingFram
 /** The source port of the TCP/UDP header of an emitted IPv6 frame. */
 function sportOf(frame: Buffer): number {
   return frame.readUInt16BE(upperLayer6(frame).off);
+}
+
+const u32 = (v: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v >>> 0);
+  return b;
+};
+
+/** The ICMPv6 error the director originates from `src` about `orig` (as received): hop limit 64, quote <= 1232 bytes. */
+function icmpError(src: string, type: number, code: number, info: number, orig: Buffer): Buffer {
+  const pkt = orig.subarray(14);
+  return icmp6Frame({ srcMac: OUR_MAC, dstMac: CLIENT.mac, src, dst: CLIENT.ip, type, code, hopLimit: 64,
+    body: Buffer.concat([u32(info), pkt.subarray(0, Math.min(pkt.length, 1232))]) });
 }
 
 const data = (n: number): Buffer => Buffer.from(`fulcrum fullnat6 payload ${n} `.repeat(8));
@@ -124,7 +138,7 @@ function toServer(f: Flow6, o: { flags: number; seq: number; ack?: number; paylo
     options: o.flags === TCP_SYN ? { mss: 1440, wscale: 7 } : undefined, ...o, hopLimit: (o.hopLimit ?? 64) - 1 });
 }
 
-function serverSeg(f: Flow6, o: { flags: number; seq: number; ack?: number; payload?: Buffer }): Buffer {
+function serverSeg(f: Flow6, o: { flags: number; seq: number; ack?: number; payload?: Buffer; hopLimit?: number }): Buffer {
   return tcp6Frame({ srcMac: f.rs.mac, dstMac: OUR_MAC, src: f.rs.ip, dst: LIP, sport: 8080, dport: f.lport, hopLimit: 64, ...o });
 }
 
@@ -236,7 +250,6 @@ describe('FULLNAT over IPv6 packet fixtures (net_ring, 2 workers, dual stack)', 
       ['TCP data offset beyond the segment', tcp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, sport: 40010, dport: 80, dataOffset: 15 }), 'malformed'],
       ['ACK with no session to the VIP', clientSeg({ cport: 40011 }, { flags: TCP_ACK, seq: 1, ack: 1 }), 'no_session'],
       ['reply to a LIP port with no session', serverSeg({ cport: 0, rs: RS1, lport: 1025 }, { flags: TCP_ACK, seq: 1, ack: 1 }), 'no_session'],
-      ['hop limit 1 toward a rewriting method', clientSeg({ cport: 40012 }, { flags: TCP_SYN, seq: 1, hopLimit: 1 }), 'ttl_exceeded'],
     ];
     for (const [what, frame, reason] of cases) {
       let got: RingFrame[] = [];
@@ -244,6 +257,67 @@ describe('FULLNAT over IPv6 packet fixtures (net_ring, 2 workers, dual stack)', 
       assert.deepEqual(d, { [reason]: 1 }, `${what}: drops ${JSON.stringify(d)}`);
       assert.equal(got.length, 0, `${what}: something came out\n${show(got)}`);
     }
+  });
+
+  test('hop limit 1 toward a rewriting method -> ICMPv6 time exceeded from the VIP, quoting the packet', async () => {
+    const syn = clientSeg({ cport: 40012 }, { flags: TCP_SYN, seq: 1, hopLimit: 1 });
+    const sent = dp.counter('icmpErrorsSent');
+    let got: RingFrame[] = [];
+    const d = await dp.dropsDelta(async () => { got = await send([syn], 1); });
+    assert.deepEqual(d, { ttl_exceeded: 1 });
+    assertFrames(got, [icmpError(VIP, 3, 0, 0, syn)], 'time exceeded');
+    assert.equal(dp.counter('icmpErrorsSent') - sent, 1);
+  });
+
+  test('a service with no server -> ICMPv6 port unreachable from the VIP', async () => {
+    const syn = tcp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, sport: 40014, dport: 8000, flags: TCP_SYN });
+    let got: RingFrame[] = [];
+    const d = await dp.dropsDelta(async () => { got = await send([syn], 1); });
+    assert.deepEqual(d, { no_server: 1 });
+    assertFrames(got, [icmpError(VIP, 1, 4, 0, syn)], 'port unreachable');
+  });
+
+  test('a packet over the egress MTU -> ICMPv6 packet too big (MTU 1500) to the client, quoting 1232 bytes', async () => {
+    const big = clientSeg(first, { flags: TCP_ACK | TCP_PSH, seq: 1700, ack: 7001, payload: Buffer.alloc(1500, 0x5a) });
+    let got: RingFrame[] = [];
+    const d = await dp.dropsDelta(async () => { got = await send([big], 1); });
+    assert.deepEqual(d, { too_big: 1 });
+    assertFrames(got, [icmpError(VIP, 2, 0, 1500, big)], 'packet too big');
+  });
+
+  test('packet too big from the server side, about LIP:lport -> RIP -> to the client about CIP:cport -> VIP:80, MTU kept', async () => {
+    // What the server (or a router on its way) quotes: the director's packet toward it.
+    const ours = toServer(first, { flags: TCP_ACK | TCP_PSH, seq: 1800, ack: 7001, payload: Buffer.alloc(1400, 0x33) });
+    const ptb = icmp6Frame({ srcMac: first.rs.mac, dstMac: OUR_MAC, src: first.rs.ip, dst: LIP, type: 2, hopLimit: 64,
+      body: Buffer.concat([u32(1280), ours.subarray(14, 14 + 1232)]) });
+    // What the client must get: the same error about its own packet, as it
+    // looked behind the director (its hop limit is quoted as it was, as IPVS leaves it).
+    const theirs = clientSeg(first, { flags: TCP_ACK | TCP_PSH, seq: 1800, ack: 7001, payload: Buffer.alloc(1400, 0x33), hopLimit: 63 });
+    const want = icmp6Frame({ srcMac: OUR_MAC, dstMac: CLIENT.mac, src: VIP, dst: CLIENT.ip, type: 2, hopLimit: 63,
+      body: Buffer.concat([u32(1280), theirs.subarray(14, 14 + 1232)]) });
+    const got = await send([ptb], 1, first.lport % 2);
+    assertFrames(got, [want], 'translated packet too big');
+  });
+
+  test('an error from the client side about VIP:80 -> CIP:cport -> to the server about RIP:8080 -> LIP:lport', async () => {
+    const ours = toClient(first, { flags: TCP_ACK, seq: 7001, ack: 1001 });
+    const unreach = icmp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, type: 1, code: 4, hopLimit: 64,
+      body: Buffer.concat([u32(0), ours.subarray(14)]) });
+    const theirs = serverSeg(first, { flags: TCP_ACK, seq: 7001, ack: 1001, hopLimit: 63 });
+    const want = icmp6Frame({ srcMac: OUR_MAC, dstMac: first.rs.mac, src: LIP, dst: first.rs.ip, type: 1, code: 4, hopLimit: 63,
+      body: Buffer.concat([u32(0), theirs.subarray(14)]) });
+    const got = await send([unreach], 1);
+    assertFrames(got, [want], 'translated unreachable');
+  });
+
+  test('an ICMPv6 error quoting no session of ours goes to the kernel (no twin here: a counted drop)', async () => {
+    const stray = tcp6Frame({ srcMac: OUR_MAC, dstMac: CLIENT.mac, src: VIP, dst: CLIENT.ip, sport: 80, dport: 1, flags: TCP_ACK, hopLimit: 63 });
+    const err = icmp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, type: 1, code: 4,
+      body: Buffer.concat([u32(0), stray.subarray(14)]) });
+    let got: RingFrame[] = [];
+    const d = await dp.dropsDelta(async () => { got = await send([err], 0); });
+    assert.deepEqual(d, { no_kernel_twin: 1 });
+    assert.equal(got.length, 0, show(got));
   });
 
   test('a TCP port of the VIP with no service belongs to the kernel: without a twin, a counted drop', async () => {
