@@ -9,10 +9,15 @@
 //   - :5001 socat TCP6 listener that pipes every connection into sha256sum
 //   - :7    socat UDP6 echo
 //
+// The director's servers-side port has MTU 1280 while the client's link and
+// the servers' have 1500: an upload's full-size segments do not fit, the
+// director answers them with ICMPv6 packet-too-big, and the client's kernel
+// lowers its path MTU to the VIP (path MTU discovery through the director).
+//
 // Cases: 1,000 HTTP connections through [VIP]:80 split 334/333/333 by rr in
 // strict rotation; the servers see only the IPv6 LIP; the IPv4 twin service
-// answers beside it; a 100 MB transfer arrives intact; UDP echo; the API
-// names the service tcp:[2001:2::100]:80.
+// answers beside it; the PMTU case; a 100 MB transfer arrives intact; UDP
+// echo; the API names the service tcp:[2001:2::100]:80.
 //
 // Needs root (network namespaces). Without root every case skips with a loud
 // reason; as root nothing here ever skips.
@@ -36,6 +41,7 @@ const VIP6 = PLAN6.vip;
 const LIP6 = '2001:2:1::2';
 const RS6 = PLAN6.realServers;
 const API = 'http://127.0.0.1:9180/api/v1';
+const SERVERS_MTU = 1280;
 
 const log = (msg: string): void => {
   process.stderr.write(`[ipv6-fullnat] ${msg}\n`);
@@ -65,7 +71,8 @@ function config(): Record<string, unknown> {
         servers: PLAN.realServers.map((a) => ({ address: a, port: 80, method: 'fullnat' })) },
     ],
   }) as Record<string, unknown>;
-  cfg.ports = ports;
+  // The smaller MTU on the servers' side (see the header).
+  cfg.ports = ports.map((p) => (p.name === 'servers' ? { ...p, mtu: SERVERS_MTU } : p));
   return cfg;
 }
 
@@ -156,6 +163,36 @@ describe('e2e FULLNAT over IPv6: real clients and servers through an IPv6 VIP, b
     assert.ok(v4.every((r) => r.code === '200' && r.server.endsWith('-v4')), `IPv4 answers: ${JSON.stringify(tally(v4))}`);
     assert.deepEqual(Object.values(tally(v6)).sort(), [10, 10, 10], `IPv6 split ${JSON.stringify(tally(v6))}`);
     assert.ok(v6.every((r) => r.code === '200' && !r.server.endsWith('-v4')), `IPv6 answers: ${JSON.stringify(tally(v6))}`);
+  });
+
+  test(`PMTU: uploads meet the ${SERVERS_MTU}-byte servers side, the director sends packet-too-big, the client adapts and the data arrives intact`, { timeout: 120_000 }, async () => {
+    const stats = async (): Promise<{ sent: number; tooBig: number }> => {
+      const r = await fx!.st.topo.exec('dir', 'curl', ['-s', '--max-time', '5', `${API}/stats`], { allowFail: true, timeoutMs: 10_000 });
+      const j = JSON.parse(r.stdout) as { workers: Array<{ icmpErrorsSent?: number }>; drops?: Record<string, number> };
+      return { sent: j.workers.reduce((a, w) => a + (w.icmpErrorsSent ?? 0), 0), tooBig: j.drops?.too_big ?? 0 };
+    };
+    // No path MTU learned yet toward the VIP.
+    await fx!.st.topo.exec('cli', 'ip', ['-6', 'route', 'flush', 'cache'], { allowFail: true });
+    const before = await stats();
+    const { file, sha } = randomFile(fx!.work, 'pmtu6.bin', 5);
+    try {
+      const had = hashes(fx!);
+      const r = await fx!.st.topo.exec('cli', 'socat', ['-u', `FILE:${file}`, `TCP6:[${VIP6}]:5001,connect-timeout=5`], { allowFail: true, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, `socat failed (exit ${r.code}): ${r.stderr}`);
+      const got = await waitFor(() => {
+        for (const [name, list] of Object.entries(hashes(fx!))) if (list.length > had[name]!.length) return list[list.length - 1]!;
+        return null;
+      }, 30_000, { what: 'the sha256 of the upload', intervalMs: 200 });
+      assert.equal(got, sha, 'the upload arrived damaged');
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+    const after = await stats();
+    log(`PMTU: ${after.tooBig - before.tooBig} packets too big, ${after.sent - before.sent} ICMP errors sent`);
+    assert.ok(after.tooBig > before.tooBig, 'no packet was too big for the servers side: the case did not test PMTU');
+    assert.ok(after.sent > before.sent, 'the director sent no packet-too-big');
+    const route = await fx!.st.topo.exec('cli', 'ip', ['-6', 'route', 'get', VIP6]);
+    assert.match(route.stdout, new RegExp(`mtu ${SERVERS_MTU}\\b`), `the client learned no path MTU to the VIP:\n${route.stdout}`);
   });
 
   test('100 MB TCP transfer through [VIP]:5001 arrives intact (sha256)', { timeout: 200_000 }, async () => {
