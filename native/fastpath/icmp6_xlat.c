@@ -48,6 +48,7 @@ bool fl_icmp6_xlat(struct fl_worker *w, const struct fl_snapshot *s, unsigned po
 		/* About LIP:lport -> RIP, its port names the worker; about
 		 * VIP:vport -> CIP:cport, the client hash where it names one. */
 		unsigned owner = role == FL_ADDR_LIP ? fl_lport_owner(iports[0])
+			: role == FL_ROLE_TRANSIT ? fl_client_owner(fl_ip6_fold(&isrc), iports[0])   /* NAT: about CIP -> RIP */
 			: fl_ports[port].sw_steer ? fl_client_owner(fl_ip6_fold(&idst), iports[1]) : w->idx;
 		if (owner != w->idx)
 			return fl_redirect(w, owner, m, port);

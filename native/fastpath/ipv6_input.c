@@ -56,10 +56,21 @@ static enum fl_pre_verdict lb_pre(struct fl_worker *w, const struct fl_snapshot 
 			fl_redirect(w, owner, m, port);
 			return FL_PRE_DONE;
 		}
-	} else if (fl_dp.conf.n_workers > 1 && !redirected && fl_ports[port].sw_steer) {
-		/* No flow affinity in the port's queues: the client hash names
-		 * the worker, as for IPv4 (steering.h). */
-		unsigned owner = fl_client_owner(fl_ip6_fold(&src), sport);
+	}
+	struct fl_ip6 dst;
+	memcpy(dst.b, ip->dst_addr, 16);
+	if (role != FL_ADDR_LIP && fl_dp.conf.n_workers > 1 && !redirected && (s->transit_replies || fl_ports[port].sw_steer)) {
+		/* As for IPv4 (steering.h): a NAT reply lives on its client's
+		 * hash, and so does a client flow on a port without flow
+		 * affinity or to a service whose replies are transit (NAT). */
+		unsigned owner = w->idx;
+		if (role == FL_ROLE_TRANSIT) {
+			owner = fl_client_owner(fl_ip6_fold(&dst), dport);
+		} else {
+			const struct fl_snap_service *svc = fl_ports[port].sw_steer ? NULL : fl_svc6_lookup(s, &dst, dport, proto);
+			if (fl_ports[port].sw_steer || (svc && svc->transit_replies))
+				owner = fl_client_owner(fl_ip6_fold(&src), sport);
+		}
 		if (owner != w->idx) {
 			fl_redirect(w, owner, m, port);
 			return FL_PRE_DONE;
@@ -70,8 +81,6 @@ static enum fl_pre_verdict lb_pre(struct fl_worker *w, const struct fl_snapshot 
 	out->l4 = l4;
 	out->rx_port = (uint16_t)port;
 	out->role = role;
-	struct fl_ip6 dst;
-	memcpy(dst.b, ip->dst_addr, 16);
 	out->key = fl_flow_key6_make(&src, &dst, sport, dport, proto);
 	return FL_PRE_LB;
 }
@@ -116,10 +125,19 @@ enum fl_pre_verdict fl_ipv6_pre(struct fl_worker *w, const struct fl_snapshot *s
 	if (!local) {
 		/* A solicitation for an address we do not hold (a unicast
 		 * refresh probe of the twin's link-local) is still ND's. */
-		if (is_nd(ip, &wk, tot))
+		if (is_nd(ip, &wk, tot)) {
 			fl_nd_input(w, s, port, m, ip, &wk);
-		else
-			fl_drop_pkt(w, m, FL_DROP_NOT_FOR_US);
+			return FL_PRE_DONE;
+		}
+		/* Not ours, but maybe a real server's reply to a client (NAT),
+		 * or an error about one. */
+		if (s->transit_replies && !wk.routed) {
+			if (wk.proto == IPPROTO_TCP || wk.proto == IPPROTO_UDP)
+				return lb_pre(w, s, port, m, ip, &wk, tot, FL_ROLE_TRANSIT, out, redirected);
+			if (wk.proto == FL_IP6_NH_ICMPV6 && fl_icmp6_xlat(w, s, port, m, ip, &wk, FL_ROLE_TRANSIT, redirected))
+				return FL_PRE_DONE;
+		}
+		fl_drop_pkt(w, m, FL_DROP_NOT_FOR_US);
 		return FL_PRE_DONE;
 	}
 	if (unlikely(local->standby)) {

@@ -158,6 +158,13 @@ export function checkIpv6Services(cfg: FulcrumConfig, err: Report): void {
     });
   }
   const vipIps = roleAddrs6(cfg, 'vip');
+  const connected: Array<{ ip: IPv6; len: number }> = [];
+  for (const p of cfg.ports) {
+    for (const a of p.addresses) {
+      const c = familyOf(a.ip) === 6 ? parseCidr6(a.ip) : null;
+      if (c && c.len > 0 && c.len < 128) connected.push(c);
+    }
+  }
   const methods: readonly string[] = IPV6_METHODS;
   cfg.services.forEach((s, i) => {
     const base = `services[${i}]`;
@@ -188,9 +195,13 @@ export function checkIpv6Services(cfg: FulcrumConfig, err: Report): void {
         err(`${d.path}.address`, `${d.address} is IPv4 behind the IPv6 VIP ${s.vip}: NAT64 is not supported yet`);
         continue;
       }
-      checkAddress6(`${d.path}.address`, d.address, err);
+      const rip = checkAddress6(`${d.path}.address`, d.address, err);
       if (!methods.includes(d.method)) {
         err(`${d.path}.method`, `IPv6 services support ${methods.join(', ')} so far, not ${d.method}`);
+      }
+      // DR only rewrites the MAC: the server must share a segment with the director.
+      if (d.method === 'dr' && rip && !connected.some((c) => prefixContains6(c.ip, c.len, rip))) {
+        err(`${d.path}.address`, `dr server ${d.address} is off-link: no port address prefix contains it`);
       }
     }
   });

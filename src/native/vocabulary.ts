@@ -17,7 +17,7 @@ export const SCHED_FLAGS = ['sh-fallback', 'sh-port', 'mh-fallback', 'mh-port'] 
 export const TCP_EDITS = ['none', 'proxy-v1', 'proxy-v2', 'toa'] as const;
 export const TCP_EDIT_METHODS = ['fullnat'] as const;
 /** The methods an IPv6 service's servers may use (native/fastpath/methods6.c). */
-export const IPV6_METHODS = ['fullnat'] as const;
+export const IPV6_METHODS = ['fullnat', 'dr', 'nat', 'tun'] as const;
 /** Events the workers count for those edits (fl_tcpx_event_name). */
 export const TCP_EDIT_EVENTS = [
   'proxy_header_sent', 'proxy_header_resent', 'toa_added', 'toa_no_room',

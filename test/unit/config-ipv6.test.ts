@@ -188,7 +188,7 @@ test('an IPv6 FULLNAT service is valid, and planned with its family, its IPv6 se
 
 test('IPv6 services: what the dataplane cannot do for them yet is refused, each at its path', () => {
   const cases: Array<[(raw: Record<string, any>) => void, string, RegExp]> = [
-    [(r) => { r.services[0].servers[0].method = 'dr'; r.services[0].servers[0].port = 80; }, 'services[0].servers[0].method', /support fullnat so far, not dr/],
+    [(r) => { r.services[0].servers[0].method = 'dr'; r.services[0].servers[0].port = 80; }, 'services[0].servers[0].address', /dr server 2001:2:9::10 is off-link/],
     [(r) => { r.services[0].servers[0].address = '198.19.0.10'; }, 'services[0].servers[0].address', /NAT64 is not supported yet/],
     [(r) => { r.services[0].persistence = { timeout: 60 }; }, 'services[0].persistence', /not supported for IPv6 services yet/],
     [(r) => { r.services[0].proxyProtocol = 'v2'; }, 'services[0].proxyProtocol', /not supported for IPv6 services yet/],

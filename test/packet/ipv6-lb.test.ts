@@ -1,6 +1,8 @@
-// Packet fixtures for FULLNAT over IPv6 (issue 15, item 2): an IPv6 VIP, IPv6
-// real servers and an IPv6 LIP, through the LB stage's IPv6 instance
-// (lb6.c, session_open6.c) and fullnat6.c. Each case injects crafted frames
+// Packet fixtures for the four methods over IPv6 (issue 15, item 2): an IPv6
+// VIP, IPv6 real servers and an IPv6 LIP, through the LB stage's IPv6
+// instance (lb6.c, session_open6.c) and the IPv6 method table (fullnat6.c,
+// dr6.c, nat6.c, tun6.c), with the ICMPv6 errors the director originates and
+// translates. Each case injects crafted frames
 // on an RX queue (= worker) of an in-process net_ring port and checks the
 // exact frames that come out, built by test/lib/packet6.ts (no product code)
 // with their checksums verified, or the exact drop reason.
@@ -13,10 +15,10 @@
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  TCP_ACK, TCP_PSH, TCP_SYN, arpReplyFrame, bytesToIp, bytesToMac, diffFrames, hexdump, tcpFrame, verifyChecksums,
+  TCP_ACK, TCP_PSH, TCP_SYN, arpReplyFrame, bytesToIp, bytesToMac, diffFrames, ethernet, hexdump, tcpFrame, verifyChecksums,
 } from '../lib/packet';
 import {
-  IPPROTO_FRAGMENT, IPPROTO_DSTOPTS, describe6, icmp6Frame, nsFrame, tcp6Frame, udp6Frame, upperLayer6, verifyChecksums6,
+  IPPROTO_FRAGMENT, IPPROTO_DSTOPTS, describe6, icmp6Frame, ipv6, nsFrame, tcp6Frame, udp6Frame, upperLayer6, verifyChecksums6,
   type ExtHeader,
 } from '../lib/packet6';
 import { startRingDataplane, type RingDataplane } from '../lib/dataplane';
@@ -52,6 +54,9 @@ const SERVICES: NativeService[] = [
   svc6(1, 'tcp', 80, [srv(11, RS1, 8080), srv(12, RS2, 8080)]),
   svc6(2, 'udp', 53, [srv(21, RS1, 5353)]),
   svc6(4, 'tcp', 8000, []),   // no server: port unreachable
+  { ...svc6(5, 'tcp', 81, []), servers: [{ id: 51, ip: RS1.ip, port: 81, weight: 1, method: 'dr' }] },
+  { ...svc6(6, 'tcp', 82, []), servers: [{ id: 61, ip: RS1.ip, port: 8082, weight: 1, method: 'nat' }] },
+  { ...svc6(7, 'tcp', 83, []), servers: [{ id: 71, ip: RS2.ip, port: 83, weight: 1, method: 'tun' }] },
   { id: 3, proto: 'tcp', vip: VIP4, port: 80, sched: 'rr', expireNodest: false, mssClamp: 0, lips: [LIP4],
     servers: [{ id: 31, ip: RS4.ip, port: 8080, weight: 1, method: 'fullnat' }] },
 ];
@@ -159,7 +164,7 @@ async function open(cport: number): Promise<Flow6> {
   return f;
 }
 
-describe('FULLNAT over IPv6 packet fixtures (net_ring, 2 workers, dual stack)', () => {
+describe('IPv6 LB packet fixtures: FULLNAT, DR, NAT, TUN, ICMPv6 errors (net_ring, 2 workers, dual stack)', () => {
   let first: Flow6;
 
   test('the client and the servers are learned from their solicitations', async () => {
@@ -321,8 +326,37 @@ describe('FULLNAT over IPv6 packet fixtures (net_ring, 2 workers, dual stack)', 
   });
 
   test('a TCP port of the VIP with no service belongs to the kernel: without a twin, a counted drop', async () => {
-    const syn = tcp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, sport: 40013, dport: 81, flags: TCP_SYN });
+    const syn = tcp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, sport: 40013, dport: 84, flags: TCP_SYN });
     const d = await dp.dropsDelta(async () => { await send([syn], 0); });
     assert.deepEqual(d, { no_service: 1 });
+  });
+
+  test('DR: only the MACs change; the IPv6 packet and its hop limit are untouched', async () => {
+    const syn = tcp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, sport: 41001, dport: 81, flags: TCP_SYN });
+    const want = Buffer.concat([Buffer.from(RS1.mac.replace(/:/g, ''), 'hex'), Buffer.from(OUR_MAC.replace(/:/g, ''), 'hex'), syn.subarray(12)]);
+    assertFrames(await send([syn], 1), [want], 'DR');
+  });
+
+  test('NAT: VIP:82 becomes RIP:8082 (hop limit 63), and the transit reply RIP:8082 -> CIP leaves as VIP:82 -> CIP', async () => {
+    const syn = tcp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, sport: 41002, dport: 82, flags: TCP_SYN, seq: 9 });
+    const fwd = tcp6Frame({ srcMac: OUR_MAC, dstMac: RS1.mac, src: CLIENT.ip, dst: RS1.ip, sport: 41002, dport: 8082, flags: TCP_SYN, seq: 9, hopLimit: 63 });
+    assertFrames(await send([syn], 1), [fwd], 'NAT to the server');
+    const reply = tcp6Frame({ srcMac: RS1.mac, dstMac: OUR_MAC, src: RS1.ip, dst: CLIENT.ip, sport: 8082, dport: 41002, flags: TCP_SYN | TCP_ACK, seq: 3, ack: 10 });
+    const back = tcp6Frame({ srcMac: OUR_MAC, dstMac: CLIENT.mac, src: VIP, dst: CLIENT.ip, sport: 82, dport: 41002, flags: TCP_SYN | TCP_ACK, seq: 3, ack: 10, hopLimit: 63 });
+    // On either queue: the transit reply's client hash names the flow's worker.
+    assertFrames(await send([reply], 1, 1), [back], 'NAT reply');
+  });
+
+  test('TUN: IPv6-in-IPv6 from the DIP to the server (next header 41, hop limit 64), the inner packet untouched', async () => {
+    const syn = tcp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, sport: 41003, dport: 83, flags: TCP_SYN, trafficClass: 0x28 });
+    const inner = syn.subarray(14);
+    const want = ethernet({ src: OUR_MAC, dst: RS2.mac, type: 0x86dd, payload: ipv6({ src: DIP, dst: RS2.ip, proto: 41, payload: inner, hopLimit: 64, trafficClass: 0x28 }) });
+    assertFrames(await send([syn], 1), [want], 'TUN');
+  });
+
+  test('NAT: a packet not for us and matching no NAT session is not_for_us', async () => {
+    const stray = tcp6Frame({ srcMac: RS1.mac, dstMac: OUR_MAC, src: RS1.ip, dst: '2001:2:7::1', sport: 8082, dport: 1, flags: TCP_ACK });
+    const d = await dp.dropsDelta(async () => { await send([stray], 0); });
+    assert.deepEqual(d, { not_for_us: 1 });
   });
 });
