@@ -342,6 +342,7 @@ const Field kServiceFields[] = {
 const Field kPersistFields[] = {
     {"timeout", Kind::U32, offsetof(fl_service_conf, persist_timeout_s), false, 360},
     {"netmask", Kind::Ip, offsetof(fl_service_conf, persist_mask), false, 0xffffffffu},
+    {"ipv6PrefixLength", Kind::U8, offsetof(fl_service_conf, persist_prefix6), false, 128},
 };
 const Field kTimeoutFields[] = {
     {"tcp", Kind::U32, offsetof(fl_net_conf, timeout_tcp), false, 0},

@@ -136,6 +136,7 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 		v->synproxy = c->synproxy;
 		v->persist_ms = c->persist_timeout_s * 1000u;
 		v->persist_mask = rte_cpu_to_be_32(c->persist_mask ? c->persist_mask : 0xffffffffu);
+		v->persist_prefix6 = c->persist_prefix6 && c->persist_prefix6 <= 128 ? c->persist_prefix6 : 128;
 		v->first_server = si;
 		v->n_servers = c->n_servers;
 		s->svc_by_id[c->id] = (int16_t)i;

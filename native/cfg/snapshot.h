@@ -60,6 +60,7 @@ struct fl_snap_service {
 	uint8_t has_rewrite;                /* a server whose method rewrites (decrements TTL) */
 	uint32_t persist_ms;                /* 0 = not persistent */
 	uint32_t persist_mask;              /* network order */
+	uint8_t persist_prefix6;            /* an IPv6 service's -M: prefix length 1..128 */
 	struct fl_sched_table *sched;       /* built on the control thread */
 	struct fl_sched_dest *dests;        /* n_servers, same order as servers[] */
 	uint32_t *dest_ids;                 /* stable ids: index of the conns counters */

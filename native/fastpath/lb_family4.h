@@ -1,7 +1,6 @@
 /* The IPv4 family of the LB stage templates (lb_impl.h, session_open_impl.h):
  * 64-byte sessions, the method table of method.h, and everything IPv4 has
- * that IPv6 does not have yet (TCP stream edits, SYN proxy, persistence,
- * session sync, the errors the director originates). */
+ * that IPv6 does not have yet (TCP stream edits, SYN proxy, session sync). */
 #include <rte_tcp.h>
 
 #include "csum.h"
@@ -31,4 +30,5 @@
 #define FL_LB_PORT_UNREACHABLE(w, s, p) \
 	fl_icmp_error(w, s, (p)->rx_port, (p)->m, 3 /* destination unreachable */, 3 /* port unreachable */, 0)
 #define FL_LB_HAS_TCPX 1
-#define FL_LB_HAS_PERSIST 1
+#define FL_LB_TPL_SVC(svc) ((svc)->id)
+#define FL_LB_TPL_CLIENT(svc, k) ((k)->saddr & (svc)->persist_mask)

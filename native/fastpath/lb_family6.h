@@ -1,8 +1,8 @@
 /* The IPv6 family of the LB stage templates (lb_impl.h, session_open_impl.h):
  * 128-byte sessions (session6.h) and the IPv6 method table (method6.h).
  * What IPv6 lacks so far is compiled out, and the config refuses it for
- * IPv6 services: TCP stream edits and SYN proxy (FL_LB_HAS_TCPX),
- * persistence, session sync. */
+ * IPv6 services: TCP stream edits and SYN proxy (FL_LB_HAS_TCPX), session
+ * sync. */
 #include <rte_tcp.h>
 
 #include "csum.h"
@@ -30,4 +30,6 @@
 #define FL_LB_PORT_UNREACHABLE(w, s, p) \
 	fl_icmp6_error(w, s, (p)->rx_port, (p)->m, 1 /* destination unreachable */, 4 /* port unreachable */, 0)
 #define FL_LB_HAS_TCPX 0
-#define FL_LB_HAS_PERSIST 0
+/* Templates keyed by a digest of the client's prefix (persist.h). */
+#define FL_LB_TPL_SVC(svc) ((svc)->id | FL_TPL_SVC_IPV6)
+#define FL_LB_TPL_CLIENT(svc, k) fl_tpl_client6((k)->saddr.b, (svc)->persist_prefix6)

@@ -47,7 +47,6 @@ static const struct fl_snap_server *FL_LB(schedule)(struct fl_worker *w, const s
 	return i < 0 ? NULL : &s->servers[svc->first_server + (unsigned)i];
 }
 
-#if FL_LB_HAS_PERSIST
 static const struct fl_snap_server *FL_LB(server_by_id)(const struct fl_snapshot *s, const struct fl_snap_service *svc,
 						 uint32_t id)
 {
@@ -64,8 +63,8 @@ static const struct fl_snap_server *FL_LB(persistent_pick)(struct fl_worker *w, 
 							  uint32_t *tref)
 {
 	const struct fl_snap_server *rs = NULL;
-	uint32_t client = k->saddr & svc->persist_mask, sid;
-	*tref = fl_tpl_get(fl_tpl_tbl, svc->id, client, w->now_ms, svc->persist_ms, &sid);
+	uint32_t client = FL_LB_TPL_CLIENT(svc, k), sid;
+	*tref = fl_tpl_get(fl_tpl_tbl, FL_LB_TPL_SVC(svc), client, w->now_ms, svc->persist_ms, &sid);
 	if (*tref && !(rs = FL_LB(server_by_id)(s, svc, sid))) {
 		fl_tpl_invalidate(fl_tpl_tbl, *tref);
 		fl_tpl_release(fl_tpl_tbl, *tref, w->now_ms, svc->persist_ms);
@@ -73,7 +72,7 @@ static const struct fl_snap_server *FL_LB(persistent_pick)(struct fl_worker *w, 
 	}
 	if (!rs && (rs = FL_LB(schedule)(w, s, svc, k))) {
 		sid = rs->id;
-		*tref = fl_tpl_put(fl_tpl_tbl, svc->id, client, w->now_ms, svc->persist_ms, &sid);
+		*tref = fl_tpl_put(fl_tpl_tbl, FL_LB_TPL_SVC(svc), client, w->now_ms, svc->persist_ms, &sid);
 		if (sid != rs->id) {   /* another worker created it first */
 			const struct fl_snap_server *won = FL_LB(server_by_id)(s, svc, sid);
 			if (won)
@@ -82,7 +81,6 @@ static const struct fl_snap_server *FL_LB(persistent_pick)(struct fl_worker *w, 
 	}
 	return rs;
 }
-#endif
 
 FL_LB_REC *FL_LB(session_open)(struct fl_worker *w, const struct fl_snapshot *s, FL_LB_PKT *p)
 {
@@ -129,12 +127,8 @@ FL_LB_REC *FL_LB(session_open)(struct fl_worker *w, const struct fl_snapshot *s,
 		return NULL;
 	}
 	uint32_t tref = 0;
-#if FL_LB_HAS_PERSIST
 	const struct fl_snap_server *rs = svc->persist_ms ? FL_LB(persistent_pick)(w, s, svc, &p->key, &tref)
 							  : FL_LB(schedule)(w, s, svc, &p->key);
-#else
-	const struct fl_snap_server *rs = FL_LB(schedule)(w, s, svc, &p->key);
-#endif
 	const FL_LB_OPS *mo = rs ? FL_LB_METHOD(rs->method) : NULL;
 	if (!mo) {   /* no server, or (config refuses it) a method this family lacks */
 		FL_LB_PORT_UNREACHABLE(w, s, p);

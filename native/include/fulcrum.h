@@ -162,6 +162,7 @@ struct fl_service_conf {
 	uint8_t synproxy;              /* answer SYNs with SYN cookies (native/tcp/synproxy.c) */
 	uint32_t persist_timeout_s;    /* ipvsadm -p; 0 = not persistent */
 	uint32_t persist_mask;         /* ipvsadm -M, host order */
+	uint8_t persist_prefix6;       /* ipvsadm -M of an IPv6 service: a prefix length, 1..128; 0 = 128 */
 	unsigned n_servers;
 	const struct fl_server_conf *servers;
 	unsigned n_lips;

@@ -33,6 +33,32 @@ struct fl_tpl {
 
 #define FL_TPL_LOCKS 256       /* creation locks, striped by key */
 
+/* An IPv6 client's template: this flag in the service id, and for the
+ * client a 32-bit digest of its masked prefix (fl_tpl_client6). Two
+ * prefixes with one digest share a template, so their clients share a
+ * server: persistence still holds for each, the balance is a little coarser,
+ * and at 2^-32 a pair it is rare. Listings show IPv4 templates only. */
+#define FL_TPL_SVC_IPV6 0x40000000u
+
+static inline uint32_t fl_tpl_client6(const uint8_t addr[16], unsigned prefix)
+{
+	uint64_t hi = 0, lo = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		hi = hi << 8 | addr[i];
+		lo = lo << 8 | addr[8 + i];
+	}
+	/* Shifts stay below 64 (a shift by 64 is undefined in C). */
+	if (prefix <= 64) {
+		lo = 0;
+		if (prefix < 64)
+			hi &= prefix ? ~0ull << (64 - prefix) : 0;
+	} else if (prefix < 128) {
+		lo &= ~0ull << (128 - prefix);
+	}
+	uint64_t x = (hi ^ (lo * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full;
+	return (uint32_t)(x >> 32) ^ (uint32_t)x;
+}
+
 struct fl_tpl_table {
 	uint32_t mask;         /* capacity - 1 (power of two) */
 	uint32_t pad;

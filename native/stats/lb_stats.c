@@ -56,6 +56,12 @@ unsigned fl_templates_read(uint32_t *cursor, struct fl_template_info *out, unsig
 	while (n < max) {
 		unsigned want = max - n < 64 ? max - n : 64;
 		unsigned k = fl_tpl_list(fl_tpl_tbl, now, cursor, e, want);
+		/* IPv6 templates hold a digest, not an address (persist.h). */
+		unsigned kept = 0;
+		for (unsigned i = 0; i < k; i++)
+			if (!(e[i].service_id & FL_TPL_SVC_IPV6))
+				e[kept++] = e[i];
+		k = kept;
 		for (unsigned i = 0; i < k; i++)
 			out[n++] = (struct fl_template_info){
 				.service_id = e[i].service_id, .client = e[i].client, .server_id = e[i].server_id,

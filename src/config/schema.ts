@@ -330,7 +330,10 @@ const service = {
       default: null,
       properties: {
         timeout: { type: 'integer', minimum: 1, maximum: 2678400, default: 360 }, // ipvsadm max 31 days
+        /** An IPv4 service's granularity (ipvsadm -M a.b.c.d). */
         netmask: { ...ipv4, default: '255.255.255.255' },
+        /** An IPv6 service's granularity: a prefix length, as ipvsadm -M takes it for IPv6 (absent: 128). */
+        ipv6PrefixLength: { type: 'integer', minimum: 1, maximum: 128 },
       },
     },
     lipPool: { type: 'string', pattern: POOL_NAME_PATTERN },

@@ -178,6 +178,9 @@ export function checkIpv6Services(cfg: FulcrumConfig, err: Report): void {
       }
     }
     if (family !== 6) {
+      if (s.persistence && (s.persistence.ipv6PrefixLength ?? 128) !== 128) {
+        err(`${base}.persistence.ipv6PrefixLength`, 'applies to IPv6 services; an IPv4 service\'s granularity is persistence.netmask');
+      }
       const dests = [...s.servers.map((r, k) => ({ path: `${base}.servers[${k}].address`, address: r.address })),
         ...(s.sorryServer ? [{ path: `${base}.sorryServer.address`, address: s.sorryServer.address }] : [])];
       for (const d of dests) {
@@ -210,7 +213,9 @@ export function checkIpv6Services(cfg: FulcrumConfig, err: Report): void {
 /** What an IPv6 service cannot have yet. */
 function refuseUnsupported6(s: ServiceConfig, base: string, err: Report): void {
   const notYet = (path: string, what: string): void => err(`${base}.${path}`, `${what} is not supported for IPv6 services yet`);
-  if (s.persistence) notYet('persistence', 'persistence');
+  if (s.persistence && s.persistence.netmask !== '255.255.255.255') {
+    err(`${base}.persistence.netmask`, 'an IPv6 service\'s granularity is a prefix length: use persistence.ipv6PrefixLength');
+  }
   if (s.proxyProtocol !== undefined) notYet('proxyProtocol', 'the PROXY protocol');
   if (s.toa) notYet('toa', 'TOA');
   if (s.synProxy) notYet('synProxy', 'the SYN proxy');

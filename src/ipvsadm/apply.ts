@@ -62,7 +62,7 @@ export function applyIpvsadm<C extends IpvsConfig>(config: C, pc: ParsedCommand)
       // ipvs_update_service() replaces scheduler, flags, timeout and netmask
       // as a whole: -E without -p makes the service non-persistent, as in IPVS.
       const persistence = pc.persistent !== undefined
-        ? { timeout: pc.persistent, netmask: pc.netmask ?? '255.255.255.255' }
+        ? { timeout: pc.persistent, netmask: pc.netmask ?? '255.255.255.255', ...(pc.prefix6 ? { ipv6PrefixLength: pc.prefix6 } : {}) }
         : null;
       const schedFlags = (pc.schedFlags ?? []) as SchedFlag[];
       const clientAddress = {

@@ -244,6 +244,7 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
     if (s.persistence) {
       out += ` -p ${s.persistence.timeout}`;
       if (s.persistence.netmask !== '255.255.255.255') out += ` -M ${s.persistence.netmask}`;
+      if (familyOf(s.vip) === 6 && (s.persistence.ipv6PrefixLength ?? 128) !== 128) out += ` -M ${s.persistence.ipv6PrefixLength}`;
     }
     if (flags) out += ` -b ${flags}`;
     if (s.proxyProtocol) out += ` --proxy-protocol ${s.proxyProtocol}`;
@@ -259,6 +260,7 @@ function serviceEntry(s: ServiceConfig, stats: StatsView, f: FormatOptions): str
     if (s.persistence) {
       out += ` persistent ${s.persistence.timeout}`;
       if (s.persistence.netmask !== '255.255.255.255') out += ` mask ${s.persistence.netmask}`;
+      if (familyOf(s.vip) === 6 && (s.persistence.ipv6PrefixLength ?? 128) !== 128) out += ` mask ${s.persistence.ipv6PrefixLength}`;
     }
     // Fulcrum's own (ipvsadm has neither): after everything ipvsadm prints.
     if (s.proxyProtocol) out += ` proxy-protocol ${s.proxyProtocol}`;

@@ -12,6 +12,7 @@ import type { ForwardingMethod, Protocol } from '../config/types';
 import { spawnSync } from 'node:child_process';
 import { parseIPv4 } from '../net/ipv4';
 import { formatIPv6, parseIPv6 } from '../net/ipv6';
+import { familyOf } from '../net/family';
 import { IFNAME_PATTERN, PROXY_PROTOCOL_VERSIONS } from '../config/schema';
 
 export const PROGRAM = 'fulcrumadm';
@@ -57,6 +58,8 @@ export interface ParsedCommand {
   /** Set when -p was given (value or the 360 s default). */
   persistent?: number;
   netmask?: string;
+  /** -M of an IPv6 service: a prefix length. */
+  prefix6?: number;
   /** -b argument, split on commas, not yet checked against the scheduler. */
   schedFlags?: string[];
   server?: { address: string; port: number };
@@ -527,6 +530,13 @@ function parseInner(argv: string[], prog: string, resolve: HostResolver): Parsed
         break;
       case 'M': {
         setOption('netmask');
+        if (pc.service && familyOf(pc.service.vip) === 6) {
+          // ipvsadm 1.31: an IPv6 service's -M is a prefix length (atoi, 1..128).
+          const n = Number.parseInt(arg!, 10);
+          if (!(n >= 1 && n <= 128)) fail(2, 'illegal ipv6 netmask specified');
+          pc.prefix6 = n;
+          break;
+        }
         const m = parseNetmask(arg!);
         if (m === null) fail(2, 'illegal virtual server persistent mask specified');
         pc.netmask = m!;

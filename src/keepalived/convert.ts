@@ -20,6 +20,8 @@ import type {
 } from '../config/types';
 import { DNS_QUERY_TYPES, SCHEDULERS } from '../config/schema';
 import { formatIPv4, isContiguousMask, maskOf, parseIPv4 } from '../net/ipv4';
+import { formatIPv6, parseIPv6 } from '../net/ipv6';
+import { familyOf } from '../net/family';
 import { parseKeepalived, type Statement } from './parse';
 import { serviceKey } from '../config/keys';
 
@@ -206,7 +208,7 @@ const NOT_CONVERTED: Record<string, string> = {
   'flag-3': 'no Fulcrum scheduler uses it',
   ha_suspend: 'a VIP is always configured on the director',
   omega: 'Fulcrum runs no command when a service is removed',
-  ip_family: 'services are IPv4',
+  ip_family: 'the family follows the addresses',
   sorry_server_inhibit: 'the sorry server is published alone at weight 1',
   establish_timeout: 'a DPVS keyword without a Fulcrum equivalent',
   lvs_tunnel_type: 'TUN is IPIP',
@@ -239,10 +241,21 @@ function port(v: string | undefined): number | null {
   return n <= 65535 ? n : null;
 }
 
-/** "a.b.c.d-e" (last-octet range) or "a.b.c.d" -> addresses. */
+/** An address of either family as the config writes it (IPv6 as inet_ntop prints it), or null. */
+function hostAddr(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  if (parseIPv4(text) !== null) return text;
+  const v6 = text.includes(':') ? parseIPv6(text) : null;
+  return v6 ? formatIPv6(v6) : null;
+}
+
+/** "a.b.c.d-e" (last-octet range), "a.b.c.d" or an IPv6 address -> addresses. */
 function expandRange(s: string): string[] | null {
   const m = /^(\d+\.\d+\.\d+\.)(\d+)-(\d+)$/.exec(s);
-  if (!m) return parseIPv4(s) === null ? null : [s];
+  if (!m) {
+    const a = hostAddr(s);
+    return a === null ? null : [a];
+  }
   const lo = Number(m[2]);
   const hi = Number(m[3]);
   if (parseIPv4(`${m[1]}${lo}`) === null || hi > 255 || hi < lo) return null;
@@ -283,10 +296,12 @@ function convertChecker(ctx: Ctx, st: Statement): PendingCheck {
       case 'delay_loop': pc.own.delayLoop = num(ctx, k, { int: false }); break;
       case 'warmup': warmup(ctx, k); break;
       case 'alpha': pc.own.alpha = bool(ctx, k); break;
-      case 'connect_ip':
-        if (parseIPv4(k.args[0] ?? '') === null) ctx.warn(k.line, `connect_ip: not an IPv4 address "${k.args[0] ?? ''}" - ignored`);
-        else pc.connectIp = k.args[0]!;
+      case 'connect_ip': {
+        const a = hostAddr(k.args[0]);
+        if (a === null) ctx.warn(k.line, `connect_ip: not an IPv4 or IPv6 address "${k.args[0] ?? ''}" - ignored`);
+        else pc.connectIp = a;
         break;
+      }
       case 'connect_port': {
         const p = port(k.args[0]);
         if (p === null || k.args[0] === undefined) ctx.warn(k.line, 'connect_port: invalid port - ignored');
@@ -354,7 +369,7 @@ function convertChecker(ctx: Ctx, st: Statement): PendingCheck {
         else {
           pc.own.smtpHost = true;
           for (const h of k.block ?? []) {
-            if (h.keyword === 'connect_ip' && parseIPv4(h.args[0] ?? '') !== null) pc.connectIp = h.args[0]!;
+            if (h.keyword === 'connect_ip' && hostAddr(h.args[0]) !== null) pc.connectIp = hostAddr(h.args[0])!;
             else if (h.keyword === 'connect_port' && port(h.args[0]) !== null && h.args[0] !== undefined) pc.connectPort = port(h.args[0])!;
             else ctx.warn(h.line, `SMTP_CHECK host: "${[h.keyword, ...h.args].join(' ')}" not converted`);
           }
@@ -424,9 +439,9 @@ interface PendingServer {
 }
 
 function convertRealServer(ctx: Ctx, st: Statement): PendingServer | null {
-  const addr = st.args[0];
-  if (addr === undefined || parseIPv4(addr) === null) {
-    ctx.warn(st.line, `real_server: "${addr ?? ''}" is not an IPv4 address - real server skipped`);
+  const addr = hostAddr(st.args[0]);
+  if (addr === null) {
+    ctx.warn(st.line, `real_server: "${st.args[0] ?? ''}" is not an IPv4 or IPv6 address - real server skipped`);
     return null;
   }
   const p = port(st.args[1]);
@@ -516,7 +531,7 @@ export function convertKeepalived(text: string): ImportResult {
         const addrs = expandRange(e.keyword);
         const p = port(e.args[0]);
         if (!addrs || p === null) {
-          ctx.warn(e.line, `virtual_server_group ${name}: "${[e.keyword, ...e.args].join(' ')}" is not "IPv4[-range] port" - not converted`);
+          ctx.warn(e.line, `virtual_server_group ${name}: "${[e.keyword, ...e.args].join(' ')}" is not "IPv4[-range] port" or "IPv6 port" - not converted`);
           continue;
         }
         for (const a of addrs) eps.push({ vip: a, port: p });
@@ -534,7 +549,7 @@ export function convertKeepalived(text: string): ImportResult {
       for (const e of st.block ?? []) {
         const addrs = expandRange(e.keyword);
         if (!addrs) {
-          ctx.warn(e.line, `local_address_group ${name}: "${e.keyword}" is not an IPv4 address or range - not converted`);
+          ctx.warn(e.line, `local_address_group ${name}: "${e.keyword}" is not an IPv4 address or range, nor an IPv6 address - not converted`);
           continue;
         }
         if (e.args.length) ctx.warn(e.line, `local_address_group ${name}: interface "${e.args.join(' ')}" not converted (Fulcrum LIPs are port addresses)`);
@@ -603,10 +618,10 @@ function convertVirtualServer(
     ctx.warn(st.line, 'virtual_server fwmark: firewall-mark services are not supported by Fulcrum - not converted');
     return;
   } else {
-    const vip = st.args[0] ?? '';
+    const vip = hostAddr(st.args[0]) ?? '';
     label = st.args.join(' ');
-    if (parseIPv4(vip) === null) {
-      ctx.warn(st.line, `virtual_server ${label}: "${vip}" is not an IPv4 address - not converted`);
+    if (vip === '') {
+      ctx.warn(st.line, `virtual_server ${label}: "${st.args[0] ?? ''}" is not an IPv4 or IPv6 address - not converted`);
       return;
     }
     const p = port(st.args[1]);
@@ -626,6 +641,7 @@ function convertVirtualServer(
   let synProxyLine: number | undefined;
   let persistTimeout: number | undefined;
   let granularity: string | undefined;
+  let granularityLen: number | undefined;
   let lipPool: string | undefined;
   const schedFlags: SchedFlag[] = [];
   const vsOwn: Inherited = {};
@@ -687,9 +703,10 @@ function convertVirtualServer(
       case 'persistence_granularity': {
         const a = k.args[0] ?? '';
         const v = parseIPv4(a);
+        // A dotted mask (IPv4), or a prefix length: an IPv6 service's granularity, or an IPv4 one's up to 32.
         if (v !== null && isContiguousMask(v)) granularity = a;
-        else if (/^\d+$/.test(a) && Number(a) <= 32) granularity = formatIPv4(maskOf(Number(a)));
-        else ctx.warn(k.line, `persistence_granularity: "${a}" is not an IPv4 netmask - ignored`);
+        else if (/^\d+$/.test(a) && Number(a) >= 1 && Number(a) <= 128) granularityLen = Number(a);
+        else ctx.warn(k.line, `persistence_granularity: "${a}" is not a netmask or prefix length - ignored`);
         break;
       }
       case 'protocol': {
@@ -702,9 +719,9 @@ function convertVirtualServer(
         break;
       }
       case 'sorry_server': {
-        const a = k.args[0] ?? '';
+        const a = hostAddr(k.args[0]);
         const p = port(k.args[1]);
-        if (parseIPv4(a) === null || p === null) ctx.warn(k.line, `sorry_server "${k.args.join(' ')}" is not "IPv4 port" - ignored`);
+        if (a === null || p === null) ctx.warn(k.line, `sorry_server "${k.args.join(' ')}" is not "address port" - ignored`);
         else sorry = { address: a, port: p, line: k.line };
         break;
       }
@@ -780,14 +797,26 @@ function convertVirtualServer(
   }
 
   for (const ep of endpoints) {
+    // The granularity in each family's terms: a netmask for IPv4, a prefix length for IPv6.
+    const v6 = familyOf(ep.vip) === 6;
+    let netmask = granularity ?? '255.255.255.255';
+    let ipv6PrefixLength: number | undefined;
+    if (v6) {
+      if (granularity !== undefined) ctx.warn(st.line, `virtual_server ${label}: persistence_granularity ${granularity} is an IPv4 netmask - ignored for IPv6 ${ep.vip}`);
+      netmask = '255.255.255.255';
+      ipv6PrefixLength = granularityLen;
+    } else if (granularityLen !== undefined) {
+      if (granularityLen <= 32) netmask = formatIPv4(maskOf(granularityLen));
+      else ctx.warn(st.line, `virtual_server ${label}: persistence_granularity ${granularityLen} is above 32 - ignored for IPv4 ${ep.vip}`);
+    }
     let persistence: PersistenceConfig | null = persistTimeout !== undefined
-      ? { timeout: persistTimeout, netmask: granularity ?? '255.255.255.255' } : null;
-    if (granularity !== undefined && persistTimeout === undefined) {
+      ? { timeout: persistTimeout, netmask, ...(ipv6PrefixLength ? { ipv6PrefixLength } : {}) } : null;
+    if ((granularity !== undefined || granularityLen !== undefined) && persistTimeout === undefined) {
       ctx.warn(st.line, `virtual_server ${label}: persistence_granularity without persistence_timeout has no effect - ignored`);
     }
     if (ep.port === 0 && persistence === null) {
       ctx.warn(st.line, `virtual_server ${ep.vip}:0: zero port only valid for persistent services - setting persistence_timeout ${DEFAULT_PERSISTENCE}`);
-      persistence = { timeout: DEFAULT_PERSISTENCE, netmask: granularity ?? '255.255.255.255' };
+      persistence = { timeout: DEFAULT_PERSISTENCE, netmask, ...(ipv6PrefixLength ? { ipv6PrefixLength } : {}) };
     }
     const id = serviceKey({ protocol, vip: ep.vip, port: ep.port });
     const prev = seen.get(id);
@@ -859,8 +888,12 @@ function convertVirtualServer(
       else if (ep === endpoints[0]) ctx.warn(synProxyLine, `virtual_server ${label}: syn_proxy needs a TCP service whose real and sorry servers are all FULLNAT - not converted`);
     }
     if (dpvsFnatLine !== undefined && protocol === 'tcp' && allFullnat) {
-      svc.toa = true;
-      if (ep === endpoints[0]) ctx.note(dpvsFnatLine, `virtual_server ${label}: lb_kind FNAT - DPVS adds TOA (TCP option 254) to every connection, so toa is set`);
+      if (v6) {
+        ctx.warn(dpvsFnatLine, `virtual_server ${label}: lb_kind FNAT - DPVS adds TOA to every connection; IPv6 ${ep.vip} gets none (Fulcrum has no IPv6 TOA yet)`);
+      } else {
+        svc.toa = true;
+        if (ep === endpoints[0]) ctx.note(dpvsFnatLine, `virtual_server ${label}: lb_kind FNAT - DPVS adds TOA (TCP option 254) to every connection, so toa is set`);
+      }
     }
     if (quorumLine !== undefined) {
       const q: QuorumConfig = { count: quorum.count ?? 1, hysteresis: quorum.hysteresis ?? 0 };

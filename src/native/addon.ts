@@ -99,7 +99,7 @@ export interface NativeService {
   /** Answer SYNs with SYN cookies (native/tcp/synproxy.c). */
   synProxy?: boolean;
   /** ipvsadm -p / -M: client (masked) sticks to its server. */
-  persistence?: { timeout: number; netmask: string } | null;
+  persistence?: { timeout: number; netmask: string; ipv6PrefixLength?: number } | null;
   /** LIP pool (role "lip" addresses) for FULLNAT servers. */
   lips: string[];
   servers: NativeServer[];

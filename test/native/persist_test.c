@@ -273,9 +273,31 @@ static const char *t_race(void)
 	return NULL;
 }
 
+/* An IPv6 client's key: the digest of its prefix, so one prefix is one key
+ * and the bits past the prefix never matter, at every length (64 included,
+ * where a 64-bit shift would be undefined). */
+static const char *ipv6_prefix_keys(void)
+{
+	uint8_t a[16] = { 0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 };
+	for (unsigned len = 1; len <= 128; len++) {
+		uint8_t b[16];
+		memcpy(b, a, 16);
+		/* flip every bit past the prefix: same key */
+		for (unsigned bit = len; bit < 128; bit++)
+			b[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+		CHECK(fl_tpl_client6(a, len) == fl_tpl_client6(b, len), "/%u: bits past the prefix changed the key", len);
+		/* flip the prefix's last bit: another prefix, another key */
+		memcpy(b, a, 16);
+		b[(len - 1) / 8] ^= (uint8_t)(0x80 >> ((len - 1) % 8));
+		CHECK(fl_tpl_client6(a, len) != fl_tpl_client6(b, len), "/%u: two prefixes share a key", len);
+	}
+	return NULL;
+}
+
 int main(void)
 {
 	static const struct fl_tap_case cases[] = {
+		{ "an IPv6 client's key is its prefix's, at every length", ipv6_prefix_keys },
 		{ "put then get, per service and client", t_put_get },
 		{ "expiry, kept alive by controlled sessions, revival", t_expiry_and_refs },
 		{ "a live template wins over a later put", t_put_follows_live },

@@ -57,6 +57,8 @@ const SERVICES: NativeService[] = [
   { ...svc6(5, 'tcp', 81, []), servers: [{ id: 51, ip: RS1.ip, port: 81, weight: 1, method: 'dr' }] },
   { ...svc6(6, 'tcp', 82, []), servers: [{ id: 61, ip: RS1.ip, port: 8082, weight: 1, method: 'nat' }] },
   { ...svc6(7, 'tcp', 83, []), servers: [{ id: 71, ip: RS2.ip, port: 83, weight: 1, method: 'tun' }] },
+  // Persistent by /64 (ipvsadm -p 60 -M 64) over rr: a client's whole /64 sticks to one server.
+  { ...svc6(8, 'tcp', 85, [srv(81, RS1, 8085), srv(82, RS2, 8085)]), persistence: { timeout: 60, netmask: '255.255.255.255', ipv6PrefixLength: 64 } },
   { id: 3, proto: 'tcp', vip: VIP4, port: 80, sched: 'rr', expireNodest: false, mssClamp: 0, lips: [LIP4],
     servers: [{ id: 31, ip: RS4.ip, port: 8080, weight: 1, method: 'fullnat' }] },
 ];
@@ -358,5 +360,16 @@ describe('IPv6 LB packet fixtures: FULLNAT, DR, NAT, TUN, ICMPv6 errors (net_rin
     const stray = tcp6Frame({ srcMac: RS1.mac, dstMac: OUR_MAC, src: RS1.ip, dst: '2001:2:7::1', sport: 8082, dport: 1, flags: TCP_ACK });
     const d = await dp.dropsDelta(async () => { await send([stray], 0); });
     assert.deepEqual(d, { not_for_us: 1 });
+  });
+
+  test('persistence by prefix (-M 64): four clients of one /64 stick to the first one\'s server; rr alone would alternate', async () => {
+    const seen: string[] = [];
+    for (const [i, host] of ['2001:2::10', '2001:2::aa', '2001:2::1:bb', '2001:2::ffff:cc'].entries()) {
+      const syn = tcp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: host, dst: VIP, sport: 42000 + i, dport: 85, flags: TCP_SYN });
+      const got = await send([syn], 1, i % 2);
+      assert.equal(got.length, 1, show(got));
+      seen.push(got[0]!.frame.subarray(0, 6).toString('hex'));
+    }
+    assert.equal(new Set(seen).size, 1, `servers seen by one /64: ${seen.join(', ')}`);
   });
 });

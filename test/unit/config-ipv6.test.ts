@@ -190,7 +190,7 @@ test('IPv6 services: what the dataplane cannot do for them yet is refused, each 
   const cases: Array<[(raw: Record<string, any>) => void, string, RegExp]> = [
     [(r) => { r.services[0].servers[0].method = 'dr'; r.services[0].servers[0].port = 80; }, 'services[0].servers[0].address', /dr server 2001:2:9::10 is off-link/],
     [(r) => { r.services[0].servers[0].address = '198.19.0.10'; }, 'services[0].servers[0].address', /NAT64 is not supported yet/],
-    [(r) => { r.services[0].persistence = { timeout: 60 }; }, 'services[0].persistence', /not supported for IPv6 services yet/],
+    [(r) => { r.services[0].persistence = { timeout: 60, netmask: '255.255.255.0' }; }, 'services[0].persistence.netmask', /use persistence.ipv6PrefixLength/],
     [(r) => { r.services[0].proxyProtocol = 'v2'; }, 'services[0].proxyProtocol', /not supported for IPv6 services yet/],
     [(r) => { r.services[0].synProxy = true; }, 'services[0].synProxy', /not supported for IPv6 services yet/],
   ];

@@ -58,6 +58,14 @@ describe('ipvsadm parser', () => {
       const r = parseIpvsadm(['-A', '-t', bad]);
       assert.ok(isParseError(r) && /illegal virtual server address/.test(r.message), bad);
     }
+    // An IPv6 service's -M is a prefix length (1..128), and -S prints it back.
+    const pm = ok(['-A', '-t', '[2001:2::100]:80', '-s', 'rr', '-p', '60', '-M', '64']);
+    assert.equal(pm.prefix6, 64);
+    const bad6 = parseIpvsadm(['-A', '-t', '[2001:2::100]:80', '-p', '60', '-M', '255.255.255.0']);
+    assert.ok(isParseError(bad6) && /illegal ipv6 netmask specified/.test(bad6.message));
+    const c6 = apply(empty(), '-A -t [2001:2::100]:80 -s rr -p 60 -M 64');
+    assert.deepEqual(c6.services[0]!.persistence, { timeout: 60, netmask: '255.255.255.255', ipv6PrefixLength: 64 });
+    assert.equal(formatSave(c6, true), '-A -t [2001:2::100]:80 -s rr -p 60 -M 64\n');
     // -6 names an IPv6 fwmark service, which Fulcrum does not have.
     const six = parseIpvsadm(['-A', '-f', '1', '-6']);
     assert.ok(isParseError(six));

@@ -98,7 +98,7 @@ describe('keepalived import: every keyword (keywords.conf)', () => {
       '30 virtual_server: "snmp_name" not converted (Fulcrum has no SNMP agent; its metrics are Prometheus)',
       '32 virtual_server: "omega" not converted (Fulcrum runs no command when a service is removed)',
       '36 quorum_down: user "nobody" not converted (the command runs as the daemon\'s user)',
-      '37 virtual_server: "ip_family" not converted (services are IPv4)',
+      '37 virtual_server: "ip_family" not converted (the family follows the addresses)',
       '39 virtual_server: "sorry_server_inhibit" not converted (the sorry server is published alone at weight 1)',
       '44 warmup not converted: Fulcrum checks at once',
       '46 virtual_server: "ops" not converted (Fulcrum has no one-packet scheduling)',

@@ -228,7 +228,7 @@ describe('keepalived conversion: edge cases', () => {
     assert.match(warningsAt(r, 4)[0]!, /unknown forwarding method "XYZ"/);
     assert.match(warningsAt(r, 5)[0]!, /delay_loop: invalid value "soon"/);
     assert.match(warningsAt(r, 7)[0]!, /above 65535/);
-    assert.match(warningsAt(r, 9)[0]!, /not an IPv4 address - real server skipped/);
+    assert.match(warningsAt(r, 9)[0]!, /not an IPv4 or IPv6 address - real server skipped/);
   });
 
   it('mergeImport replaces a same-id service from the base', () => {
@@ -317,3 +317,43 @@ describe('keepalived: include, virtualhost at every level, persistence_timeout 0
     assert.ok(!r.warnings.some((x) => /persistence/.test(x.message)), JSON.stringify(r.warnings));
   });
 });
+
+describe('keepalived conversion: the IPv6 sample (ipv6.conf)', () => {
+  const r = convertKeepalived(conf('ipv6.conf'));
+  const BASE6 = {
+    dataplane: { workers: [1] },
+    ports: [
+      { name: 'client', device: 'ring', addresses: [
+        { ip: '2001:2::1/64', role: 'dip' },
+        ...['100', '101', '102'].map((n) => ({ ip: `2001:2::${n}/128`, role: 'vip' })),
+      ] },
+      { name: 'servers', device: 'ring', addresses: [{ ip: '2001:2:1::1/64', role: 'dip' }, { ip: '2001:2:1::2/64', role: 'lip' }] },
+    ],
+  };
+
+  it('converts every service, its servers, checks and persistence, IPv6 written as inet_ntop prints it', () => {
+    assert.deepEqual(r.warnings.map((w) => `${w.line} ${w.severity}: ${w.message}`), [
+      '6 note: global_defs ignored (not part of the load-balancer config)',
+      '51 warning: virtual_server group web6: lb_kind FNAT - DPVS adds TOA to every connection; IPv6 2001:2::101 gets none (Fulcrum has no IPv6 TOA yet)',
+      '51 warning: virtual_server group web6: lb_kind FNAT - DPVS adds TOA to every connection; IPv6 2001:2::102 gets none (Fulcrum has no IPv6 TOA yet)',
+    ]);
+    assert.deepEqual(r.config.services.map((s) => `${s.protocol}:${s.vip}:${s.port}`),
+      ['tcp:2001:2::100:80', 'tcp:2001:2::101:443', 'tcp:2001:2::102:443']);
+    const nat = r.config.services[0]!;
+    // persistence_granularity 64 on an IPv6 service is a prefix length (ipvsadm -M 64).
+    assert.deepEqual(nat.persistence, { timeout: 50, netmask: '255.255.255.255', ipv6PrefixLength: 64 });
+    assert.deepEqual(nat.servers.map((s) => [s.address, s.port, s.weight, s.method]),
+      [['2001:2:1::11', 80, 1, 'nat'], ['2001:2:1::12', 80, 2, 'nat']]);
+    assert.equal(nat.servers[0]!.healthCheck!.type, 'http');
+    assert.equal(nat.servers[1]!.healthCheck!.connectIp, '2001:2:1::112');
+    const fnat = r.config.services[1]!;
+    assert.deepEqual([fnat.scheduler, fnat.lipPool, fnat.servers[0]!.method, fnat.sorryServer?.address], ['wrr', 'laddr6', 'fullnat', '2001:2:1::99']);
+    assert.deepEqual(r.config.lipPools, { laddr6: ['2001:2:1::2'] });
+  });
+
+  it('passes validateConfig merged into an IPv6 base config', () => {
+    const v = validateConfig(mergeImport(BASE6, r.config));
+    assert.ok(v.ok, v.ok ? '' : JSON.stringify(v.errors));
+  });
+});
+
