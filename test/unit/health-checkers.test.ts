@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { dnsCheck, dnsQuery, httpCheck, pingCheck, smtpCheck, udpCheck } from '../../src/health/checkers';
+import { dnsCheck, dnsQuery, httpCheck, pingCheck, probeSource, smtpCheck, tcpCheck, udpCheck } from '../../src/health/checkers';
 import { validateConfig } from '../../src/config/validate';
 import { rawConfig } from './api-fixtures';
 
@@ -186,3 +186,48 @@ describe('config: the new check types', () => {
       ['hc.http.extraUrls[0].statusCodes[0]: range 299-200 is empty: 299 > 200']);
   });
 });
+
+describe('health checks over IPv6 (::1)', () => {
+  const v6 = { address: '::1', timeoutMs: 1000 };
+
+  it('TCP, UDP (with and without a reply) and PING reach an IPv6 server; a refusing port is down', async () => {
+    const t = net.createServer((c) => c.end());
+    closers.push(() => t.close());
+    await new Promise<void>((r) => t.listen(0, '::1', () => r()));
+    const tport = (t.address() as AddressInfo).port;
+    assert.deepEqual(await tcpCheck({ type: 'tcp', ...v6, port: tport }), { ok: true });
+    const u = dgram.createSocket('udp6');
+    closers.push(() => u.close());
+    u.on('message', (m, ri) => u.send(m, ri.port, ri.address));
+    await new Promise<void>((r) => u.bind(0, '::1', () => r()));
+    const udp = { type: 'udp' as const, ...v6, timeoutMs: 300, payload: Buffer.from('six'), minReplyLength: 0, maxReplyLength: 255 };
+    assert.deepEqual(await udpCheck({ ...udp, port: u.address().port, requireReply: true }), { ok: true });
+    const closed = dgram.createSocket('udp6');
+    await new Promise<void>((r) => closed.bind(0, '::1', () => r()));
+    const cport = closed.address().port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    assert.deepEqual(await udpCheck({ ...udp, port: cport, requireReply: false }), { ok: false, error: 'connection refused' });
+    assert.deepEqual(await pingCheck({ type: 'ping', ...v6 }), { ok: true });
+    let hostSeen = '';
+    const h = http.createServer((req, res) => { hostSeen = req.headers.host ?? ''; res.end('ok'); });
+    closers.push(() => h.close());
+    await new Promise<void>((r) => h.listen(0, '::1', () => r()));
+    const hport = (h.address() as AddressInfo).port;
+    assert.deepEqual(await httpCheck({ type: 'http', ...v6, port: hport, urls: [{ path: '/', statusCodes: ['200-299'] }], tls: false }), { ok: true });
+    assert.equal(hostSeen, `[::1]:${hport}`, 'the Host header brackets an IPv6 literal');
+  });
+
+  it('the probe source of an IPv6 server is its on-link IPv6 DIP', () => {
+    const r = validateConfig({
+      dataplane: { workers: [1] },
+      ports: [{ name: 'srv', device: 'ring', twin: 'fl-srv', addresses: [
+        { ip: '198.19.0.1/24', role: 'dip' }, { ip: '2001:2:1:0::1/64', role: 'dip' }, { ip: '2001:2:1::2/64', role: 'lip' }] }],
+    });
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+    const have = (): Set<string> => new Set(['198.19.0.1', '2001:2:1::1', '2001:2:1::2']);
+    assert.equal(probeSource(r.config, '2001:2:1::11', have), '2001:2:1::1');
+    assert.equal(probeSource(r.config, '198.19.0.11', have), '198.19.0.1');
+    assert.equal(probeSource(r.config, '2001:2:9::11', have), undefined, 'off-link');
+  });
+});
+

@@ -6,6 +6,7 @@
 // the forwarded traffic takes.
 import type { HealthCheckConfig } from '../../config/types';
 import type { ProbeResult } from '../state';
+import { familyOf } from '../../net/family';
 
 export interface ProbeTarget {
   address: string;
@@ -61,4 +62,9 @@ export function oneShot(timeoutMs: number, atTimeout: ProbeResult, resolve: (r: 
 /** "0a 1b2c" -> bytes. The schema has checked the shape. */
 export function hexBytes(s: string): Buffer {
   return Buffer.from(s.replace(/\s+/g, ''), 'hex');
+}
+
+/** The UDP socket type for a target of either family. */
+export function udpType(address: string): 'udp4' | 'udp6' {
+  return familyOf(address) === 6 ? 'udp6' : 'udp4';
 }

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import type { ProbeResult } from '../state';
-import { errText, oneShot, type Checker, type ProbeTarget } from './common';
+import { errText, oneShot, udpType, type Checker, type ProbeTarget } from './common';
 
 export interface DnsProbe extends ProbeTarget {
   type: 'dns';
@@ -33,7 +33,7 @@ export function dnsQuery(id: number, name: string, qtype: string): Buffer {
 
 export function dnsCheck(p: DnsProbe): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const sock = dgram.createSocket('udp4');
+    const sock = dgram.createSocket(udpType(p.address));
     const id = crypto.randomInt(0, 0x10000);
     const finish = oneShot(p.timeoutMs, { ok: false, error: 'no answer' }, resolve, () => sock.close());
     sock.on('error', (e) => finish({ ok: false, error: errText(e) }));

@@ -34,7 +34,9 @@ export function statusMatches(code: number, codes: string[]): boolean {
 function getOne(p: HttpProbe, u: HttpUrl): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const mod = p.tls ? https : http;
-    const hostHeader = p.host ?? (p.port === (p.tls ? 443 : 80) ? p.address : `${p.address}:${p.port}`);
+    // RFC 7230 5.4: an IPv6 literal in brackets, the port only when not the scheme's.
+    const hostName = p.address.includes(':') ? `[${p.address}]` : p.address;
+    const hostHeader = p.host ?? (p.port === (p.tls ? 443 : 80) ? hostName : `${hostName}:${p.port}`);
     const req = mod.request({
       host: p.address,
       port: p.port,

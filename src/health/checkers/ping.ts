@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { ProbeResult } from '../state';
 import { errText, oneShot, type Checker, type ProbeTarget } from './common';
+import { familyOf } from '../../net/family';
 
 export interface PingProbe extends Omit<ProbeTarget, 'port'> {
   type: 'ping';
@@ -13,7 +14,7 @@ export interface PingProbe extends Omit<ProbeTarget, 'port'> {
 export function pingCheck(p: PingProbe): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const secs = (p.timeoutMs / 1000).toFixed(3);
-    const args = ['-n', '-q', '-c', '1', '-W', secs, ...(p.localAddress ? ['-I', p.localAddress] : []), p.address];
+    const args = ['-n', '-q', familyOf(p.address) === 6 ? '-6' : '-4', '-c', '1', '-W', secs, ...(p.localAddress ? ['-I', p.localAddress] : []), p.address];
     const child = spawn('ping', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => {

@@ -1,14 +1,14 @@
-// The source address of a probe: the DIP on-link for the target, so the
-// probe leaves by the path forwarded traffic takes.
+// The source address of a probe: the DIP on-link for the target (of its
+// family), so the probe leaves by the path forwarded traffic takes.
 import os from 'node:os';
 import type { FulcrumConfig } from '../../config/types';
-import { parseCidr, parseIPv4, prefixContains } from '../../net/ipv4';
+import { familyOf, familyTable } from '../../net/family';
 
-/** IPv4 addresses configured on this host's interfaces now. */
+/** Addresses of either family configured on this host's interfaces now (as inet_ntop prints them). */
 function localAddresses(): Set<string> {
   const out = new Set<string>();
   for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4') out.add(a.address);
+    for (const a of list ?? []) out.add(a.address);
   }
   return out;
 }
@@ -20,15 +20,16 @@ function localAddresses(): Set<string> {
  * targets, ports without twins, tests).
  */
 export function probeSource(cfg: FulcrumConfig, target: string, local: () => Set<string> = localAddresses): string | undefined {
-  const t = parseIPv4(target);
+  const fam = familyTable(familyOf(target));
+  const t = fam.parse(target);
   if (t === null) return undefined;
   const cands: { ip: string; role: string }[] = [];
   for (const p of cfg.ports) {
     if (p.twin === false) continue;
     for (const a of p.addresses) {
-      const c = parseCidr(a.ip);
-      if (!c || c.len === 32 || c.len === 0 || a.role === 'vip') continue;
-      if (prefixContains(c.ip, c.len, t)) cands.push({ ip: a.ip.split('/')[0]!, role: a.role });
+      const c = familyOf(a.ip) === fam.id ? fam.parseCidr(a.ip) : null;
+      if (!c || c.len === fam.bits || c.len === 0 || a.role === 'vip') continue;
+      if (fam.contains(c.ip, c.len, t)) cands.push({ ip: fam.format(c.ip), role: a.role });
     }
   }
   if (cands.length === 0) return undefined;

@@ -5,7 +5,7 @@
 // [minReplyLength, maxReplyLength] and, with `reply`, starting with those bytes.
 import dgram from 'node:dgram';
 import type { ProbeResult } from '../state';
-import { errText, hexBytes, oneShot, type Checker, type ProbeTarget } from './common';
+import { errText, hexBytes, oneShot, udpType, type Checker, type ProbeTarget } from './common';
 
 export interface UdpProbe extends ProbeTarget {
   type: 'udp';
@@ -18,7 +18,7 @@ export interface UdpProbe extends ProbeTarget {
 
 export function udpCheck(p: UdpProbe): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const sock = dgram.createSocket('udp4');
+    const sock = dgram.createSocket(udpType(p.address));
     // Silence until the timeout: up, unless an answer was required.
     const silence: ProbeResult = p.requireReply ? { ok: false, error: 'no reply' } : { ok: true };
     const finish = oneShot(p.timeoutMs, silence, resolve, () => sock.close());
