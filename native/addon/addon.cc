@@ -823,14 +823,19 @@ const char *MethodName(uint8_t m) {
 Napi::Object SessionObject(Napi::Env env, const fl_session_info &x) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("proto", x.proto == 6 ? "tcp" : x.proto == 17 ? "udp" : std::to_string(x.proto));
-  o.Set("client", IpString(ntohl(x.caddr)));
+  const bool v6 = x.family == 6;
+  static const fl_ip6 none{};
+  auto addr = [&](uint32_t a4, const fl_ip6 &a6) { return v6 ? Ip6String(a6) : IpString(ntohl(a4)); };
+  o.Set("client", addr(x.caddr, x.caddr6));
   o.Set("clientPort", ntohs(x.cport));
-  o.Set("vip", IpString(ntohl(x.vaddr)));
+  o.Set("vip", addr(x.vaddr, x.vaddr6));
   o.Set("vport", ntohs(x.vport));
-  o.Set("server", IpString(ntohl(x.raddr)));
+  o.Set("server", addr(x.raddr, x.raddr6));
   o.Set("serverPort", ntohs(x.rport));
-  o.Set("local", x.laddr ? Napi::Value(Napi::String::New(env, IpString(ntohl(x.laddr)))) : env.Null());
-  o.Set("localPort", x.laddr ? Napi::Value(Napi::Number::New(env, ntohs(x.lport))) : env.Null());
+  // No local address: an INPUT_ONLY session (DR, TUN) has no outbound key.
+  const bool has_local = v6 ? std::memcmp(&x.laddr6, &none, sizeof(none)) != 0 : x.laddr != 0;
+  o.Set("local", has_local ? Napi::Value(Napi::String::New(env, addr(x.laddr, x.laddr6))) : env.Null());
+  o.Set("localPort", has_local ? Napi::Value(Napi::Number::New(env, ntohs(x.lport))) : env.Null());
   o.Set("state", x.proto == 6 ? fl_tcp_state_name(x.state) : "UDP");
   o.Set("method", MethodName(x.method));
   o.Set("worker", x.worker);

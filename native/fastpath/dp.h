@@ -214,11 +214,11 @@ static inline bool fl_ipv4_too_big(struct fl_worker *w, const struct fl_snapshot
  * the snapshot generation and the server's address are the same. */
 struct fl_rs_hop {
 	uint32_t gen;                /* low bits of the snapshot generation */
-	uint32_t rip;
+	uint32_t rip;                /* an IPv4 server's; 0 for IPv6 (its id fixes its address) */
 	uint32_t neigh;              /* neighbour table slot (entries never move) */
 	uint16_t port;
 	uint8_t ok;                  /* the neighbour entry exists */
-	uint8_t pad;
+	uint8_t family6;             /* the slot is in the IPv6 neighbour table */
 };
 
 /* Send toward real server `server_id` at `rip`: routed (FULLNAT, NAT) or,
@@ -227,6 +227,9 @@ struct fl_rs_hop {
  * become a compare and one load of the neighbour's MAC word. */
 void fl_ipv4_output_rs(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t server_id,
 		       uint32_t rip, bool direct);
+/* The same for an IPv6 server (ipv6_output.c). */
+void fl_ipv6_output_rs(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t server_id,
+		       const struct fl_ip6 *rip, bool direct);
 void fl_pending_run(struct fl_worker *w, const struct fl_snapshot *s);
 /* Park m (its Ethernet header still to fill) for hop p->family/nexthop on
  * p->port, asking the service thread to resolve it; dropped when full. */

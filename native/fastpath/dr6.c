@@ -9,12 +9,9 @@ static void dr6_in(struct fl_worker *w, const struct fl_snapshot *s, struct rte_
 {
 	if (fl_ipv6_too_big(w, s, m, ip, &se->raddr, rx_port))
 		return;
-	const struct fl_nexthop6 *nh = fl_route6_lookup(&s->v6, &se->raddr);
-	if (!nh)
-		return fl_drop_pkt(w, m, FL_DROP_NO_ROUTE);
 	/* The server itself is the next hop, on the port its route names (the
 	 * config keeps DR servers on-link). */
-	fl_ipv6_output_via(w, m, nh->port, &se->raddr);
+	fl_ipv6_output_rs(w, s, m, se->server_id, &se->raddr, true);
 }
 
 const struct fl_method6_ops fl_method6_dr = {

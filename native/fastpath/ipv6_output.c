@@ -13,14 +13,47 @@ void fl_ipv6_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte
 	fl_ipv6_output_via(w, m, nh->port, fl_ip6_is_zero(&nh->gateway) ? dst : &nh->gateway);
 }
 
+static inline void fill_eth6(struct rte_mbuf *m, unsigned port, const struct rte_ether_addr *dst)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	eh->dst_addr = *dst;
+	eh->src_addr = fl_ports[port].mac;
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+}
+
+/* As fl_ipv4_output_rs: the route and neighbour lookups of every packet
+ * toward a real server become a compare and one load of the neighbour's
+ * MAC word, from the per-worker cache by server id (ids are never reused
+ * for another address, so the snapshot generation alone keys it). */
+void fl_ipv6_output_rs(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, uint32_t server_id,
+		       const struct fl_ip6 *rip, bool direct)
+{
+	struct fl_rs_hop *h = &w->rs_hop[server_id];
+	if (likely(h->ok && h->family6 && h->gen == (uint32_t)s->gen)) {
+		uint64_t mw = __atomic_load_n(&fl_neigh6_tbl[h->neigh].st.macw, __ATOMIC_ACQUIRE);
+		if (likely(mw & FL_NEIGH_VALID)) {
+			struct rte_ether_addr mac;
+			fl_word_to_mac(mw, mac.addr_bytes);
+			fill_eth6(m, h->port, &mac);
+			fl_tx(w, h->port, m);
+			return;
+		}
+	}
+	const struct fl_nexthop6 *nh = fl_route6_lookup(&s->v6, rip);
+	if (!nh)
+		return fl_drop_pkt(w, m, FL_DROP_NO_ROUTE);
+	const struct fl_ip6 *hop = direct || fl_ip6_is_zero(&nh->gateway) ? rip : &nh->gateway;
+	const struct fl_neigh6 *n = fl_neigh6_find(nh->port, hop);
+	*h = (struct fl_rs_hop){ .gen = (uint32_t)s->gen, .port = nh->port, .ok = n != NULL, .family6 = 1,
+				 .neigh = n ? (uint32_t)(n - fl_neigh6_tbl) : 0 };
+	fl_ipv6_output_via(w, m, nh->port, hop);
+}
+
 void fl_ipv6_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, const struct fl_ip6 *hop)
 {
 	struct rte_ether_addr mac;
 	if (likely(fl_neigh6_get(port, hop, &mac))) {
-		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-		eh->dst_addr = mac;
-		eh->src_addr = fl_ports[port].mac;
-		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		fill_eth6(m, port, &mac);
 		fl_tx(w, port, m);
 		return;
 	}

@@ -19,7 +19,7 @@ static void nat6_in(struct fl_worker *w, const struct fl_snapshot *s, struct rte
 	if (fl_ipv6_too_big(w, s, m, ip, &se->raddr, rx_port))
 		return;
 	fl_ip6_rewrite(ip, l4, proto, &se->caddr, &se->raddr, se->cport, se->rport);
-	fl_ipv6_output(w, s, m, &se->raddr);
+	fl_ipv6_output_rs(w, s, m, se->server_id, &se->raddr, false);
 }
 
 static void nat6_out(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,

@@ -408,14 +408,17 @@ const char *fl_sync_err_name(unsigned e);
 
 /* One session as listed by the API (network order addresses and ports). */
 struct fl_session_info {
+	uint8_t family;                           /* 4: caddr..laddr; 6: caddr6..laddr6 */
 	uint32_t caddr, vaddr, raddr, laddr;
+	struct fl_ip6 caddr6, vaddr6, raddr6, laddr6;
 	uint16_t cport, vport, rport, lport;
 	uint8_t proto, state, method, worker;
 	uint32_t server_id, service_id;
 	uint32_t expires_in_ms;
 	uint32_t pkts;                            /* both directions */
 };
-/* Ask worker `worker` to copy up to `max` sessions from *cursor (0 to start);
+/* Ask worker `worker` to copy up to `max` sessions from *cursor (0 to start):
+ * its IPv4 table's, then its IPv6 table's (the cursor runs over both);
  * the worker answers between two bursts, so listing never stalls forwarding.
  * Waits at most timeout_ms. Returns the count (>= 0), *cursor advanced and
  * *done set at the end of the table; -1 on timeout or a bad worker. */
