@@ -12,18 +12,14 @@ static int fullnat_open(struct fl_worker *w, const struct fl_snapshot *s, const 
 			const struct fl_snap_server *rs, const struct fl_flow_key *in, uint16_t rport_be,
 			struct fl_flow_key *out, enum fl_drop *why)
 {
-	uint32_t *rr = &w->sched[svc->id].lip_rr;
-	for (uint32_t k = 0; k < svc->n_lips; k++) {
-		uint16_t slot = s->lip_slots[svc->first_lip + ((*rr)++ % svc->n_lips)];
-		struct fl_lport_pool *pool = fl_lip_pool[slot][w->idx];
-		uint16_t lport;
-		if (pool && fl_lport_get_free(pool, &lport)) {
-			*out = fl_flow_key_make(rs->ip, fl_lip_ip[slot], rport_be, rte_cpu_to_be_16(lport), in->proto);
-			return 1;
-		}
+	uint16_t lport;
+	int slot = fl_lip_take(&s->lip_slots[svc->first_lip], svc->n_lips, &w->sched[svc->id].lip_rr, w->idx, &lport);
+	if (slot < 0) {
+		*why = FL_DROP_NO_LPORT;
+		return -1;
 	}
-	*why = FL_DROP_NO_LPORT;
-	return -1;
+	*out = fl_flow_key_make(rs->ip, fl_lip_ip[slot], rport_be, rte_cpu_to_be_16(lport), in->proto);
+	return 1;
 }
 
 /* The LIP and port open would take next: the same walk, without taking. */

@@ -108,6 +108,20 @@ static inline bool fl_lport_get_free(struct fl_lport_pool *p, uint16_t *port)
 	return false;
 }
 
+/* A port of worker `worker`'s slice for a new FULLNAT session, taking the
+ * service's n LIPs (their registry slots) in turn from *rr: the slot it came
+ * from, or -1 when every LIP's slice is exhausted (fullnat.c, fullnat6.c). */
+static inline int fl_lip_take(const uint16_t *slots, uint32_t n, uint32_t *rr, unsigned worker, uint16_t *lport)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		uint16_t slot = slots[(*rr)++ % n];
+		struct fl_lport_pool *pool = fl_lip_pool[slot][worker];
+		if (pool && fl_lport_get_free(pool, lport))
+			return slot;
+	}
+	return -1;
+}
+
 /* Hold a port for a synced session; false if one already holds it. */
 static inline bool fl_lport_hold(struct fl_lport_pool *p, uint16_t port)
 {
