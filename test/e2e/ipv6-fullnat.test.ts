@@ -226,6 +226,20 @@ describe('e2e FULLNAT over IPv6: real clients and servers through an IPv6 VIP, b
     }
   });
 
+  test('the session listing shows the IPv6 sessions, their endpoints bracketed as ipvsadm -Lnc prints them', { timeout: 30_000 }, async () => {
+    const q = new URLSearchParams({ service: `tcp:[${VIP6}]:80`, limit: '50' });
+    const r = await fx!.st.topo.exec('dir', 'curl', ['-s', '--max-time', '5', `${API}/sessions?${q}`], { allowFail: true, timeoutMs: 10_000 });
+    const body = JSON.parse(r.stdout) as { sessions: Array<{ client: string; virtual: string; server: string; local: string | null; method: string }> };
+    assert.ok(body.sessions.length > 0, `no IPv6 session listed: ${r.stdout.slice(0, 300)}`);
+    for (const s of body.sessions) {
+      assert.match(s.client, new RegExp(`^\\[${PLAN6.client}\\]:\\d+$`), JSON.stringify(s));
+      assert.equal(s.virtual, `[${VIP6}]:80`);
+      assert.ok(RS6.some((a) => s.server === `[${a}]:80`), JSON.stringify(s));
+      assert.match(s.local ?? '', new RegExp(`^\\[${LIP6}\\]:\\d+$`), JSON.stringify(s));
+      assert.equal(s.method, 'fullnat');
+    }
+  });
+
   test('the API names the IPv6 service tcp:[2001:2::100]:80, with its servers as [addr]:port', { timeout: 30_000 }, async () => {
     const id = encodeURIComponent(`tcp:[${VIP6}]:80`);
     const r = await fx!.st.topo.exec('dir', 'curl', ['-s', '--max-time', '5', `${API}/services/${id}/servers`], { allowFail: true, timeoutMs: 10_000 });

@@ -2,8 +2,9 @@
 // (IPv4) and sharing no code with the product: addresses, the fixed header,
 // extension headers, ICMPv6 (echo, neighbour discovery), TCP and UDP, with
 // the pseudo-header checksum of RFC 8200 section 8.1.
+import assert from 'node:assert/strict';
 import {
-  ETH_P_IPV6, IPPROTO_TCP, IPPROTO_UDP, bytesToMac, ethernet, macToBytes, onesComplementSum, tcp, udp,
+  ETH_P_IPV6, IPPROTO_TCP, IPPROTO_UDP, bytesToMac, diffFrames, ethernet, hexdump, macToBytes, onesComplementSum, tcp, udp,
   type TcpOpts, type UdpOpts,
 } from './packet';
 
@@ -287,3 +288,20 @@ export function describe6(frame: Buffer): string {
   const what = nh === IPPROTO_ICMPV6 && ip.length >= 42 ? `ICMPv6 type ${ip[40]} code ${ip[41]}` : `next header ${nh}`;
   return `${bytesToMac(frame, 6)} > ${bytesToMac(frame, 0)} IPv6 ${src} > ${dst} hlim ${ip[7]} ${what} len ${ip.readUInt16BE(4)}`;
 }
+
+/** Frames as the fixtures print them on failure: queue, one line, hex dump. */
+export function showFrames6(frames: ReadonlyArray<{ queue: number; frame: Buffer }>): string {
+  return frames.map((f, i) => `  #${i} q${f.queue} ${f.frame.readUInt16BE(12) === ETH_P_IPV6 ? describe6(f.frame) : 'not IPv6'}\n${hexdump(f.frame)}`).join('\n');
+}
+
+/** The frames that came out are exactly `expected`, byte for byte, each with a right checksum. */
+export function assertFrames6(got: ReadonlyArray<{ queue: number; frame: Buffer }>, expected: Buffer[], what: string): void {
+  assert.equal(got.length, expected.length, `${what}: expected ${expected.length} frame(s), got ${got.length}\n${showFrames6(got)}`);
+  expected.forEach((exp, i) => {
+    const act = got[i]!.frame;
+    const diff = diffFrames(exp, act);
+    assert.deepEqual(diff, [], `${what}: frame #${i} differs:\n  ${diff.join('\n  ')}\nexpected:\n${hexdump(exp)}\ngot:\n${hexdump(act)}`);
+    assert.deepEqual(verifyChecksums6(act), [], `${what}: frame #${i} checksum: ${describe6(act)}`);
+  });
+}
+

@@ -10,14 +10,13 @@
 // no IPv4 address (so no gratuitous ARP mixes with the adverts).
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ETH_P_IPV6, diffFrames, ethernet, hexdump, truncate } from '../lib/packet';
+import { ETH_P_IPV6, ethernet, truncate } from '../lib/packet';
 import {
   ALL_NODES, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_HOPOPTS, IPPROTO_ICMPV6, ICMP6_MLD2_REPORT, NA_OVERRIDE,
-  NA_ROUTER, NA_SOLICITED, ND_ROUTER_SOLICIT, describe6, echo6Frame, icmp6Frame, ipv6, multicastMac,
-  naFrame, nsFrame, solicitedNode, verifyChecksums6, type ExtHeader,
+  NA_ROUTER, NA_SOLICITED, ND_ROUTER_SOLICIT, assertFrames6, echo6Frame, icmp6Frame, ipv6, multicastMac,
+  naFrame, nsFrame, showFrames6, solicitedNode, type ExtHeader,
 } from '../lib/packet6';
 import { startRingDataplane, type RingDataplane } from '../lib/dataplane';
-import type { RingFrame } from '../../src/native/addon';
 
 const P0 = 0;
 const DIP = '2001:2::1';
@@ -36,19 +35,8 @@ const QUIET_MS = 250;
 let dp: RingDataplane;
 let OUR_MAC = '';
 
-function show(frames: RingFrame[]): string {
-  return frames.map((f, i) => `  #${i} q${f.queue} ${describe6(f.frame)}\n${hexdump(f.frame)}`).join('\n');
-}
-
-function assertFrames(got: RingFrame[], expected: Buffer[], what: string): void {
-  assert.equal(got.length, expected.length, `${what}: expected ${expected.length} frame(s), got ${got.length}\n${show(got)}`);
-  expected.forEach((exp, i) => {
-    const act = got[i]!.frame;
-    const diff = diffFrames(exp, act);
-    assert.deepEqual(diff, [], `${what}: frame #${i} differs:\n  ${diff.join('\n  ')}\nexpected:\n${hexdump(exp)}\ngot:\n${hexdump(act)}`);
-    assert.deepEqual(verifyChecksums6(act), [], `${what}: frame #${i} checksum: ${describe6(act)}`);
-  });
-}
+const show = showFrames6;
+const assertFrames = assertFrames6;
 
 const payload = (id: number, seq: number): Buffer => Buffer.from(`fulcrum echo6 ${id}/${seq} 0123456789abcdef`);
 

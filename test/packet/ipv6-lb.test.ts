@@ -14,11 +14,9 @@
 // port, is the product's choice: read from the emitted SYN, then held to.
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { TCP_ACK, TCP_PSH, TCP_SYN, arpReplyFrame, bytesToIp, bytesToMac, ethernet, tcpFrame, verifyChecksums } from '../lib/packet';
 import {
-  TCP_ACK, TCP_PSH, TCP_SYN, arpReplyFrame, bytesToIp, bytesToMac, diffFrames, ethernet, hexdump, tcpFrame, verifyChecksums,
-} from '../lib/packet';
-import {
-  IPPROTO_FRAGMENT, IPPROTO_DSTOPTS, describe6, icmp6Frame, ipv6, nsFrame, tcp6Frame, udp6Frame, upperLayer6, verifyChecksums6,
+  IPPROTO_FRAGMENT, IPPROTO_DSTOPTS, assertFrames6, icmp6Frame, ipv6, nsFrame, showFrames6, tcp6Frame, udp6Frame, upperLayer6,
   type ExtHeader,
 } from '../lib/packet6';
 import { startRingDataplane, type RingDataplane } from '../lib/dataplane';
@@ -63,19 +61,8 @@ const SERVICES: NativeService[] = [
     servers: [{ id: 31, ip: RS4.ip, port: 8080, weight: 1, method: 'fullnat' }] },
 ];
 
-function show(frames: RingFrame[]): string {
-  return frames.map((f, i) => `  #${i} q${f.queue} ${f.frame.readUInt16BE(12) === 0x86dd ? describe6(f.frame) : 'IPv4/other'}\n${hexdump(f.frame)}`).join('\n');
-}
-
-function assertFrames(got: RingFrame[], expected: Buffer[], what: string): void {
-  assert.equal(got.length, expected.length, `${what}: expected ${expected.length} frame(s), got ${got.length}\n${show(got)}`);
-  expected.forEach((exp, i) => {
-    const act = got[i]!.frame;
-    const diff = diffFrames(exp, act);
-    assert.deepEqual(diff, [], `${what}: frame #${i} differs:\n  ${diff.join('\n  ')}\nexpected:\n${hexdump(exp)}\ngot:\n${hexdump(act)}`);
-    assert.deepEqual(verifyChecksums6(act), [], `${what}: frame #${i} checksum: ${describe6(act)}`);
-  });
-}
+const show = showFrames6;
+const assertFrames = assertFrames6;
 
 async function send(input: Buffer[], count: number, queue = 0): Promise<RingFrame[]> {
   dp.flush();
