@@ -343,11 +343,11 @@ function endpoint(x: unknown, addrKey: string[], portKey: string[], o: Record<st
     const e = x as Record<string, unknown>;
     const a = e.address ?? e.ip ?? e.addr;
     const p = e.port;
-    if (typeof a === 'string' && typeof p === 'number') return `${a}:${p}`;
+    if (typeof a === 'string' && typeof p === 'number') return endpointKey({ address: a, port: p });
   }
   const a = addrKey.map((k) => o[k]).find((v) => typeof v === 'string');
   const p = portKey.map((k) => o[k]).find((v) => typeof v === 'number');
-  return typeof a === 'string' ? `${a}:${p ?? 0}` : '0.0.0.0:0';
+  return typeof a === 'string' ? endpointKey({ address: a, port: typeof p === 'number' ? p : 0 }) : '0.0.0.0:0';
 }
 
 /**

@@ -222,10 +222,11 @@ export class Appliance {
         if (q.server && rkey !== q.server) continue;
         out.push({
           protocol: s.proto,
-          client: `${s.client}:${s.clientPort}`,
-          virtual: `${s.vip}:${s.vport}`,
-          server: `${s.server}:${s.serverPort}`,
-          local: s.local === null ? null : `${s.local}:${s.localPort}`,
+          // ipvsadm's addrport_to_anyname: IPv6 in brackets.
+          client: endpointKey({ address: s.client, port: s.clientPort }),
+          virtual: endpointKey({ address: s.vip, port: s.vport }),
+          server: endpointKey({ address: s.server, port: s.serverPort }),
+          local: s.local === null ? null : endpointKey({ address: s.local, port: s.localPort ?? 0 }),
           state: s.state,
           expires: Math.ceil(s.expiresInMs / 1000),
           method: s.method,
