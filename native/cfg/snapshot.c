@@ -208,7 +208,7 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 		}
 		/* Each family's services in its own table, by its own key. */
 		int16_t *tbl = v6 ? s->v6.svc_tbl : s->svc_tbl;
-		uint32_t mask = (v6 ? FL_SVC6_TBL_SIZE : FL_SVC_TBL_SIZE) - 1;
+		const uint32_t mask = FL_SVC_TBL_SIZE - 1;
 		uint32_t h = v6 ? fl_svc6_hash(&v->vip6, v->port, v->proto) : fl_svc_hash(v->vip, v->port, v->proto);
 		for (unsigned k = 0;; k++) {
 			int16_t *e = &tbl[(h + k) & mask];

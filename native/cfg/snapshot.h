@@ -28,7 +28,6 @@ struct fl_nexthop {
 	uint16_t port;
 };
 
-#define FL_SVC_TBL_SIZE 4096   /* power of two, > 2 * FL_MAX_SERVICES */
 
 struct fl_snap_server {
 	uint32_t id;
@@ -210,9 +209,9 @@ static inline const struct fl_snap_service *fl_svc_lookup(const struct fl_snapsh
 static inline const struct fl_snap_service *fl_svc6_lookup_exact(const struct fl_snapshot *s, const struct fl_ip6 *vip,
 								 uint16_t port, uint8_t proto)
 {
-	uint32_t h = fl_svc6_hash(vip, port, proto) & (FL_SVC6_TBL_SIZE - 1);
-	for (unsigned i = 0; i < FL_SVC6_TBL_SIZE; i++) {
-		int16_t idx = s->v6.svc_tbl[(h + i) & (FL_SVC6_TBL_SIZE - 1)];
+	uint32_t h = fl_svc6_hash(vip, port, proto) & (FL_SVC_TBL_SIZE - 1);
+	for (unsigned i = 0; i < FL_SVC_TBL_SIZE; i++) {
+		int16_t idx = s->v6.svc_tbl[(h + i) & (FL_SVC_TBL_SIZE - 1)];
 		if (idx < 0)
 			return NULL;
 		const struct fl_snap_service *v = &s->services[idx];

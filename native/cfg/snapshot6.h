@@ -11,7 +11,6 @@
 #include "fulcrum.h"
 
 #define FL_ADDR6_TBL_SIZE 4096   /* power of two, > 2 * FL_MAX_ADDRS */
-#define FL_SVC6_TBL_SIZE 4096    /* power of two, > 2 * FL_MAX_SERVICES */
 
 struct fl_local_addr6 {
 	struct fl_ip6 ip;
@@ -41,7 +40,7 @@ struct fl_snap6 {
 	int default_nh;             /* ::/0 (rte_lpm6 takes depths 1..128), or -1 */
 	/* Family-6 services: open addressing on (vip6, port, proto) into the
 	 * snapshot's one services[] array (-1: empty). */
-	int16_t svc_tbl[FL_SVC6_TBL_SIZE];
+	int16_t svc_tbl[FL_SVC_TBL_SIZE];
 };
 
 static inline bool fl_ip6_eq(const struct fl_ip6 *a, const struct fl_ip6 *b)

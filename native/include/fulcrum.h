@@ -110,6 +110,7 @@ struct fl_route6 {
 /* ---------- services (virtual servers) and real servers ---------- */
 
 #define FL_MAX_SERVICES     1024
+#define FL_SVC_TBL_SIZE     4096    /* each family's service hash table in a snapshot: power of two, > 2 * FL_MAX_SERVICES */
 #define FL_MAX_SERVICE_IDS  4096    /* service ids are stable, < this */
 #define FL_MAX_SERVER_IDS   65536   /* real-server ids are stable, < this */
 #define FL_MAX_LIPS         128
