@@ -134,21 +134,19 @@ function checkAddress6(path: string, text: string, err: Report): IPv6 | null {
   return v;
 }
 
-/** The addresses of role `role` among the ports' IPv6 addresses. */
-function roleAddrs6(cfg: FulcrumConfig, role: string): Set<string> {
-  const out = new Set<string>();
-  for (const p of cfg.ports) {
-    for (const a of p.addresses) {
-      const c = a.role === role && familyOf(a.ip) === 6 ? parseCidr6(a.ip) : null;
-      if (c) out.add(ipv6Key(c.ip));
-    }
-  }
-  return out;
+/** The ports' IPv6 addresses that parse, with their roles (checkIpv6Host reports the rest). */
+function portAddrs6(cfg: FulcrumConfig): Array<{ ip: IPv6; len: number; role: string }> {
+  return cfg.ports.flatMap((p) => p.addresses.flatMap((a) => {
+    const c = familyOf(a.ip) === 6 ? parseCidr6(a.ip) : null;
+    return c ? [{ ip: c.ip, len: c.len, role: a.role }] : [];
+  }));
 }
 
 /** The checks of the IPv6 entries of LIP pools and of IPv6 services. */
 export function checkIpv6Services(cfg: FulcrumConfig, err: Report): void {
-  const lipIps = roleAddrs6(cfg, 'lip');
+  const addrs6 = portAddrs6(cfg);
+  const withRole = (role: string): Set<string> => new Set(addrs6.filter((a) => a.role === role).map((a) => ipv6Key(a.ip)));
+  const lipIps = withRole('lip');
   for (const [name, ips] of Object.entries(cfg.lipPools)) {
     ips.forEach((ip, k) => {
       if (familyOf(ip) !== 6) return;
@@ -157,14 +155,8 @@ export function checkIpv6Services(cfg: FulcrumConfig, err: Report): void {
       if (v && !lipIps.has(ipv6Key(v))) err(path, `${ip} is not a port address with role "lip"`);
     });
   }
-  const vipIps = roleAddrs6(cfg, 'vip');
-  const connected: Array<{ ip: IPv6; len: number }> = [];
-  for (const p of cfg.ports) {
-    for (const a of p.addresses) {
-      const c = familyOf(a.ip) === 6 ? parseCidr6(a.ip) : null;
-      if (c && c.len > 0 && c.len < 128) connected.push(c);
-    }
-  }
+  const vipIps = withRole('vip');
+  const connected = addrs6.filter((a) => a.len > 0 && a.len < 128);
   const methods: readonly string[] = IPV6_METHODS;
   cfg.services.forEach((s, i) => {
     const base = `services[${i}]`;
