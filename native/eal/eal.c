@@ -1,6 +1,7 @@
 /* EAL bring-up inside the Node process: the calling thread (Node's main
  * thread) becomes the main lcore and runs the control plane only. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,26 @@ int fl_log_since(long mark, const char *const *skip, char *out, size_t len)
 	return found;
 }
 
+static bool has_arg(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (strncmp(argv[i], name, strlen(name)) == 0)
+			return true;
+	return false;
+}
+
+/* The lowest free window for the EAL's memory from DPDK's own default
+ * base (4 GB), read from this process's maps (va_window.c says why). */
+static uint64_t eal_window(void)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	if (!maps)
+		return 0;
+	uint64_t base = fl_va_window_find(maps, UINT64_C(1) << 32, fl_va_window_size_here());
+	fclose(maps);
+	return base;
+}
+
 int fl_eal_init(int argc, char **argv, char *err, size_t errlen)
 {
 	if (eal_up) {
@@ -87,7 +108,20 @@ int fl_eal_init(int argc, char **argv, char *err, size_t errlen)
 		return -1;
 	}
 	capture_logs();
-	/* rte_eal_init may permute argv; it gets a private copy from the glue. */
+	/* rte_eal_init may permute argv and keeps pointers into it: the glue's
+	 * copy, or this one with the window added, lives for the process. */
+	static char base_arg[64];
+	uint64_t base = has_arg(argc, argv, "--base-virtaddr") ? 0 : eal_window();
+	if (base) {
+		char **with_base = malloc(sizeof(*argv) * ((size_t)argc + 2));
+		if (with_base) {
+			snprintf(base_arg, sizeof(base_arg), "--base-virtaddr=0x%" PRIx64, base);
+			memcpy(with_base, argv, sizeof(*argv) * (size_t)argc);
+			with_base[argc++] = base_arg;
+			with_base[argc] = NULL;
+			argv = with_base;
+		}
+	}
 	int rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
 		char why[256] = "";

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -194,6 +195,13 @@ struct fl_net_conf {
 
 /* rte_eal_init in this process. argv[0] is a program name. 0 or -1 + err. */
 int fl_eal_init(int argc, char **argv, char *err, size_t errlen);
+/* The address window for the EAL's memory (native/eal/va_window.c): its
+ * size for this many hugepage sizes and NUMA nodes (and for this host), and
+ * the lowest free one of that size at or above `from` in a /proc/<pid>/maps
+ * listing, GB-aligned; 0 if there is none below 2^47. */
+uint64_t fl_va_window_size(unsigned page_sizes, unsigned nodes);
+uint64_t fl_va_window_size_here(void);
+uint64_t fl_va_window_find(FILE *maps, uint64_t from, uint64_t size);
 /* Create mempools, probe/configure ports and twins, launch workers. */
 int fl_dp_start(const struct fl_dp_conf *conf, char *err, size_t errlen);
 /* Build a new snapshot with this network view and publish it (RCU). Blocks

@@ -55,7 +55,9 @@ describe('e2e appliance image booted in QEMU on virtio-net-pci NICs', { skip: SK
   const diag = (): string => {
     const lines = guest?.serial().split('\n') ?? [];
     const ours = lines.filter((l) => /fulcrum|EAL|vfio|DMAR: \[|virtio_net|dpdk/i.test(l) && !/^\s*(Starting|\[\S*\s+OK)/.test(l));
-    return `\n--- serial: fulcrum, EAL, vfio ---\n${ours.slice(-80).join('\n')}\n--- serial (tail) ---\n${lines.slice(-25).join('\n')}`;
+    // The first lines of a failed start say why; the last ones what it did after.
+    const shown = ours.length > 100 ? [...ours.slice(0, 40), `[... ${ours.length - 100} lines ...]`, ...ours.slice(-60)] : ours;
+    return `\n--- serial: fulcrum, EAL, vfio ---\n${shown.join('\n')}\n--- serial (tail) ---\n${lines.slice(-25).join('\n')}`;
   };
 
   before(async () => {
