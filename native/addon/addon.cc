@@ -329,6 +329,7 @@ const Field kServiceFields[] = {
     {"id", Kind::U32, offsetof(fl_service_conf, id), true, 0},
     {"proto", Kind::Enum, offsetof(fl_service_conf, proto), true, 0, ProtoNames},
     {"family", Kind::U8, offsetof(fl_service_conf, family), false, 4},
+    {"serverFamily", Kind::U8, offsetof(fl_service_conf, server_family), false, 0},
     {"port", Kind::U16, offsetof(fl_service_conf, port), true, 0},
     {"sched", Kind::Enum, offsetof(fl_service_conf, sched), false, FL_SCHED_WLC, SchedNames},
     {"schedFlags", Kind::Flags, offsetof(fl_service_conf, sched_flags), false, 0, SchedFlagNames},
@@ -397,6 +398,10 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
     Decode(env, arr.Get(i), kServiceFields, &c, what);
     if (c.family != 4 && c.family != 6) Throw(env, what + ".family: must be 4 or 6");
     const bool v6 = c.family == 6;
+    if (c.server_family != 0 && c.server_family != 4 && c.server_family != 6)
+      Throw(env, what + ".serverFamily: must be 4 or 6");
+    // Servers and LIPs are of the servers' family (NAT64: 4 under an IPv6 VIP).
+    const bool rs6 = c.server_family ? c.server_family == 6 : v6;
     Napi::Object so = arr.Get(i).As<Napi::Object>();
     if (v6)
       Decode(env, so, kVip6Field, &c, what);
@@ -409,7 +414,7 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
     for (uint32_t j = 0; j < ra.Length(); j++) {
       std::memset(&servers[i][j], 0, sizeof(servers[i][j]));
       Decode(env, ra.Get(j), kServerFields, &servers[i][j], At(what + ".servers", j));
-      if (v6)
+      if (rs6)
         Decode(env, ra.Get(j), kServerIp6Field, &servers[i][j], At(what + ".servers", j));
       else
         Decode(env, ra.Get(j), kServerIpField, &servers[i][j], At(what + ".servers", j));
@@ -418,7 +423,7 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
     c.servers = servers[i].data();
     Napi::Array la = ArrayAt(env, so, "lips", FL_MAX_LIPS, true);
     for (uint32_t j = 0; j < la.Length(); j++) {
-      if (v6)
+      if (rs6)
         lips6[i].push_back(ParseIp6(env, la.Get(j), At(what + ".lips", j)));
       else
         lips[i].push_back(ParseIp(env, la.Get(j), At(what + ".lips", j)));

@@ -10,6 +10,8 @@
 
 #include "snapshot.h"
 #include "../fastpath/method.h"
+#include "../fastpath/method6.h"
+#include "../fastpath/xlat64.h"
 #include "../port/port.h"
 
 struct fl_snapshot *fl_snap_current;
@@ -124,6 +126,15 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 			return -1;
 		}
 		const bool v6 = c->family == 6;
+		/* NAT64: an IPv6 VIP, IPv4 servers and LIPs (nat64.c). */
+		const bool nat64 = v6 && c->server_family == 4;
+		if (c->server_family != 0 && c->server_family != c->family && !nat64) {
+			snprintf(err, errlen, "service id %u: servers of family %u", c->id, c->server_family);
+			return -1;
+		}
+		v->nat64 = nat64;
+		if (nat64)
+			s->nat64 = true;
 		v->id = c->id;
 		v->family = v6 ? 6 : 4;
 		v->vip = v6 ? 0 : rte_cpu_to_be_32(c->vip);
@@ -148,10 +159,16 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 			}
 			struct fl_snap_server *r = &s->servers[si++];
 			r->id = rc->id;
-			r->ip = v6 ? 0 : rte_cpu_to_be_32(rc->ip);
-			r->ip6 = rc->ip6;
+			r->ip = v6 && !nat64 ? 0 : rte_cpu_to_be_32(rc->ip);
+			r->ip6 = nat64 ? fl_ip6_mapped(r->ip) : rc->ip6;
 			r->port = rte_cpu_to_be_16(rc->port);
 			r->method = rc->method;
+			if (nat64 && rc->method != FL_FWD_FULLNAT) {
+				snprintf(err, errlen, "server id %u: NAT64 is FULLNAT only", rc->id);
+				return -1;
+			}
+			if (nat64)
+				r->method = FL_FWD6_NAT64;
 			r->weight = rc->weight;
 			s->server_present[rc->id] = 1;
 			struct fl_sched_dest *d = &s->dests[si - 1];
@@ -194,7 +211,7 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 		v->n_lips = 0;
 		for (unsigned j = 0; j < c->n_lips; j++, li++) {
 			bool standby;
-			if (v6) {
+			if (v6 && !nat64) {
 				const struct fl_local_addr6 *la = fl_local6_lookup(&s->v6, &c->lips6[j]);
 				standby = la && la->standby;
 			} else {

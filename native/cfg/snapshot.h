@@ -31,12 +31,12 @@ struct fl_nexthop {
 
 struct fl_snap_server {
 	uint32_t id;
-	uint32_t ip;                /* network order; a family-4 service's */
+	uint32_t ip;                /* network order; a family-4 service's, or a NAT64 one's */
 	uint16_t port;              /* network order */
 	uint8_t method;
 	uint8_t pad;
 	uint32_t weight;
-	struct fl_ip6 ip6;          /* a family-6 service's */
+	struct fl_ip6 ip6;          /* a family-6 service's (NAT64: ip, IPv4-mapped) */
 };
 
 struct fl_snap_service {
@@ -57,6 +57,7 @@ struct fl_snap_service {
 					     * its flows live on the client hash's worker */
 	uint8_t has_thresholds;             /* some server has -x/-y */
 	uint8_t has_rewrite;                /* a server whose method rewrites (decrements TTL) */
+	uint8_t nat64;                      /* family 6 with IPv4 servers and LIPs (nat64.c) */
 	uint32_t persist_ms;                /* 0 = not persistent */
 	uint32_t persist_mask;              /* network order */
 	uint8_t persist_prefix6;            /* an IPv6 service's -M: prefix length 1..128 */
@@ -114,6 +115,7 @@ struct fl_snapshot {
 	struct fl_timeouts timeouts;
 	bool sloppy_tcp;            /* fl_net_conf.sloppy_tcp */
 	bool transit_replies;       /* some service has them: a packet not for us may be a reply */
+	bool nat64;                 /* some service is NAT64: a LIP port may hold an IPv6 session */
 	unsigned min_mtu;           /* smallest port MTU: packets up to it fit anywhere */
 	struct fl_snap6 v6;         /* the IPv6 family's addresses and routes */
 };

@@ -35,8 +35,8 @@ static void fullnat6_in(struct fl_worker *w, const struct fl_snapshot *s, struct
 	fl_ipv6_output_rs(w, s, m, se->server_id, &se->raddr, false);
 }
 
-static void fullnat6_out(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
-			 uint8_t *l4, uint8_t proto, const struct fl_session6 *se, unsigned rx_port)
+void fl_fullnat6_out(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
+		     uint8_t *l4, uint8_t proto, const struct fl_session6 *se, unsigned rx_port)
 {
 	if (fl_ipv6_too_big(w, s, m, ip, &se->caddr, rx_port))
 		return;
@@ -46,14 +46,14 @@ static void fullnat6_out(struct fl_worker *w, const struct fl_snapshot *s, struc
 
 /* From the client side, about VIP:vport -> CIP:cport that we sent: restore
  * what the real server sent, RIP:rport -> LIP:lport (as fullnat.c). */
-static void fullnat6_icmp_in(const struct fl_session6 *se, struct fl_icmp6_xlat *x)
+void fl_fullnat6_icmp_in(const struct fl_session6 *se, struct fl_icmp6_xlat *x)
 {
 	x->isrc = se->raddr, x->isport = se->rport, x->idst = se->laddr, x->idport = se->lport;
 	x->osrc = se->laddr, x->odst = se->raddr;
 }
 
 /* From the server side, about LIP:lport -> RIP:rport: CIP:cport -> VIP:vport. */
-static void fullnat6_icmp_out(const struct fl_session6 *se, struct fl_icmp6_xlat *x)
+void fl_fullnat6_icmp_out(const struct fl_session6 *se, struct fl_icmp6_xlat *x)
 {
 	x->isrc = se->caddr, x->isport = se->cport, x->idst = se->vaddr, x->idport = se->vport;
 	x->osrc = se->vaddr, x->odst = se->caddr;
@@ -64,8 +64,8 @@ const struct fl_method6_ops fl_method6_fullnat = {
 	.flags = FL_METHOD_F_REWRITES,
 	.open = fullnat6_open,
 	.xmit_in = fullnat6_in,
-	.xmit_out = fullnat6_out,
-	.icmp_in = fullnat6_icmp_in,
-	.icmp_out = fullnat6_icmp_out,
+	.xmit_out = fl_fullnat6_out,
+	.icmp_in = fl_fullnat6_icmp_in,
+	.icmp_out = fl_fullnat6_icmp_out,
 	.release = fullnat6_release,
 };

@@ -7,6 +7,7 @@
 #include "csum.h"
 #include "lb.h"
 #include "method.h"
+#include "nat64.h"
 #include "steering.h"
 #include "../tcp/tcpx.h"
 
@@ -59,7 +60,8 @@ bool fl_icmp_xlat(struct fl_worker *w, const struct fl_snapshot *s, unsigned por
 		 * these errors arriving). */
 		if (hops > 0 && hops < nw)
 			return fl_redirect_hops(w, (w->idx + 1) % nw, m, port, (uint8_t)(hops + 1));
-		return false;
+		/* About a LIP port, it may be a NAT64 session's. */
+		return role == FL_ADDR_LIP && s->nat64 && fl_nat64_icmp(w, s, port, m, &key);
 	}
 	if (ip->time_to_live <= 1) {
 		fl_drop_pkt(w, m, FL_DROP_TTL);

@@ -3,7 +3,9 @@
  * next hop resolves (pending.c), as ipv4_output.c does for IPv4. */
 #include "dp.h"
 #include "method6.h"
+#include "nat64.h"
 #include "neigh6.h"
+#include "xlat64.h"
 
 void fl_ipv6_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, const struct fl_ip6 *dst)
 {
@@ -67,6 +69,9 @@ void fl_ipv6_reply(struct fl_worker *w, const struct fl_snapshot *s, struct rte_
 	/* A link-local sender is on the link it came from: no route names it. */
 	if (to->b[0] == 0xfe && (to->b[1] & 0xc0) == 0x80)
 		return fl_ipv6_output_via(w, m, (uint16_t)rx_port, to);
+	/* An IPv4-mapped one is a NAT64 server: the answer goes as IPv4. */
+	if (fl_ip6_is_mapped(to->b))
+		return fl_nat64_output(w, s, m);
 	fl_ipv6_output(w, s, m, to);
 }
 

@@ -6,6 +6,7 @@
 #include "csum.h"
 #include "lb.h"
 #include "method.h"
+#include "nat64.h"
 #include "../session/persist.h"
 #include "../sync/sync.h"
 #include "../tcp/tcpx.h"
@@ -30,5 +31,8 @@
 #define FL_LB_PORT_UNREACHABLE(w, s, p) \
 	fl_icmp_error(w, s, (p)->rx_port, (p)->m, 3 /* destination unreachable */, 3 /* port unreachable */, 0)
 #define FL_LB_HAS_TCPX 1
+/* A LIP port no IPv4 session holds may be a NAT64 session's (nat64.h). */
+#define FL_LB_LIP_MISS(w, s, p) \
+	((s)->nat64 ? fl_nat64_reply(w, s, p) : fl_drop_pkt(w, (p)->m, FL_DROP_NO_SESSION))
 #define FL_LB_TPL_SVC(svc) ((svc)->id)
 #define FL_LB_TPL_CLIENT(svc, k) ((k)->saddr & (svc)->persist_mask)

@@ -30,6 +30,7 @@
 #define FL_LB_PORT_UNREACHABLE(w, s, p) \
 	fl_icmp6_error(w, s, (p)->rx_port, (p)->m, 1 /* destination unreachable */, 4 /* port unreachable */, 0)
 #define FL_LB_HAS_TCPX 0
+#define FL_LB_LIP_MISS(w, s, p) fl_drop_pkt(w, (p)->m, FL_DROP_NO_SESSION)
 /* Templates keyed by a digest of the client's prefix (persist.h). */
 #define FL_LB_TPL_SVC(svc) ((svc)->id | FL_TPL_SVC_IPV6)
 #define FL_LB_TPL_CLIENT(svc, k) fl_tpl_client6((k)->saddr.b, (svc)->persist_prefix6)

@@ -55,7 +55,10 @@ static void FL_LB(one)(struct fl_worker *w, const struct fl_snapshot *s, FL_LB_P
 {
 	if (!se && p->role != FL_ADDR_VIP) {
 		/* Only a VIP opens sessions: anything else without one is
-		 * dropped before it could draw an ICMP error to a forged source. */
+		 * dropped before it could draw an ICMP error to a forged source
+		 * (or, to a LIP, may be another family's: FL_LB_LIP_MISS). */
+		if (p->role == FL_ADDR_LIP)
+			return FL_LB_LIP_MISS(w, s, p);
 		return fl_drop_pkt(w, p->m, p->role == FL_ROLE_TRANSIT ? FL_DROP_NOT_FOR_US : FL_DROP_NO_SESSION);
 	}
 	/* Methods that route the packet decrement the TTL; the others pass it

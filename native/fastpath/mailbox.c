@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lb.h"
+#include "method6.h"
 #include "../session/session6.h"
 
 /* What both families' views have in common, into a listing entry. */
@@ -54,6 +55,7 @@ void fl_lb_mailbox(struct fl_worker *w)
 			o->family = 6;
 			o->caddr6 = v[i].caddr, o->vaddr6 = v[i].vaddr, o->raddr6 = v[i].raddr, o->laddr6 = v[i].laddr;
 			FILL_META(o, v[i], w);
+			o->method = fl_method6_public(o->method);
 		}
 		got += k;
 	}

@@ -42,12 +42,31 @@ struct fl_method6_ops {
 	void (*release)(struct fl_worker *w, const struct fl_session6 *se);
 };
 
-extern const struct fl_method6_ops *const fl_methods6[FL_FWD__COUNT];
+/* Past the methods both families name (enum fl_method), IPv6 has one of
+ * its own: NAT64, FULLNAT to IPv4 real servers (nat64.c). The config names
+ * it fullnat; the snapshot picks it for an IPv6 service's IPv4 servers. */
+#define FL_FWD6_NAT64 FL_FWD__COUNT
+#define FL_FWD6__COUNT (FL_FWD__COUNT + 1)
+
+extern const struct fl_method6_ops *const fl_methods6[FL_FWD6__COUNT];
 
 static inline const struct fl_method6_ops *fl_method6(unsigned m)
 {
-	return m < FL_FWD__COUNT ? fl_methods6[m] : NULL;
+	return m < FL_FWD6__COUNT ? fl_methods6[m] : NULL;
 }
+
+/* The method a session is listed under: NAT64 is FULLNAT. */
+static inline uint8_t fl_method6_public(uint8_t m)
+{
+	return m == FL_FWD6_NAT64 ? FL_FWD_FULLNAT : m;
+}
+
+/* What NAT64 shares with IPv6 FULLNAT (fullnat6.c): the client side of a
+ * session, and the tuples of its ICMP errors. */
+void fl_fullnat6_out(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, struct rte_ipv6_hdr *ip,
+		     uint8_t *l4, uint8_t proto, const struct fl_session6 *se, unsigned rx_port);
+void fl_fullnat6_icmp_in(const struct fl_session6 *se, struct fl_icmp6_xlat *x);
+void fl_fullnat6_icmp_out(const struct fl_session6 *se, struct fl_icmp6_xlat *x);
 
 /* As fl_method_release_key. */
 static inline void fl_method6_release_key(struct fl_worker *w, uint8_t m, const struct fl_flow_key6 *out)

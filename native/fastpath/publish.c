@@ -137,7 +137,7 @@ int fl_net_publish(const struct fl_net_conf *net, char *err, size_t errlen)
 	for (unsigned i = 0; i < net->n_services; i++)
 		for (unsigned j = 0; j < net->services[i].n_lips; j++) {
 			const struct fl_service_conf *c = &net->services[i];
-			int slot = c->family == 6 ? fl_lip_register6(&c->lips6[j], err, errlen)
+			int slot = fl_service_conf_rs6(c) ? fl_lip_register6(&c->lips6[j], err, errlen)
 						  : fl_lip_register(rte_cpu_to_be_32(c->lips[j]), err, errlen);
 			if (slot < 0) {
 				free(slots);

@@ -152,6 +152,7 @@ struct fl_service_conf {
 	uint32_t id;                   /* stable across snapshots */
 	uint8_t proto;                 /* IPPROTO_TCP / IPPROTO_UDP */
 	uint8_t family;                /* 6, or 4 (0 too): which of vip/vip6, ip/ip6 and lips/lips6 hold it */
+	uint8_t server_family;         /* 0: the family's; 4 under family 6: NAT64 (servers' ip, lips) */
 	uint32_t vip;                  /* host order */
 	struct fl_ip6 vip6;
 	uint16_t port;
@@ -171,6 +172,13 @@ struct fl_service_conf {
 	const uint32_t *lips;          /* host order; each a role=lip address */
 	const struct fl_ip6 *lips6;    /* a family-6 service's (n_lips of them) */
 };
+
+/* Whether a service's servers and LIPs are IPv6 (ip6, lips6): NAT64 has
+ * IPv4 ones under an IPv6 VIP. */
+static inline int fl_service_conf_rs6(const struct fl_service_conf *c)
+{
+	return c->server_family ? c->server_family == 6 : c->family == 6;
+}
 
 struct fl_net_conf {
 	unsigned n_addrs;
@@ -271,6 +279,9 @@ enum fl_drop {
 	FL_DROP_STANDBY,         /* to a VIP or LIP this director holds as VRRP backup */
 	FL_DROP_BAD_ND,          /* neighbour discovery message RFC 4861 says to discard
 				  * (hop limit not 255, bad code, length or options) */
+	FL_DROP_UNTRANSLATABLE,  /* NAT64: what RFC 7915 says a translator drops (an IPv4 source
+				  * route, an ICMP type with no counterpart, a UDP fragment without
+				  * a checksum) */
 	FL_DROP__MAX
 };
 const char *fl_drop_name(unsigned reason);

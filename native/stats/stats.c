@@ -28,6 +28,7 @@ static const char *const drop_names[FL_DROP__MAX] = {
 	[FL_DROP_SYNPROXY] = "synproxy",
 	[FL_DROP_STANDBY] = "standby",
 	[FL_DROP_BAD_ND] = "bad_nd",
+	[FL_DROP_UNTRANSLATABLE] = "untranslatable",
 };
 
 const char *fl_drop_name(unsigned reason)

@@ -10,6 +10,7 @@ import { IPV6_METHODS } from '../native/vocabulary';
 // validate.ts imports this module too: sorryMethod is only called once both have loaded.
 import { sorryMethod } from './validate';
 import { familyOf, ofFamily } from '../net/family';
+import { isNat64, serverFamily } from './nat64';
 import {
   formatIPv6, ipv6Equal, ipv6Key, ipv6Scope, networkOf6, parseCidr6, parseIPv6, prefixContains6, type IPv6,
 } from '../net/ipv6';
@@ -161,12 +162,13 @@ export function checkIpv6Services(cfg: FulcrumConfig, err: Report): void {
   cfg.services.forEach((s, i) => {
     const base = `services[${i}]`;
     const family = familyOf(s.vip);
+    const rsFamily = serverFamily(s);
     if (s.servers.some((r) => r.method === 'fullnat') || (s.sorryServer && sorryMethod(s) === 'fullnat')) {
       // validate.ts says when the pool is missing or empty; here: of the wrong family.
       const poolName = s.lipPool ?? 'default';
       const pool = cfg.lipPools[poolName];
-      if (pool && pool.length > 0 && ofFamily(pool, family).length === 0) {
-        err(`${base}.lipPool`, `fullnat servers of an IPv${family} service need an IPv${family} LIP, and "${poolName}" has none`);
+      if (pool && pool.length > 0 && ofFamily(pool, rsFamily).length === 0) {
+        err(`${base}.lipPool`, `fullnat servers of IPv${rsFamily} need an IPv${rsFamily} LIP, and "${poolName}" has none`);
       }
     }
     if (family !== 6) {
@@ -185,9 +187,20 @@ export function checkIpv6Services(cfg: FulcrumConfig, err: Report): void {
     refuseUnsupported6(s, base, err);
     const dests = [...s.servers.map((r, k) => ({ path: `${base}.servers[${k}]`, address: r.address, method: r.method })),
       ...(s.sorryServer ? [{ path: `${base}.sorryServer`, address: s.sorryServer.address, method: sorryMethod(s) }] : [])];
+    if (isNat64(s)) {
+      // NAT64: FULLNAT to IPv4 servers from IPv4 LIPs (validate.ts checks IPv4 addresses).
+      for (const d of dests) {
+        if (familyOf(d.address) !== 4) {
+          err(`${d.path}.address`, `${d.address} is IPv6 and the other servers of this NAT64 service are IPv4: a service's servers are of one family`);
+        } else if (d.method !== 'fullnat') {
+          err(`${d.path}.method`, `NAT64 (IPv4 servers behind the IPv6 VIP ${s.vip}) is FULLNAT only, not ${d.method}`);
+        }
+      }
+      return;
+    }
     for (const d of dests) {
       if (familyOf(d.address) !== 6) {
-        err(`${d.path}.address`, `${d.address} is IPv4 behind the IPv6 VIP ${s.vip}: NAT64 is not supported yet`);
+        err(`${d.path}.address`, `${d.address} is IPv4 and the other servers of the IPv6 VIP ${s.vip} are IPv6: a service's servers are of one family`);
         continue;
       }
       const rip = checkAddress6(`${d.path}.address`, d.address, err);

@@ -4,10 +4,11 @@ import type { NativeService } from '../native/addon';
 import type { DataplaneIds } from './ids';
 import { serverKey, serviceKey } from '../config/keys';
 import { familyOf, ofFamily } from '../net/family';
+import { serverFamily } from '../config/nat64';
 
-/** The LIPs a service's FULLNAT servers use: those of its VIP's family in its lipPool, else "default". */
+/** The LIPs a service's FULLNAT servers use: those of its servers' family (NAT64: IPv4) in its lipPool, else "default". */
 export function serviceLips(cfg: FulcrumConfig, svc: ServiceConfig): string[] {
-  return ofFamily(cfg.lipPools[svc.lipPool ?? 'default'] ?? [], familyOf(svc.vip));
+  return ofFamily(cfg.lipPools[svc.lipPool ?? 'default'] ?? [], serverFamily(svc));
 }
 
 /** The dataplane's TCP stream edit for a service's client-address option. */
@@ -23,6 +24,7 @@ export function planServices(cfg: FulcrumConfig, ids: DataplaneIds): NativeServi
     id: ids.services.idFor(serviceKey(svc)),
     proto: svc.protocol,
     family: familyOf(svc.vip),
+    serverFamily: serverFamily(svc),
     vip: svc.vip,
     port: svc.port,
     sched: svc.scheduler,

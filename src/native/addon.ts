@@ -85,6 +85,8 @@ export interface NativeService {
   proto: 'tcp' | 'udp';
   /** Which family vip, the servers' ip and lips are (4 when omitted). */
   family?: 4 | 6;
+  /** The servers' and LIPs' family when not the VIP's: 4 under an IPv6 VIP is NAT64. */
+  serverFamily?: 4 | 6;
   vip: string;
   port: number;
   /** IPVS scheduler name (native/vocabulary.ts SCHEDULERS). */

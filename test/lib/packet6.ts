@@ -4,7 +4,8 @@
 // the pseudo-header checksum of RFC 8200 section 8.1.
 import assert from 'node:assert/strict';
 import {
-  ETH_P_IPV6, IPPROTO_TCP, IPPROTO_UDP, bytesToMac, diffFrames, ethernet, hexdump, macToBytes, onesComplementSum, tcp, udp,
+  ETH_P_IPV6, IPPROTO_TCP, IPPROTO_UDP, bytesToMac, describe, diffFrames, ethernet, hexdump, macToBytes, onesComplementSum, tcp, udp,
+  verifyChecksums,
   type TcpOpts, type UdpOpts,
 } from './packet';
 
@@ -291,17 +292,18 @@ export function describe6(frame: Buffer): string {
 
 /** Frames as the fixtures print them on failure: queue, one line, hex dump. */
 export function showFrames6(frames: ReadonlyArray<{ queue: number; frame: Buffer }>): string {
-  return frames.map((f, i) => `  #${i} q${f.queue} ${f.frame.readUInt16BE(12) === ETH_P_IPV6 ? describe6(f.frame) : 'not IPv6'}\n${hexdump(f.frame)}`).join('\n');
+  return frames.map((f, i) => `  #${i} q${f.queue} ${f.frame.readUInt16BE(12) === ETH_P_IPV6 ? describe6(f.frame) : describe(f.frame)}\n${hexdump(f.frame)}`).join('\n');
 }
 
-/** The frames that came out are exactly `expected`, byte for byte, each with a right checksum. */
+/** The frames that came out are exactly `expected`, byte for byte, each with a right checksum (IPv6's or, for an IPv4 frame, IPv4's). */
 export function assertFrames6(got: ReadonlyArray<{ queue: number; frame: Buffer }>, expected: Buffer[], what: string): void {
   assert.equal(got.length, expected.length, `${what}: expected ${expected.length} frame(s), got ${got.length}\n${showFrames6(got)}`);
   expected.forEach((exp, i) => {
     const act = got[i]!.frame;
     const diff = diffFrames(exp, act);
     assert.deepEqual(diff, [], `${what}: frame #${i} differs:\n  ${diff.join('\n  ')}\nexpected:\n${hexdump(exp)}\ngot:\n${hexdump(act)}`);
-    assert.deepEqual(verifyChecksums6(act), [], `${what}: frame #${i} checksum: ${describe6(act)}`);
+    const v4 = act.length >= 14 && act.readUInt16BE(12) !== ETH_P_IPV6;
+    assert.deepEqual(v4 ? verifyChecksums(act) : verifyChecksums6(act), [], `${what}: frame #${i} checksum: ${v4 ? describe(act) : describe6(act)}`);
   });
 }
 

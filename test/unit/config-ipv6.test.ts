@@ -189,7 +189,7 @@ test('an IPv6 FULLNAT service is valid, and planned with its family, its IPv6 se
 test('IPv6 services: what the dataplane cannot do for them yet is refused, each at its path', () => {
   const cases: Array<[(raw: Record<string, any>) => void, string, RegExp]> = [
     [(r) => { r.services[0].servers[0].method = 'dr'; r.services[0].servers[0].port = 80; }, 'services[0].servers[0].address', /dr server 2001:2:9::10 is off-link/],
-    [(r) => { r.services[0].servers[0].address = '198.19.0.10'; }, 'services[0].servers[0].address', /NAT64 is not supported yet/],
+    [(r) => { r.services[0].servers.push({ address: '198.19.0.10', port: 8080, method: 'fullnat' }); }, 'services[0].servers[1].address', /servers are of one family/],
     [(r) => { r.services[0].persistence = { timeout: 60, netmask: '255.255.255.0' }; }, 'services[0].persistence.netmask', /use persistence.ipv6PrefixLength/],
     [(r) => { r.services[0].proxyProtocol = 'v2'; }, 'services[0].proxyProtocol', /not supported for IPv6 services yet/],
     [(r) => { r.services[0].synProxy = true; }, 'services[0].synProxy', /not supported for IPv6 services yet/],
@@ -211,7 +211,7 @@ test('IPv6 services: the VIP, servers and LIPs are checked as the IPv4 ones are,
     [(r) => { r.services[0].servers[0].address = 'fe80::10'; }, 'services[0].servers[0].address', /link-local/],
     [(r) => { r.lipPools.default = ['2001:2::1']; }, 'lipPools.default[0]', /not a port address with role "lip"/],
     [(r) => { r.ports[0].addresses.push({ ip: '198.18.0.2/24', role: 'lip' }); r.lipPools.default = ['198.18.0.2']; },
-      'services[0].lipPool', /an IPv6 service need an IPv6 LIP, and "default" has none/],
+      'services[0].lipPool', /fullnat servers of IPv6 need an IPv6 LIP, and "default" has none/],
     [(r) => { r.services[0].vip = '198.18.0.1'; r.ports[0].addresses.push({ ip: '198.18.0.100/32', role: 'vip' }); r.services[0].vip = '198.18.0.100'; },
       'services[0].servers[0].address', /IPv6 and the VIP 198\.18\.0\.100 is IPv4/],
   ];
@@ -259,5 +259,44 @@ test('service and server keys bracket IPv6 addresses, as ipvsadm prints them, an
   assert.deepEqual(parseServiceKey('udp:198.18.0.100:53'), { protocol: 'udp', vip: '198.18.0.100', port: 53 });
   for (const bad of ['tcp:2001:2::100:80', 'tcp:[2001:2::100:80', 'tcp:[]:80', 'tcp:[198.18.0.1]:80', 'tcp:[2001:2::100]:65536', 'tcp:[2001:2::100]:']) {
     assert.equal(parseServiceKey(bad), null, bad);
+  }
+});
+
+/** withService() turned NAT64: IPv4 servers behind the IPv6 VIP, an IPv4 LIP in the pool. */
+function withNat64(): Record<string, any> {
+  const raw = withService();
+  raw.ports[0].addresses.push({ ip: '198.18.0.2/24', role: 'lip' });
+  raw.lipPools.default.push('198.18.0.2');
+  raw.services[0].servers = [{ address: '198.19.0.10', port: 8080, method: 'fullnat' }, { address: '198.19.0.11', port: 8080, method: 'fullnat' }];
+  return raw;
+}
+
+test('NAT64: an IPv6 VIP with IPv4 FULLNAT servers is valid, planned with IPv4 servers and IPv4 LIPs only', () => {
+  const services = planForwarding(valid(withNat64())).services ?? [];
+  assert.equal(services.length, 1);
+  const svc = services[0]!;
+  assert.equal(svc.family, 6);
+  assert.equal(svc.serverFamily, 4);
+  assert.equal(svc.vip, '2001:2::100');
+  assert.deepEqual(svc.lips, ['198.18.0.2']);
+  assert.deepEqual(svc.servers.map((r) => r.ip), ['198.19.0.10', '198.19.0.11']);
+  // An IPv6 service of IPv6 servers keeps its own family for both.
+  assert.equal((planForwarding(valid(withService())).services ?? [])[0]!.serverFamily, 6);
+});
+
+test('NAT64: FULLNAT only, servers of one family, an IPv4 LIP; each refused at its path', () => {
+  const cases: Array<[(raw: Record<string, any>) => void, string, RegExp]> = [
+    [(r) => { r.services[0].servers[1].method = 'nat'; }, 'services[0].servers[1].method', /NAT64 .* is FULLNAT only, not nat/],
+    [(r) => { r.services[0].servers[1].address = '2001:2:9::11'; }, 'services[0].servers[1].address', /servers are of one family/],
+    [(r) => { r.lipPools.default = ['2001:2::2']; }, 'services[0].lipPool', /fullnat servers of IPv4 need an IPv4 LIP/],
+    [(r) => { r.services[0].toa = true; }, 'services[0].toa', /not supported for IPv6 services yet/],
+  ];
+  for (const [change, path, re] of cases) {
+    const raw = withNat64();
+    change(raw);
+    const errs = errorsOf(raw);
+    assert.equal(errs.length, 1, `${path}: ${JSON.stringify(errs)}`);
+    assert.equal(errs[0]!.path, path);
+    assert.match(errs[0]!.message, re);
   }
 });
