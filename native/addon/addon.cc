@@ -830,7 +830,17 @@ Napi::Object SessionObject(Napi::Env env, const fl_session_info &x) {
   o.Set("proto", x.proto == 6 ? "tcp" : x.proto == 17 ? "udp" : std::to_string(x.proto));
   const bool v6 = x.family == 6;
   static const fl_ip6 none{};
-  auto addr = [&](uint32_t a4, const fl_ip6 &a6) { return v6 ? Ip6String(a6) : IpString(ntohl(a4)); };
+  // A NAT64 session's server side is IPv4-mapped inside (xlat64.h): shown
+  // as the IPv4 addresses it has on the wire.
+  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  auto addr = [&](uint32_t a4, const fl_ip6 &a6) {
+    if (v6 && std::memcmp(a6.b, mapped, sizeof(mapped)) == 0) {
+      uint32_t v4;
+      std::memcpy(&v4, a6.b + 12, 4);
+      return IpString(ntohl(v4));
+    }
+    return v6 ? Ip6String(a6) : IpString(ntohl(a4));
+  };
   o.Set("client", addr(x.caddr, x.caddr6));
   o.Set("clientPort", ntohs(x.cport));
   o.Set("vip", addr(x.vaddr, x.vaddr6));

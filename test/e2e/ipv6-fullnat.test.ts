@@ -19,6 +19,13 @@
 // answers beside it; the PMTU case; a 100 MB transfer arrives intact; UDP
 // echo; the API names the service tcp:[2001:2::100]:80.
 //
+// NAT64 (item 3) on the same director: [VIP]:8080, :5002 and :8007 go to the
+// servers' IPv4 addresses from the IPv4 LIP (the same HTTP server on
+// 0.0.0.0, and socat's dual-stack sha256 and echo listeners): HTTP split by
+// rr with the servers seeing the IPv4 LIP, an upload intact with the client
+// learning the IPv4 side's MTU + 20 from the director's packet-too-big, UDP
+// echo, and the session listing naming the IPv4 server side.
+//
 // Needs root (network namespaces). Without root every case skips with a loud
 // reason; as root nothing here ever skips.
 import { after, before, describe, test } from 'node:test';
@@ -42,6 +49,7 @@ const LIP6 = '2001:2:1::2';
 const RS6 = PLAN6.realServers;
 const API = 'http://127.0.0.1:9180/api/v1';
 const SERVERS_MTU = 1280;
+const NAT64 = { http: 8080, sha: 5002, echo: 8007 };
 
 const log = (msg: string): void => {
   process.stderr.write(`[ipv6-fullnat] ${msg}\n`);
@@ -66,6 +74,11 @@ function config(): Record<string, unknown> {
     lipPools: { default: [PLAN.lip, LIP6] },
     services: [
       svc6('tcp', 80), svc6('tcp', 5001), svc6('udp', 7),
+      // NAT64: the same VIP, the servers' IPv4 addresses, the IPv4 LIP.
+      ...([['tcp', NAT64.http, 80], ['tcp', NAT64.sha, 5001], ['udp', NAT64.echo, 7]] as const).map(([protocol, port, rport]) => ({
+        protocol, vip: VIP6, port, scheduler: 'rr',
+        servers: PLAN.realServers.map((a) => ({ address: a, port: rport, method: 'fullnat' })),
+      })),
       // The IPv4 half of the dual-stack pair, on the same servers.
       { protocol: 'tcp', vip: PLAN.vip, port: 80, scheduler: 'rr',
         servers: PLAN.realServers.map((a) => ({ address: a, port: 80, method: 'fullnat' })) },
@@ -78,10 +91,12 @@ function config(): Record<string, unknown> {
 
 interface Fixture extends StandardDirector {
   http6: Spawned[];
+  http4: Spawned[];
 }
 
 async function setUp(): Promise<Fixture> {
   const http6: Spawned[] = [];
+  const http4: Spawned[] = [];
   const sd = await startStandardDirector({
     suite: 'ipv6-fullnat',
     config,
@@ -97,7 +112,7 @@ async function setUp(): Promise<Fixture> {
         await st.topo.addAddress(ns, 'eth0', `${RS6[i]}/64`);
         await st.topo.addRoute(ns, 'default', PLAN6.serverDip);
         http6.push(st.topo.spawn(ns, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, name, 'log-peers', '::']));
-        st.topo.spawn(ns, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, `${name}-v4`]);
+        http4.push(st.topo.spawn(ns, PY, ['-u', '-c', NAMED_HTTP_SERVER_PY, `${name}-v4`, 'log-peers']));
         st.topo.spawn(ns, 'socat', ['-u', 'TCP6-LISTEN:5001,reuseaddr,fork,backlog=64', `SYSTEM:sha256sum >>${work}/${name}.sha`]);
         st.topo.spawn(ns, 'socat', ['UDP6-RECVFROM:7,fork,reuseaddr', 'PIPE']);
       }
@@ -106,7 +121,7 @@ async function setUp(): Promise<Fixture> {
   });
   // The client's first IPv6 packets race neighbour discovery; a ping settles it.
   await sd.st.topo.exec('cli', 'ping', ['-6', '-n', '-c', '3', '-i', '0.2', '-W', '2', VIP6], { allowFail: true, timeoutMs: 10_000 });
-  return { ...sd, http6 };
+  return { ...sd, http6, http4 };
 }
 
 function hashes(fx: Fixture): Record<string, string[]> {
@@ -236,6 +251,74 @@ describe('e2e FULLNAT over IPv6: real clients and servers through an IPv6 VIP, b
       assert.equal(s.virtual, `[${VIP6}]:80`);
       assert.ok(RS6.some((a) => s.server === `[${a}]:80`), JSON.stringify(s));
       assert.match(s.local ?? '', new RegExp(`^\\[${LIP6}\\]:\\d+$`), JSON.stringify(s));
+      assert.equal(s.method, 'fullnat');
+    }
+  });
+
+  test(`NAT64: 300 HTTP connections through [VIP]:${NAT64.http} reach the IPv4 servers, split 100/100/100 by rr; they see the IPv4 LIP`, { timeout: 120_000 }, async () => {
+    const peersOf = (): Record<string, number> => {
+      const peers: Record<string, number> = {};
+      for (const h of fx!.http4) for (const m of h.stderr().matchAll(/^PEER (\S+) (\d+)$/gm)) peers[m[1]!] = (peers[m[1]!] ?? 0) + 1;
+      return peers;
+    };
+    const before = peersOf();
+    const t0 = Date.now();
+    const rs = await curlMany(fx!.st.topo, 'cli', `http://[${VIP6}]:${NAT64.http}`, 300, { batch: 100 });
+    log(`NAT64: 300 curls in ${Date.now() - t0} ms`);
+    const bad = rs.filter((r) => r.code !== '200');
+    assert.equal(bad.length, 0, `${bad.length} failed, first: ${JSON.stringify(bad.slice(0, 5))}\n${fx!.director.logs()}`);
+    const t = tally(rs);
+    assert.deepEqual(Object.keys(t).sort(), ['rs1-v4', 'rs2-v4', 'rs3-v4'], `answered by ${JSON.stringify(t)}: not the IPv4 servers`);
+    assert.deepEqual(Object.values(t), [100, 100, 100], `rr split ${JSON.stringify(t)}`);
+    const peers = peersOf();
+    const grew = Object.fromEntries(Object.entries(peers).map(([ip, n]) => [ip, n - (before[ip] ?? 0)]).filter(([, n]) => n !== 0));
+    log(`NAT64: peers seen by the IPv4 HTTP servers: ${JSON.stringify(grew)}`);
+    assert.deepEqual(grew, { [PLAN.lip]: 300 }, 'the IPv4 servers must see the IPv4 LIP only');
+  });
+
+  test(`NAT64: an upload through [VIP]:${NAT64.sha} arrives intact at an IPv4 server; the client learns the IPv4 side's MTU + 20`, { timeout: 120_000 }, async () => {
+    // The IPv4 packets of full-size IPv6 segments do not fit the 1280-byte
+    // servers side: the director answers with packet-too-big of 1280 + 20.
+    await fx!.st.topo.exec('cli', 'ip', ['-6', 'route', 'flush', 'cache'], { allowFail: true });
+    const { file, sha } = randomFile(fx!.work, 'nat64.bin', 20);
+    try {
+      const had = hashes(fx!);
+      const r = await fx!.st.topo.exec('cli', 'socat', ['-u', `FILE:${file}`, `TCP6:[${VIP6}]:${NAT64.sha},connect-timeout=5`], { allowFail: true, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, `socat failed (exit ${r.code}): ${r.stderr}\n${fx!.director.logs()}`);
+      const got = await waitFor(() => {
+        for (const [name, list] of Object.entries(hashes(fx!))) if (list.length > had[name]!.length) return list[list.length - 1]!;
+        return null;
+      }, 30_000, { what: 'the sha256 of the NAT64 upload', intervalMs: 200 });
+      assert.equal(got, sha, 'the NAT64 upload arrived damaged');
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+    const route = await fx!.st.topo.exec('cli', 'ip', ['-6', 'route', 'get', VIP6]);
+    assert.match(route.stdout, new RegExp(`mtu ${SERVERS_MTU + 20}\\b`), `the client did not learn the IPv4 MTU + 20:\n${route.stdout}`);
+  });
+
+  test(`NAT64: UDP echo through [VIP]:${NAT64.echo} from the IPv4 servers returns the same bytes`, { timeout: 60_000 }, async () => {
+    for (let i = 0; i < 3; i++) {
+      const msg = `fulcrum-nat64-${i}-${crypto.randomBytes(8).toString('hex')}\n`;
+      const reply = await waitFor(async () => {
+        const r = await fx!.st.topo.exec('cli', 'socat', ['-t', '3', '-T', '4', '-', `UDP6:[${VIP6}]:${NAT64.echo}`], { allowFail: true, timeoutMs: 8_000, input: msg });
+        if (!r.stdout) throw new Error(`no reply (socat exit ${r.code}: ${r.stderr.trim()})`);
+        return r.stdout;
+      }, i === 0 ? 15_000 : 8_000, { what: `NAT64 UDP echo #${i}`, intervalMs: 300 });
+      assert.equal(reply, msg);
+    }
+  });
+
+  test('NAT64: the session listing shows the IPv6 client and VIP with the IPv4 server and LIP', { timeout: 30_000 }, async () => {
+    const q = new URLSearchParams({ service: `tcp:[${VIP6}]:${NAT64.http}`, limit: '50' });
+    const r = await fx!.st.topo.exec('dir', 'curl', ['-s', '--max-time', '5', `${API}/sessions?${q}`], { allowFail: true, timeoutMs: 10_000 });
+    const body = JSON.parse(r.stdout) as { sessions: Array<{ client: string; virtual: string; server: string; local: string | null; method: string }> };
+    assert.ok(body.sessions.length > 0, `no NAT64 session listed: ${r.stdout.slice(0, 300)}`);
+    for (const s of body.sessions) {
+      assert.match(s.client, new RegExp(`^\\[${PLAN6.client}\\]:\\d+$`), JSON.stringify(s));
+      assert.equal(s.virtual, `[${VIP6}]:${NAT64.http}`);
+      assert.ok(PLAN.realServers.some((a) => s.server === `${a}:80`), JSON.stringify(s));
+      assert.match(s.local ?? '', new RegExp(`^${PLAN.lip.replace(/\./g, '\\.')}:\\d+$`), JSON.stringify(s));
       assert.equal(s.method, 'fullnat');
     }
   });
