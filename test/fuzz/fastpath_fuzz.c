@@ -49,10 +49,11 @@ static void publish(void)
 {
 	static struct fl_net_conf net;
 	static struct fl_server_conf rs[8][3];
-	static struct fl_service_conf svc[10];
+	static struct fl_service_conf svc[12];
 	static uint32_t lips[1] = { LIP };
 	static struct fl_ip6 lips6[1];
 	static struct fl_server_conf rs6[2][3];
+	static struct fl_server_conf rs64[2][3];
 	lips6[0] = IP6(0x2);
 	char err[FL_ERR_LEN];
 	net.addrs[net.n_addrs++] = (struct fl_addr){ DIP, 16, FL_ADDR_DIP, 0, 0 };
@@ -106,7 +107,18 @@ static void publish(void)
 						       .vip6 = IP6(0x100), .port = i ? 53 : 80, .sched = i ? FL_SCHED_SH : FL_SCHED_RR,
 						       .n_servers = 3, .servers = rs6[i], .n_lips = 1, .lips6 = lips6 };
 	}
-	net.n_services = 10;
+	/* NAT64: TCP :8080 (rr) and UDP :8053 (wlc) on the IPv6 VIP, to the
+	 * IPv4 servers 198.18.2.11-13 from the IPv4 LIP. */
+	for (unsigned i = 0; i < 2; i++) {
+		for (unsigned j = 0; j < 3; j++)
+			rs64[i][j] = (struct fl_server_conf){ .id = 200 + 10 * i + j, .ip = IP4(198, 18, 2, 11 + j),
+							      .port = i ? 53 : 80, .method = FL_FWD_FULLNAT, .weight = 1 };
+		svc[10 + i] = (struct fl_service_conf){ .id = 10 + i, .proto = i ? IPPROTO_UDP : IPPROTO_TCP, .family = 6,
+							.server_family = 4, .vip6 = IP6(0x100), .port = i ? 8053 : 8080,
+							.sched = i ? FL_SCHED_WLC : FL_SCHED_RR, .n_servers = 3, .servers = rs64[i],
+							.n_lips = 1, .lips = lips };
+	}
+	net.n_services = 12;
 	net.services = svc;
 	net.timeout_tcp = 900;
 	if (fl_net_publish(&net, err, sizeof(err)))

@@ -12,7 +12,7 @@ import path from 'node:path';
 import {
   ARP_REQUEST, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN,
   arp, arpRequestFrame, ethernet, ETH_P_ARP, ETH_P_IPV6, icmpDestUnreach, icmpEchoFrame, icmpFragNeeded, icmpTimeExceeded,
-  ipv4, ipv4Frame, IPPROTO_ICMP, IPPROTO_TCP, tcp, tcpFrame, udpFrame,
+  icmp, ipv4, ipv4Frame, IPPROTO_ICMP, IPPROTO_TCP, tcp, tcpFrame, udpFrame,
 } from '../lib/packet';
 import {
   ALL_NODES, ICMP6_MLD2_REPORT, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT, IPPROTO_HOPOPTS, IPPROTO_ICMPV6, IPPROTO_ROUTING,
@@ -112,6 +112,18 @@ function addIpv6Host(add: (name: string, f: Buffer) => void): void {
     tcp6Frame({ ...l2, src: LIP6, dst: '2001:2::11', sport: 1025, dport: 8080, flags: TCP_ACK }).subarray(14)]) }));
   add('icmp6-unreach-to-vip', icmp6Frame({ ...l2, src: CLI6, dst: VIP6, type: 1, code: 4, body: Buffer.concat([Buffer.alloc(4),
     tcp6Frame({ ...l2, src: VIP6, dst: CLI6, sport: 80, dport: 40000, flags: TCP_ACK }).subarray(14, 14 + 44)]) }));
+  // NAT64 (TCP :8080, UDP :8053 on the IPv6 VIP to IPv4 servers from the IPv4 LIP), both ways, with an ICMP error each way.
+  add('nat64-syn', tcp6Frame({ ...l2, src: CLI6, dst: VIP6, sport: 40100, dport: 8080, flags: TCP_SYN, options: { mss: 1440 } }));
+  add('nat64-udp', udp6Frame({ ...l2, src: CLI6, dst: VIP6, sport: 50100, dport: 8053, payload: Buffer.from('q64') }));
+  add('nat64-first-fragment', tcp6Frame({ ...l2, src: CLI6, dst: VIP6, sport: 40100, dport: 8080, flags: TCP_ACK, payload: Buffer.alloc(64, 2),
+    ext: [{ type: IPPROTO_FRAGMENT, frag: { offset: 0, more: true, id: 0x10001 } }] }));
+  add('nat64-reply-fragment', tcpFrame({ ...l2, src: RS[0]!, dst: LIP, sport: 80, dport: 1025, flags: TCP_ACK, payload: Buffer.alloc(64, 3),
+    ip: { mf: true, id: 0x4242 } }));
+  add('nat64-reply-udp-no-csum', udpFrame({ ...l2, src: RS[0]!, dst: LIP, sport: 53, dport: 1026, payload: Buffer.from('a64'), checksum: 0 }));
+  add('nat64-need-frag-to-lip', ipv4Frame({ ...l2, src: RS[0]!, dst: LIP, proto: IPPROTO_ICMP, payload: icmp({ type: 3, code: 4, rest: Buffer.from([0, 0, 5, 0]),
+    body: tcpFrame({ ...l2, src: LIP, dst: RS[0]!, sport: 1025, dport: 80, flags: TCP_ACK }).subarray(14, 14 + 28) }) }));
+  add('nat64-ptb-to-vip', icmp6Frame({ ...l2, src: CLI6, dst: VIP6, type: 2, body: Buffer.concat([Buffer.from([0, 0, 5, 0]),
+    tcp6Frame({ ...l2, src: VIP6, dst: CLI6, sport: 8080, dport: 40100, flags: TCP_ACK }).subarray(14)]) }));
   add('mld2-report', icmp6Frame({ srcMac: GW, dstMac: multicastMac('ff02::16'), src: 'fe80::fe', dst: 'ff02::16', hopLimit: 1, type: ICMP6_MLD2_REPORT, body: Buffer.alloc(4), ext: [{ type: IPPROTO_HOPOPTS, body: Buffer.from([0x05, 0x02, 0x00, 0x00]) }] }));
   add('router-solicit', icmp6Frame({ srcMac: GW, dstMac: multicastMac('ff02::2'), src: 'fe80::fe', dst: 'ff02::2', hopLimit: 255, type: ND_ROUTER_SOLICIT, body: Buffer.alloc(4) }));
 }
