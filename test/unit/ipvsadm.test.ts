@@ -367,6 +367,20 @@ describe('-S | -R round trip', () => {
     assert.equal(formatSave(r.config, true), saved);
   });
 
+  it('NAT64: IPv4 servers under an IPv6 VIP print as ipvsadm prints mixed-family destinations, and -S restores them', () => {
+    const saved = '-A -t [2001:2::100]:80 -s rr\n-a -t [2001:2::100]:80 -r 198.18.1.11:80 --fullnat -w 1\n-a -t [2001:2::100]:80 -r 198.18.1.12:80 --fullnat -w 1\n';
+    const r = applyRestore(empty(), saved);
+    assert.ok(r.ok, r.ok ? '' : r.message);
+    assert.deepEqual(r.config.services[0]!.servers.map((x) => x.address), ['198.18.1.11', '198.18.1.12']);
+    assert.equal(formatSave(r.config, true), saved);
+    const list = formatList(r.config, {}, { numeric: true }).split('\n');
+    assert.deepEqual(list.slice(3, 6), [
+      'TCP  [2001:2::100]:80 rr',
+      '  -> 198.18.1.11:80               FullNat 1      0          0         ',
+      '  -> 198.18.1.12:80               FullNat 1      0          0         ',
+    ]);
+  });
+
   it('a bad line aborts the whole restore with its line number', () => {
     const r = applyRestore(empty(), '-A -t 198.18.0.100:80 -s rr\n\n-a -t 198.18.0.100:81 -r 198.19.0.11 -m\n');
     assert.deepEqual(r, { ok: false, message: 'Service not defined (line 3)', exitCode: 255 });
