@@ -1,7 +1,7 @@
 #!/bin/sh
 # Real-server setup for Fulcrum's DR (direct routing, ipvsadm -g) method.
 #
-#   setup-dr.sh <VIP> [--iface IFACE] [--undo]
+#   setup-dr.sh <VIP> [--iface IFACE] [--undo]     (an IPv4 or an IPv6 VIP)
 #
 # The director rewrites only the Ethernet header, so the packet arrives with
 # destination VIP: the real server must own the VIP (on lo, /32) but never
@@ -27,9 +27,30 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$VIP" ] || usage
-VIP="${VIP%/32}"
 case "$VIP" in
-*[!0-9.]*|"") echo "$0: bad VIP '$VIP'" >&2; exit 2 ;;
+*:*) VIP="${VIP%/128}"
+	case "$VIP" in *[!0-9a-fA-F:]*) echo "$0: bad VIP '$VIP'" >&2; exit 2 ;; esac ;;
+*) VIP="${VIP%/32}"
+	case "$VIP" in *[!0-9.]*|"") echo "$0: bad VIP '$VIP'" >&2; exit 2 ;; esac ;;
+esac
+
+# An IPv6 VIP: /128 on lo. Linux answers a neighbour solicitation only for
+# addresses on the interface it arrived on, so the VIP on lo is never
+# advertised and needs no arp_ignore counterpart.
+case "$VIP" in
+*:*)
+	if [ "$UNDO" = 1 ]; then
+		ip -6 addr del "$VIP/128" dev lo 2>/dev/null || true
+		echo "setup-dr: removed $VIP from lo"
+		exit 0
+	fi
+	sysctl -q -w net.ipv6.conf.lo.disable_ipv6=0 >/dev/null
+	ip link set dev lo up
+	if ! ip -6 -o addr show dev lo | grep -q " $VIP/128 "; then
+		ip -6 addr add "$VIP/128" dev lo nodad
+	fi
+	echo "setup-dr: $VIP/128 on lo"
+	exit 0 ;;
 esac
 
 ifaces() {

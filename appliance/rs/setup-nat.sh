@@ -18,13 +18,16 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$DIP" ] || usage
+# The DIP's family picks the route table (ip -4 or ip -6).
 case "$DIP" in
+*:*) FAM=-6; case "$DIP" in *[!0-9a-fA-F:]*) echo "$0: bad DIP '$DIP'" >&2; exit 2 ;; esac ;;
 *[!0-9.]*) echo "$0: bad DIP '$DIP'" >&2; exit 2 ;;
+*) FAM=-4 ;;
 esac
 if [ "$UNDO" = 1 ]; then
-	ip route del default via "$DIP" 2>/dev/null || true
+	ip "$FAM" route del default via "$DIP" 2>/dev/null || true
 	echo "setup-nat: default route via $DIP removed"
 	exit 0
 fi
-ip route replace default via "$DIP"
+ip "$FAM" route replace default via "$DIP"
 echo "setup-nat: default route via $DIP"

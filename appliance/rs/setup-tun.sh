@@ -1,5 +1,6 @@
 #!/bin/sh
-# Real-server setup for Fulcrum's TUN (IPIP, ipvsadm -i) method.
+# Real-server setup for Fulcrum's TUN (IPIP, ipvsadm -i) method; for an
+# IPv6 VIP, IPv6-in-IPv6.
 #
 #   setup-tun.sh <VIP> [--iface IFACE] [--undo]
 #       Kernel mode (real deployments): modprobe ipip, tunl0 up with the VIP
@@ -32,9 +33,40 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$VIP" ] || usage
-VIP="${VIP%/32}"
 case "$VIP" in
-*[!0-9.]*|"") echo "$0: bad VIP '$VIP'" >&2; exit 2 ;;
+*:*) VIP="${VIP%/128}"
+	case "$VIP" in *[!0-9a-fA-F:]*) echo "$0: bad VIP '$VIP'" >&2; exit 2 ;; esac ;;
+*) VIP="${VIP%/32}"
+	case "$VIP" in *[!0-9.]*|"") echo "$0: bad VIP '$VIP'" >&2; exit 2 ;; esac ;;
+esac
+
+# An IPv6 VIP: the director sends IPv6-in-IPv6 (next header 41). The VIP
+# goes on ip6tnl0 (ip6_tunnel), or on a TUN device tun-decap.py feeds; a VIP
+# on a tunnel or on lo is never advertised by neighbour discovery.
+case "$VIP" in
+*:*)
+	if [ "$UNDO" = 1 ]; then
+		[ "$USERSPACE" = 1 ] || ip -6 addr del "$VIP/128" dev "$( [ "$ONLO" = 1 ] && echo lo || echo ip6tnl0 )" 2>/dev/null || true
+		echo "setup-tun: undone (a running tun-decap.py is stopped with SIGTERM)"
+		exit 0
+	fi
+	if [ "$USERSPACE" = 1 ]; then
+		# shellcheck disable=SC2086
+		exec python3 "$HERE/tun-decap.py" --vip "$VIP" --dev "$DEV" $FROM
+	fi
+	if ! modprobe ip6_tunnel 2>/dev/null && ! ip link show ip6tnl0 >/dev/null 2>&1; then
+		echo "setup-tun: no ip6_tunnel module (and no ip6tnl0): use --userspace" >&2
+		exit 1
+	fi
+	HOLDER6=ip6tnl0
+	[ "$ONLO" = 1 ] && HOLDER6=lo
+	ip link set dev ip6tnl0 up
+	sysctl -q -w "net.ipv6.conf.$HOLDER6.disable_ipv6=0" >/dev/null
+	if ! ip -6 -o addr show dev "$HOLDER6" | grep -q " $VIP/128 "; then
+		ip -6 addr add "$VIP/128" dev "$HOLDER6" nodad
+	fi
+	echo "setup-tun: ip6tnl0 up, $VIP/128 on $HOLDER6"
+	exit 0 ;;
 esac
 
 ifaces() {

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""User-space IPIP decapsulator for a Fulcrum TUN (ipvsadm -i) real server.
+"""User-space IPIP (and IPv6-in-IPv6) decapsulator for a Fulcrum TUN
+(ipvsadm -i) real server.
 
 For hosts whose kernel has no ipip module (tunl0). A raw IPv4 socket for
 protocol 4 (IPPROTO_IPIP) receives every encapsulated packet addressed to this
@@ -10,11 +11,14 @@ packets whose source is the client. Replies leave by the normal routes,
 straight to the client (the director never sees them).
 
 Only inner IPv4 packets to one of the given VIPs are injected (not an open
-relay). Python 3 standard library only. Runs in the foreground; SIGTERM or
+relay). With IPv6 VIPs it does the same for IPv6-in-IPv6 (next header 41,
+ip6_tunnel's job): a raw IPv6 socket for protocol 41 receives the inner
+packet without the outer header, and the outer source comes from recvfrom. Python 3 standard library only. Runs in the foreground; SIGTERM or
 SIGINT closes the device (it is not persistent, so it disappears) and prints
 the counters.
 
 usage: tun-decap.py --vip 198.18.0.100 [--vip ...] [--dev fltun0] [--from DIP ...]
+       tun-decap.py --vip 2001:2::100 [--from 2001:2:1::1]   (IPv6-in-IPv6)
 """
 import argparse
 import fcntl
@@ -30,6 +34,7 @@ TUNSETIFF = 0x400454CA
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000
 IPPROTO_IPIP = 4
+IPPROTO_IPV6 = 41   # IPv6-in-IPv6 (RFC 2473)
 
 
 class Stop(Exception):
@@ -65,10 +70,17 @@ def main():
     ap.add_argument("--from", dest="sources", action="append", default=[],
                     help="accept encapsulated packets only from this outer source (repeatable; default any)")
     a = ap.parse_args()
-    vips = set()
-    for v in a.vip:
-        vips.add(ipaddress.IPv4Address(v.split("/")[0]).packed)
-    sources = {ipaddress.IPv4Address(s).packed for s in a.sources}
+    try:
+        addrs = [ipaddress.ip_address(v.split("/")[0]) for v in a.vip]
+        srcs = [ipaddress.ip_address(x) for x in a.sources]
+    except ValueError as e:
+        ap.error(str(e))
+    families = {x.version for x in addrs + srcs}
+    if len(families) != 1:
+        ap.error("the VIPs and --from addresses must be all IPv4 or all IPv6")
+    v6 = families == {6}
+    vips = {x.packed for x in addrs}
+    sources = {x.packed for x in srcs}
     if len(a.dev) > 15:
         ap.error("device name too long")
 
@@ -79,6 +91,8 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
 
     tun = open_tun(a.dev)
+    if v6:
+        return run6(a, tun, vips, sources)
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_IPIP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     # Strict reverse-path filtering would drop inner packets from the client
@@ -120,6 +134,46 @@ def main():
                 n_bad += 1
                 continue
             if inner[16:20] not in vips:
+                n_filtered += 1
+                continue
+            os.write(tun, inner)
+            n_out += 1
+    except Stop as e:
+        log("%s: stopping" % e)
+    finally:
+        sock.close()
+        os.close(tun)
+        log("received %d, injected %d, malformed %d, filtered %d" % (n_in, n_out, n_bad, n_filtered))
+    return 0
+
+
+def run6(a, tun, vips, sources):
+    """IPv6-in-IPv6: the raw socket hands over the inner packet."""
+    sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, IPPROTO_IPV6)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    # The device is new: IPv6 on, no duplicate address detection to wait for.
+    for key in ("disable_ipv6", "accept_dad"):
+        sysctl("net.ipv6.conf.%s.%s" % (a.dev, key), 0)
+    sh("ip", "link", "set", "dev", a.dev, "up")
+    for v in a.vip:
+        r = subprocess.run(["ip", "-6", "addr", "replace", v.split("/")[0] + "/128", "dev", a.dev, "nodad"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if r.returncode != 0:
+            log("ip -6 addr replace %s dev %s: %s" % (v, a.dev, r.stderr.decode().strip()))
+            return 1
+    print("tun-decap: ready dev=%s vips=%s" % (a.dev, ",".join(a.vip)), flush=True)
+    n_in = n_out = n_bad = n_filtered = 0
+    try:
+        while True:
+            inner, peer = sock.recvfrom(65535)
+            n_in += 1
+            if len(inner) < 40 or inner[0] >> 4 != 6 or 40 + struct.unpack_from("!H", inner, 4)[0] != len(inner):
+                n_bad += 1
+                continue
+            if sources and ipaddress.IPv6Address(peer[0].split("%")[0]).packed not in sources:
+                n_filtered += 1
+                continue
+            if inner[24:40] not in vips:
                 n_filtered += 1
                 continue
             os.write(tun, inner)
