@@ -11,6 +11,7 @@ import type { NativeLipStats, NativeStats, NativeSyncStats, PortCounters } from 
 import { rawConfig, validConfig } from './api-fixtures';
 import type { FulcrumConfig } from '../../src/config/types';
 import { IDLE_SYNC_STATS, zeroSyncEvents } from '../lib/fake-addon';
+import { serverKey } from '../../src/config/keys';
 
 const VIP = '198.18.0.100';
 const RS = ['198.19.0.11', '198.19.0.12'];
@@ -265,4 +266,29 @@ test('promtool check metrics finds no problem', { skip: PROMTOOL_SKIP }, async (
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, `promtool check metrics failed:\n${r.stdout}${r.stderr}`);
   assert.equal((r.stdout + r.stderr).trim(), '', `promtool reported:\n${r.stdout}${r.stderr}`);
+});
+
+test('IPv6 and NAT64 backends: labels are the bare addresses, as node_exporter prints them (no brackets)', async () => {
+  const VIP6 = '2001:2::100';
+  const raw = rawConfig() as { ports: Array<{ addresses: object[] }>; lipPools: Record<string, string[]>; services: unknown[] };
+  raw.ports[0]!.addresses.push({ ip: '2001:2::1/64', role: 'dip' }, { ip: `${VIP6}/128`, role: 'vip' });
+  raw.ports[1]!.addresses.push({ ip: '2001:2:1::1/64', role: 'dip' }, { ip: '2001:2:1::2/64', role: 'lip' });
+  raw.lipPools.default!.push('2001:2:1::2');
+  raw.services = [
+    { protocol: 'tcp', vip: VIP6, port: 80, scheduler: 'rr', servers: [{ address: '2001:2:1::11', port: 8080, method: 'fullnat' }] },
+    // NAT64: IPv4 servers behind the IPv6 VIP.
+    { protocol: 'tcp', vip: VIP6, port: 81, scheduler: 'rr', servers: [{ address: RS[0], port: 80, method: 'fullnat' }] },
+  ];
+  const cfg = validConfig(raw);
+  const fake = new MetricsFake();
+  fake.tick = 1;
+  fake.serverCounters = () => new Map(cfg.services.map((s, k) => [serverKey(s, s.servers[0]!), {
+    activeConns: k + 1, inactConns: 0, conns: 10, inPkts: 1, outPkts: 1, inBytes: 1, outBytes: 1,
+  }]));
+  const writer = new ConfigWriter({ appliance: fake, initial: cfg, stateFile: null });
+  const m = parse(await buildMetrics({ appliance: fake, writer }).metrics());
+  assert.equal(m.get(`node_ipvs_backend_connections_active{local_address="${VIP6}",local_port="80",remote_address="2001:2:1::11",remote_port="8080",proto="TCP"}`), 1,
+    [...m.keys()].filter((k) => k.startsWith('node_ipvs_backend_connections_active')).join('\n'));
+  assert.equal(m.get(`node_ipvs_backend_connections_active{local_address="${VIP6}",local_port="81",remote_address="${RS[0]}",remote_port="80",proto="TCP"}`), 2);
+  assert.ok(![...m.keys()].some((k) => k.includes('[')), 'no bracketed address in any label');
 });
