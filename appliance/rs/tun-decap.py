@@ -109,32 +109,50 @@ def main():
     sh("ip", "link", "set", "dev", a.dev, "up")
     print("tun-decap: ready dev=%s vips=%s" % (a.dev, ",".join(a.vip)), flush=True)
 
-    n_in = n_out = n_bad = n_filtered = 0
+    return relay(sock, tun, lambda pkt, _peer: unwrap4(pkt, vips, sources))
+
+
+BAD, FILTERED = "malformed", "filtered"
+
+
+def unwrap4(pkt, vips, sources):
+    """IPIP: the inner IPv4 packet after the outer header, or why not."""
+    if len(pkt) < 20 or pkt[0] >> 4 != 4:
+        return BAD
+    ihl = (pkt[0] & 0x0F) * 4
+    tot = struct.unpack_from("!H", pkt, 2)[0]
+    if ihl < 20 or tot < ihl + 20 or tot > len(pkt) or pkt[9] != IPPROTO_IPIP:
+        return BAD
+    if struct.unpack_from("!H", pkt, 6)[0] & 0x3FFF:
+        return BAD   # outer fragments: the kernel reassembles before raw delivery; be safe
+    if sources and pkt[12:16] not in sources:
+        return FILTERED
+    inner = pkt[ihl:tot]
+    if inner[0] >> 4 != 4 or struct.unpack_from("!H", inner, 2)[0] != len(inner):
+        return BAD
+    return inner if inner[16:20] in vips else FILTERED
+
+
+def unwrap6(inner, peer, vips, sources):
+    """IPv6-in-IPv6: a raw IPv6 socket hands over the inner packet itself."""
+    if len(inner) < 40 or inner[0] >> 4 != 6 or 40 + struct.unpack_from("!H", inner, 4)[0] != len(inner):
+        return BAD
+    if sources and ipaddress.IPv6Address(peer[0].split("%")[0]).packed not in sources:
+        return FILTERED
+    return inner if inner[24:40] in vips else FILTERED
+
+
+def relay(sock, tun, unwrap):
+    """Inject what unwrap(packet, peer) accepts into the TUN device until a signal."""
+    n_in = n_out = 0
+    refused = {BAD: 0, FILTERED: 0}
     try:
         while True:
-            pkt = sock.recv(65535)
+            pkt, peer = sock.recvfrom(65535)
             n_in += 1
-            if len(pkt) < 20 or pkt[0] >> 4 != 4:
-                n_bad += 1
-                continue
-            ihl = (pkt[0] & 0x0F) * 4
-            tot = struct.unpack_from("!H", pkt, 2)[0]
-            if ihl < 20 or tot < ihl + 20 or tot > len(pkt) or pkt[9] != IPPROTO_IPIP:
-                n_bad += 1
-                continue
-            if struct.unpack_from("!H", pkt, 6)[0] & 0x3FFF:
-                n_bad += 1   # outer fragments: the kernel reassembles before raw delivery; be safe
-                continue
-            if sources and pkt[12:16] not in sources:
-                n_filtered += 1
-                continue
-            inner = pkt[ihl:tot]
-            itot = struct.unpack_from("!H", inner, 2)[0]
-            if inner[0] >> 4 != 4 or itot != len(inner):
-                n_bad += 1
-                continue
-            if inner[16:20] not in vips:
-                n_filtered += 1
+            inner = unwrap(pkt, peer)
+            if isinstance(inner, str):
+                refused[inner] += 1
                 continue
             os.write(tun, inner)
             n_out += 1
@@ -143,12 +161,12 @@ def main():
     finally:
         sock.close()
         os.close(tun)
-        log("received %d, injected %d, malformed %d, filtered %d" % (n_in, n_out, n_bad, n_filtered))
+        log("received %d, injected %d, malformed %d, filtered %d" % (n_in, n_out, refused[BAD], refused[FILTERED]))
     return 0
 
 
 def run6(a, tun, vips, sources):
-    """IPv6-in-IPv6: the raw socket hands over the inner packet."""
+    """IPv6-in-IPv6 (the device, its VIPs, then the relay)."""
     sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, IPPROTO_IPV6)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     # The device is new: IPv6 on, no duplicate address detection to wait for.
@@ -162,29 +180,7 @@ def run6(a, tun, vips, sources):
             log("ip -6 addr replace %s dev %s: %s" % (v, a.dev, r.stderr.decode().strip()))
             return 1
     print("tun-decap: ready dev=%s vips=%s" % (a.dev, ",".join(a.vip)), flush=True)
-    n_in = n_out = n_bad = n_filtered = 0
-    try:
-        while True:
-            inner, peer = sock.recvfrom(65535)
-            n_in += 1
-            if len(inner) < 40 or inner[0] >> 4 != 6 or 40 + struct.unpack_from("!H", inner, 4)[0] != len(inner):
-                n_bad += 1
-                continue
-            if sources and ipaddress.IPv6Address(peer[0].split("%")[0]).packed not in sources:
-                n_filtered += 1
-                continue
-            if inner[24:40] not in vips:
-                n_filtered += 1
-                continue
-            os.write(tun, inner)
-            n_out += 1
-    except Stop as e:
-        log("%s: stopping" % e)
-    finally:
-        sock.close()
-        os.close(tun)
-        log("received %d, injected %d, malformed %d, filtered %d" % (n_in, n_out, n_bad, n_filtered))
-    return 0
+    return relay(sock, tun, lambda pkt, peer: unwrap6(pkt, peer, vips, sources))
 
 
 if __name__ == "__main__":

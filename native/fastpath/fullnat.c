@@ -12,13 +12,11 @@ static int fullnat_open(struct fl_worker *w, const struct fl_snapshot *s, const 
 			const struct fl_snap_server *rs, const struct fl_flow_key *in, uint16_t rport_be,
 			struct fl_flow_key *out, enum fl_drop *why)
 {
-	uint16_t lport;
-	int slot = fl_lip_take(&s->lip_slots[svc->first_lip], svc->n_lips, &w->sched[svc->id].lip_rr, w->idx, &lport);
-	if (slot < 0) {
-		*why = FL_DROP_NO_LPORT;
+	uint16_t lport_be;
+	int slot = fl_fullnat_lip_take(w, s, svc, &lport_be, why);
+	if (slot < 0)
 		return -1;
-	}
-	*out = fl_flow_key_make(rs->ip, fl_lip_ip[slot], rport_be, rte_cpu_to_be_16(lport), in->proto);
+	*out = fl_flow_key_make(rs->ip, fl_lip_ip[slot], rport_be, lport_be, in->proto);
 	return 1;
 }
 

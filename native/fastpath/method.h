@@ -14,6 +14,7 @@
 #include <rte_ip.h>
 
 #include "dp.h"
+#include "lport.h"
 #include "../session/session.h"
 
 /* Replies bypass the director (IPVS INPUT_ONLY): no outbound key, and the
@@ -103,6 +104,21 @@ static inline void fl_method_release_key(struct fl_worker *w, uint8_t m, const s
 	struct fl_session tmp = { .raddr = out->saddr, .laddr = out->daddr, .rport = out->sport, .lport = out->dport,
 				  .method = m };
 	mo->release(w, &tmp);
+}
+
+/* FULLNAT's open in every family (fullnat.c, fullnat6.c, nat64.c): a LIP
+ * port of this worker's slice, taking the service's LIPs in turn. The LIP's
+ * registry slot, or -1 with *why set when no port is left. */
+static inline int fl_fullnat_lip_take(struct fl_worker *w, const struct fl_snapshot *s,
+				      const struct fl_snap_service *svc, uint16_t *lport_be, enum fl_drop *why)
+{
+	uint16_t lport;
+	int slot = fl_lip_take(&s->lip_slots[svc->first_lip], svc->n_lips, &w->sched[svc->id].lip_rr, w->idx, &lport);
+	if (slot < 0)
+		*why = FL_DROP_NO_LPORT;
+	else
+		*lport_be = rte_cpu_to_be_16(lport);
+	return slot;
 }
 
 #endif

@@ -22,14 +22,12 @@ static int nat64_open(struct fl_worker *w, const struct fl_snapshot *s, const st
 		      const struct fl_snap_server *rs, const struct fl_flow_key6 *in, uint16_t rport_be,
 		      struct fl_flow_key6 *out, enum fl_drop *why)
 {
-	uint16_t lport;
-	int slot = fl_lip_take(&s->lip_slots[svc->first_lip], svc->n_lips, &w->sched[svc->id].lip_rr, w->idx, &lport);
-	if (slot < 0) {
-		*why = FL_DROP_NO_LPORT;
+	uint16_t lport_be;
+	int slot = fl_fullnat_lip_take(w, s, svc, &lport_be, why);
+	if (slot < 0)
 		return -1;
-	}
 	const struct fl_ip6 rip = fl_ip6_mapped(rs->ip), lip = fl_ip6_mapped(fl_lip_ip[slot]);
-	*out = fl_flow_key6_make(&rip, &lip, rport_be, rte_cpu_to_be_16(lport), in->proto);
+	*out = fl_flow_key6_make(&rip, &lip, rport_be, lport_be, in->proto);
 	return 1;
 }
 
