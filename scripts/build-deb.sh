@@ -59,6 +59,8 @@ find "$NM" -type f \( -name '.eslintrc*' -o -name '.npmignore' -o -name '.git*' 
 find "$NM" -type f -perm /111 -exec sh -c 'for f; do [ "$(head -c2 "$f")" = "#!" ] || chmod a-x "$f"; done' sh {} +
 find "$NM" -type f -name '*.js' -exec sh -c 'for f; do [ "$(head -c2 "$f")" = "#!" ] && chmod a+x "$f"; done; true' sh {} +
 cp -r appliance "$LIB/appliance"
+# Byte code a local python3 run left beside the scripts is not part of the package.
+find "$LIB/appliance" -depth -type d -name __pycache__ -exec rm -rf {} +
 chmod 0755 "$LIB/dist/src/cli/fulcrum.js" "$LIB/dist/src/cli/fulcrumadm.js"
 ln -s ../lib/fulcrum/dist/src/cli/fulcrum.js "$PKG/usr/bin/fulcrum"
 ln -s ../lib/fulcrum/dist/src/cli/fulcrumadm.js "$PKG/usr/bin/fulcrumadm"
