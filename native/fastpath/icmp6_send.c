@@ -6,6 +6,7 @@
 #include "csum6.h"
 #include "dp.h"
 #include "ipv6_ext.h"
+#include "xlat64.h"
 
 #define ICMP6_HDR_LEN   8u
 #define ICMP6_MIN_MTU   1280u   /* an error never exceeds the IPv6 minimum MTU (RFC 4443 2.4(c)) */
@@ -47,8 +48,10 @@ void fl_icmp6_error(struct fl_worker *w, const struct fl_snapshot *s, unsigned r
 	memcpy(dst.b, oip->src_addr, 16);
 	memcpy(src.b, oip->dst_addr, 16);
 	/* From the address the packet was sent to when it is ours (RFC 4443
-	 * 2.2), else from the port's own. */
-	if (oip->dst_addr[0] == 0xff || !fl_local6_lookup(&s->v6, &src)) {
+	 * 2.2), else from the port's own. A NAT64 server's packet, translated
+	 * up, went to our IPv4 LIP: the error is from there, and leaves as
+	 * ICMPv4 (fl_ipv6_reply). */
+	if (!fl_ip6_is_mapped(oip->dst_addr) && (oip->dst_addr[0] == 0xff || !fl_local6_lookup(&s->v6, &src))) {
 		if (!s->v6.has_src[rx_port])
 			return fl_drop(w->ctr, FL_DROP_NO_ROUTE);
 		src = s->v6.port_src[rx_port];

@@ -238,6 +238,18 @@ describe('NAT64 packet fixtures: an IPv6 VIP, IPv4 servers and LIP, RFC 7915 (ne
       payload: icmp({ type: 3, code: 4, rest: mtu16(1380), body: inner }) })], 'fragmentation needed to the server');
   });
 
+  test('a server\'s packet with TTL 1 -> ICMPv4 time exceeded from the IPv4 LIP, quoting it (the director originates it over IPv6, sent as IPv4)', async () => {
+    const ttl1 = serverSeg(first, { flags: TCP_ACK, seq: 7200, ack: 1001, ip: { ttl: 1 } });
+    let got: RingFrame[] = [];
+    const d = await dp.dropsDelta(async () => { got = await send([ttl1], 1, first.lport % 2); });
+    assert.deepEqual(d, { ttl_exceeded: 1 }, `drops ${JSON.stringify(d)}`);
+    // The quote as translated there and back: DF set and ID 0, as any IPv6 -> IPv4.
+    const seg = tcp({ src: first.rs.ip, dst: LIP4, sport: 8080, dport: first.lport, flags: TCP_ACK, seq: 7200, ack: 1001 });
+    const quote = ipv4({ src: first.rs.ip, dst: LIP4, proto: IPPROTO_TCP, ttl: 1, df: true, id: 0, payload: seg });
+    assertFrames6(got, [ipv4Frame({ srcMac: OUR_MAC, dstMac: first.rs.mac, src: LIP4, dst: first.rs.ip, proto: IPPROTO_ICMP, ttl: 64, df: true, id: 0,
+      payload: icmp({ type: 11, code: 0, body: quote }) })], 'time exceeded to the server');
+  });
+
   test('what RFC 7915 says to drop, or no NAT64 session holds, is a counted drop with nothing sent', async () => {
     const lsrr = Buffer.from([131, 7, 4, 198, 18, 0, 99, 0]);
     const cases: Array<[string, Buffer, number, string]> = [
