@@ -401,7 +401,7 @@ Napi::Value Publish(const Napi::CallbackInfo &info) {
     if (c.server_family != 0 && c.server_family != 4 && c.server_family != 6)
       Throw(env, what + ".serverFamily: must be 4 or 6");
     // Servers and LIPs are of the servers' family (NAT64: 4 under an IPv6 VIP).
-    const bool rs6 = c.server_family ? c.server_family == 6 : v6;
+    const bool rs6 = fl_service_conf_rs6(&c);
     Napi::Object so = arr.Get(i).As<Napi::Object>();
     if (v6)
       Decode(env, so, kVip6Field, &c, what);
@@ -830,15 +830,10 @@ Napi::Object SessionObject(Napi::Env env, const fl_session_info &x) {
   o.Set("proto", x.proto == 6 ? "tcp" : x.proto == 17 ? "udp" : std::to_string(x.proto));
   const bool v6 = x.family == 6;
   static const fl_ip6 none{};
-  // A NAT64 session's server side is IPv4-mapped inside (xlat64.h): shown
-  // as the IPv4 addresses it has on the wire.
-  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  // A NAT64 session's server side is IPv4-mapped inside: shown as the IPv4
+  // addresses it has on the wire.
   auto addr = [&](uint32_t a4, const fl_ip6 &a6) {
-    if (v6 && std::memcmp(a6.b, mapped, sizeof(mapped)) == 0) {
-      uint32_t v4;
-      std::memcpy(&v4, a6.b + 12, 4);
-      return IpString(ntohl(v4));
-    }
+    if (v6 && fl_ip6_is_mapped(a6.b)) return IpString(ntohl(fl_ip6_unmapped(a6.b)));
     return v6 ? Ip6String(a6) : IpString(ntohl(a4));
   };
   o.Set("client", addr(x.caddr, x.caddr6));

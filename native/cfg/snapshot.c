@@ -11,7 +11,6 @@
 #include "snapshot.h"
 #include "../fastpath/method.h"
 #include "../fastpath/method6.h"
-#include "../fastpath/xlat64.h"
 #include "../port/port.h"
 
 struct fl_snapshot *fl_snap_current;
@@ -127,7 +126,7 @@ static int build_services(struct fl_snapshot *s, const struct fl_net_conf *net, 
 		}
 		const bool v6 = c->family == 6;
 		/* NAT64: an IPv6 VIP, IPv4 servers and LIPs (nat64.c). */
-		const bool nat64 = v6 && c->server_family == 4;
+		const bool nat64 = v6 && !fl_service_conf_rs6(c);
 		if (c->server_family != 0 && c->server_family != c->family && !nat64) {
 			snprintf(err, errlen, "service id %u: servers of family %u", c->id, c->server_family);
 			return -1;

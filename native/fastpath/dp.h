@@ -238,6 +238,10 @@ void fl_pending_park(struct fl_worker *w, struct rte_mbuf *m, const struct fl_pe
 /* Route an IPv6 packet (after a 14-byte Ethernet header) toward dst, as
  * fl_ipv4_output; hop: the next hop on port (ipv6_output.c). */
 void fl_ipv6_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, const struct fl_ip6 *dst);
+/* The same for what the director answers or translates, which may be for a
+ * NAT64 server (an IPv4-mapped address): that leaves as IPv4 (nat64.c). The
+ * forwarding path never sends there and keeps fl_ipv6_output. */
+void fl_ipv6_output_any(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, const struct fl_ip6 *dst);
 void fl_ipv6_output_via(struct fl_worker *w, struct rte_mbuf *m, uint16_t port, const struct fl_ip6 *hop);
 /* Send an answer to `to`, a packet's source that arrived on rx_port: routed,
  * or on that port when `to` is link-local. */

@@ -6,7 +6,6 @@
 #include "csum6.h"
 #include "dp.h"
 #include "ipv6_ext.h"
-#include "xlat64.h"
 
 #define ICMP6_HDR_LEN   8u
 #define ICMP6_MIN_MTU   1280u   /* an error never exceeds the IPv6 minimum MTU (RFC 4443 2.4(c)) */

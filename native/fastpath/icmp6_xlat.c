@@ -9,9 +9,7 @@
 #include "ipv6_ext.h"
 #include "lb6.h"
 #include "method6.h"
-#include "nat64.h"
 #include "steering.h"
-#include "xlat64.h"
 
 #define ICMP6_HDR_LEN 8u
 
@@ -99,9 +97,6 @@ bool fl_icmp6_xlat(struct fl_worker *w, const struct fl_snapshot *s, unsigned po
 	/* The message's checksum covers the new outer pseudo header and the
 	 * rewritten quote: summed afresh. */
 	fl_ip6_l4_set_csum(ip, FL_IP6_NH_ICMPV6, ic, tot - wk->l4_off, 2);
-	/* To a NAT64 session's server: as ICMPv4. */
-	if (fl_ip6_is_mapped(x.odst.b))
-		return fl_nat64_output(w, s, m), true;
-	fl_ipv6_output(w, s, m, &x.odst);
+	fl_ipv6_output_any(w, s, m, &x.odst);   /* to a NAT64 session's server: as ICMPv4 */
 	return true;
 }

@@ -5,7 +5,6 @@
 #include "method6.h"
 #include "nat64.h"
 #include "neigh6.h"
-#include "xlat64.h"
 
 void fl_ipv6_output(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, const struct fl_ip6 *dst)
 {
@@ -69,10 +68,15 @@ void fl_ipv6_reply(struct fl_worker *w, const struct fl_snapshot *s, struct rte_
 	/* A link-local sender is on the link it came from: no route names it. */
 	if (to->b[0] == 0xfe && (to->b[1] & 0xc0) == 0x80)
 		return fl_ipv6_output_via(w, m, (uint16_t)rx_port, to);
-	/* An IPv4-mapped one is a NAT64 server: the answer goes as IPv4. */
-	if (fl_ip6_is_mapped(to->b))
+	fl_ipv6_output_any(w, s, m, to);
+}
+
+void fl_ipv6_output_any(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, const struct fl_ip6 *dst)
+{
+	/* An IPv4-mapped destination is a NAT64 server: the packet goes as IPv4. */
+	if (fl_ip6_is_mapped(dst->b))
 		return fl_nat64_output(w, s, m);
-	fl_ipv6_output(w, s, m, to);
+	fl_ipv6_output(w, s, m, dst);
 }
 
 bool fl_ipv6_too_big_slow(struct fl_worker *w, const struct fl_snapshot *s, struct rte_mbuf *m, unsigned ip_len,

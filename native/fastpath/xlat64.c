@@ -147,17 +147,26 @@ static bool resize_head(struct rte_mbuf *m, unsigned old_len, unsigned new_len)
 	return true;
 }
 
-/* Make the packet after the Ethernet header exactly len bytes long. */
-static bool resize_l3(struct rte_mbuf *m, unsigned old_len, unsigned len)
-{
-	if (len > old_len)
-		return rte_pktmbuf_append(m, (uint16_t)(len - old_len)) != NULL;
-	return len == old_len || rte_pktmbuf_trim(m, (uint16_t)(old_len - len)) == 0;
-}
-
 static void set_ethertype(struct rte_mbuf *m, uint16_t type)
 {
 	rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type = rte_cpu_to_be_16(type);
+}
+
+/* Replace the old_len bytes after the Ethernet header by an IP header of
+ * hl bytes and a message of n (an ICMP error, rebuilt whole): the new L3
+ * start, or NULL when the mbuf has no room. */
+static uint8_t *rewrite_l3(struct rte_mbuf *m, unsigned old_len, const uint8_t *hdr, unsigned hl, const uint8_t *msg,
+			   unsigned n, uint16_t ethertype)
+{
+	const unsigned len = hl + n;
+	if (len > old_len ? !rte_pktmbuf_append(m, (uint16_t)(len - old_len))
+			  : len < old_len && rte_pktmbuf_trim(m, (uint16_t)(old_len - len)) != 0)
+		return NULL;
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, L2_LEN);
+	memcpy(l3, hdr, hl);
+	memcpy(l3 + hl, msg, n);
+	set_ethertype(m, ethertype);
+	return l3;
 }
 
 /* RFC 7915 figure 3: an IPv4 parameter-problem pointer as IPv6's, or -1. */
@@ -310,12 +319,9 @@ static struct rte_ipv6_hdr *icmp_up(struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
 	uint8_t hdr[FL_IP6_HDR_LEN];
 	put6(hdr, ip, n, FL_IP6_NH_ICMPV6);
 	*why = FL_DROP_NOMEM;
-	if (!resize_l3(m, tot, FL_IP6_HDR_LEN + n))
+	uint8_t *l3 = rewrite_l3(m, tot, hdr, sizeof(hdr), msg, n, RTE_ETHER_TYPE_IPV6);
+	if (!l3)
 		return NULL;
-	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, L2_LEN);
-	memcpy(l3, hdr, sizeof(hdr));
-	memcpy(l3 + FL_IP6_HDR_LEN, msg, n);
-	set_ethertype(m, RTE_ETHER_TYPE_IPV6);
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
 	fl_ip6_l4_set_csum(ip6, FL_IP6_NH_ICMPV6, l3 + FL_IP6_HDR_LEN, n, 2);
 	return ip6;
@@ -405,13 +411,7 @@ static struct rte_ipv4_hdr *icmp_down(struct rte_mbuf *m, struct rte_ipv6_hdr *i
 	uint8_t hdr[IP4_HDR_LEN];
 	put4(hdr, ip, &none, n, IPPROTO_ICMP);
 	*why = FL_DROP_NOMEM;
-	if (!resize_l3(m, tot, IP4_HDR_LEN + n))
-		return NULL;
-	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, L2_LEN);
-	memcpy(l3, hdr, sizeof(hdr));
-	memcpy(l3 + IP4_HDR_LEN, msg, n);
-	set_ethertype(m, RTE_ETHER_TYPE_IPV4);
-	return (struct rte_ipv4_hdr *)l3;
+	return (struct rte_ipv4_hdr *)rewrite_l3(m, tot, hdr, sizeof(hdr), msg, n, RTE_ETHER_TYPE_IPV4);
 }
 
 struct rte_ipv4_hdr *fl_xlat64_down(struct rte_mbuf *m, enum fl_drop *why)

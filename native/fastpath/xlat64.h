@@ -12,40 +12,17 @@
  * RFC 7915 sections 4.2 and 5.2 map them, packet too big and fragmentation
  * needed with the 20 bytes the headers differ by). Fragments keep their
  * identification, offset and more-fragments flag in the other family's
- * form. What RFC 7915 says to drop (IPv4 source routes, ICMP types without
+ * form (the mapped form itself: fl_ip6_mapped and its kin, fulcrum.h).
+ * What RFC 7915 says to drop (IPv4 source routes, ICMP types without
  * a counterpart, a UDP fragment without a checksum) is a counted drop.
  */
 #ifndef FL_XLAT64_H
 #define FL_XLAT64_H
 
-#include <stdbool.h>
-#include <string.h>
-
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "fulcrum.h"
-
-/* ::ffff:a.b.c.d for a (network order), and the test for it. */
-static inline struct fl_ip6 fl_ip6_mapped(uint32_t a_be)
-{
-	struct fl_ip6 r = { .b = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff } };
-	memcpy(&r.b[12], &a_be, 4);
-	return r;
-}
-
-static inline bool fl_ip6_is_mapped(const uint8_t *b16)
-{
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	return memcmp(b16, pfx, 12) == 0;
-}
-
-static inline uint32_t fl_ip6_unmapped(const uint8_t *b16)
-{
-	uint32_t a;
-	memcpy(&a, b16 + 12, 4);
-	return a;
-}
 
 /* The IPv4 packet after m's Ethernet header becomes IPv6 with mapped
  * addresses: its header, or NULL with *why set (m untouched then). */

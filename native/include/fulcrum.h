@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,6 +93,31 @@ struct fl_route {
 struct fl_ip6 {
 	uint8_t b[16];
 };
+
+/* IPv4-mapped IPv6 (::ffff:a.b.c.d), the form a NAT64 session keeps its
+ * IPv4 side in (fastpath/nat64.c): the address for a (network order), the
+ * test for one, and its IPv4 address. */
+static inline struct fl_ip6 fl_ip6_mapped(uint32_t a_be)
+{
+	struct fl_ip6 r;
+	memset(r.b, 0, 10);
+	r.b[10] = r.b[11] = 0xff;
+	memcpy(&r.b[12], &a_be, 4);
+	return r;
+}
+
+static inline int fl_ip6_is_mapped(const uint8_t *b16)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	return memcmp(b16, pfx, 12) == 0;
+}
+
+static inline uint32_t fl_ip6_unmapped(const uint8_t *b16)
+{
+	uint32_t a;
+	memcpy(&a, b16 + 12, 4);
+	return a;
+}
 
 struct fl_addr6 {
 	struct fl_ip6 ip;
