@@ -70,6 +70,12 @@ export interface RingDataplane {
   collect(port: number, opts: CollectOpts): Promise<RingFrame[]>;
   /** Wait `ms` and return whatever came out (the caller asserts it is empty). */
   expectNothing(port: number, ms: number): Promise<RingFrame[]>;
+  /**
+   * Flush, inject `frames` on `queue`, collect up to `count` frames within
+   * `timeoutMs`, then whatever else comes out in the next `quietMs` (so one
+   * too many shows up as a failure).
+   */
+  exchange(port: number, frames: Buffer[], o: { count: number; queue?: number; timeoutMs: number; quietMs: number }): Promise<RingFrame[]>;
   stats(): NativeStats;
   /** Sum of all workers' and the service thread's values of one numeric counter. */
   counter(name: CounterName): number;
@@ -202,6 +208,13 @@ export function startRingDataplane(opts: RingDataplaneOpts): RingDataplane {
     },
     async expectNothing(port, ms) {
       return h.collect(port, { timeoutMs: ms });
+    },
+    async exchange(port, frames, o) {
+      h.flush();
+      h.inject(port, frames, o.queue ?? 0);
+      const got = await h.collect(port, { count: o.count, timeoutMs: o.timeoutMs });
+      got.push(...(await h.expectNothing(port, o.quietMs)));
+      return got;
     },
     stats: () => addon.stats(),
     counter: sumCounter,

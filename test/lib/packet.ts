@@ -276,6 +276,13 @@ export interface IcmpOpts {
   checksum?: number;
 }
 
+/** A 32-bit big-endian field (an ICMP error's MTU or pointer, a SACK edge). */
+export function be32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v >>> 0);
+  return b;
+}
+
 export function icmp(o: IcmpOpts): Buffer {
   const rest = o.rest ?? Buffer.alloc(4);
   if (rest.length !== 4) throw new Error('ICMP rest-of-header must be 4 bytes');

@@ -14,7 +14,7 @@
 // port, is the product's choice: read from the emitted SYN, then held to.
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TCP_ACK, TCP_PSH, TCP_SYN, arpReplyFrame, bytesToIp, bytesToMac, ethernet, tcpFrame, verifyChecksums } from '../lib/packet';
+import { TCP_ACK, TCP_PSH, TCP_SYN, arpReplyFrame, be32, bytesToIp, bytesToMac, ethernet, tcpFrame, verifyChecksums } from '../lib/packet';
 import {
   IPPROTO_FRAGMENT, IPPROTO_DSTOPTS, assertFrames6, icmp6Frame, ipv6, nsFrame, showFrames6, tcp6Frame, udp6Frame, upperLayer6,
   type ExtHeader,
@@ -64,30 +64,20 @@ const SERVICES: NativeService[] = [
 const show = showFrames6;
 const assertFrames = assertFrames6;
 
-async function send(input: Buffer[], count: number, queue = 0): Promise<RingFrame[]> {
-  dp.flush();
-  dp.inject(P0, input, queue);
-  const got = await dp.collect(P0, { count, timeoutMs: OUT_TIMEOUT_MS });
-  got.push(...(await dp.expectNothing(P0, QUIET_MS)));
-  return got;
-}
+const send = (input: Buffer[], count: number, queue = 0): Promise<RingFrame[]> =>
+  dp.exchange(P0, input, { count, queue, timeoutMs: OUT_TIMEOUT_MS, quietMs: QUIET_MS });
 
 /** The source port of the TCP/UDP header of an emitted IPv6 frame. */
 function sportOf(frame: Buffer): number {
   return frame.readUInt16BE(upperLayer6(frame).off);
 }
 
-const u32 = (v: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v >>> 0);
-  return b;
-};
 
 /** The ICMPv6 error the director originates from `src` about `orig` (as received): hop limit 64, quote <= 1232 bytes. */
 function icmpError(src: string, type: number, code: number, info: number, orig: Buffer): Buffer {
   const pkt = orig.subarray(14);
   return icmp6Frame({ srcMac: OUR_MAC, dstMac: CLIENT.mac, src, dst: CLIENT.ip, type, code, hopLimit: 64,
-    body: Buffer.concat([u32(info), pkt.subarray(0, Math.min(pkt.length, 1232))]) });
+    body: Buffer.concat([be32(info), pkt.subarray(0, Math.min(pkt.length, 1232))]) });
 }
 
 const data = (n: number): Buffer => Buffer.from(`fulcrum fullnat6 payload ${n} `.repeat(8));
@@ -283,12 +273,12 @@ describe('IPv6 LB packet fixtures: FULLNAT, DR, NAT, TUN, ICMPv6 errors (net_rin
     // What the server (or a router on its way) quotes: the director's packet toward it.
     const ours = toServer(first, { flags: TCP_ACK | TCP_PSH, seq: 1800, ack: 7001, payload: Buffer.alloc(1400, 0x33) });
     const ptb = icmp6Frame({ srcMac: first.rs.mac, dstMac: OUR_MAC, src: first.rs.ip, dst: LIP, type: 2, hopLimit: 64,
-      body: Buffer.concat([u32(1280), ours.subarray(14, 14 + 1232)]) });
+      body: Buffer.concat([be32(1280), ours.subarray(14, 14 + 1232)]) });
     // What the client must get: the same error about its own packet, as it
     // looked behind the director (its hop limit is quoted as it was, as IPVS leaves it).
     const theirs = clientSeg(first, { flags: TCP_ACK | TCP_PSH, seq: 1800, ack: 7001, payload: Buffer.alloc(1400, 0x33), hopLimit: 63 });
     const want = icmp6Frame({ srcMac: OUR_MAC, dstMac: CLIENT.mac, src: VIP, dst: CLIENT.ip, type: 2, hopLimit: 63,
-      body: Buffer.concat([u32(1280), theirs.subarray(14, 14 + 1232)]) });
+      body: Buffer.concat([be32(1280), theirs.subarray(14, 14 + 1232)]) });
     const got = await send([ptb], 1, first.lport % 2);
     assertFrames(got, [want], 'translated packet too big');
   });
@@ -296,10 +286,10 @@ describe('IPv6 LB packet fixtures: FULLNAT, DR, NAT, TUN, ICMPv6 errors (net_rin
   test('an error from the client side about VIP:80 -> CIP:cport -> to the server about RIP:8080 -> LIP:lport', async () => {
     const ours = toClient(first, { flags: TCP_ACK, seq: 7001, ack: 1001 });
     const unreach = icmp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, type: 1, code: 4, hopLimit: 64,
-      body: Buffer.concat([u32(0), ours.subarray(14)]) });
+      body: Buffer.concat([be32(0), ours.subarray(14)]) });
     const theirs = serverSeg(first, { flags: TCP_ACK, seq: 7001, ack: 1001, hopLimit: 63 });
     const want = icmp6Frame({ srcMac: OUR_MAC, dstMac: first.rs.mac, src: LIP, dst: first.rs.ip, type: 1, code: 4, hopLimit: 63,
-      body: Buffer.concat([u32(0), theirs.subarray(14)]) });
+      body: Buffer.concat([be32(0), theirs.subarray(14)]) });
     const got = await send([unreach], 1);
     assertFrames(got, [want], 'translated unreachable');
   });
@@ -307,7 +297,7 @@ describe('IPv6 LB packet fixtures: FULLNAT, DR, NAT, TUN, ICMPv6 errors (net_rin
   test('an ICMPv6 error quoting no session of ours goes to the kernel (no twin here: a counted drop)', async () => {
     const stray = tcp6Frame({ srcMac: OUR_MAC, dstMac: CLIENT.mac, src: VIP, dst: CLIENT.ip, sport: 80, dport: 1, flags: TCP_ACK, hopLimit: 63 });
     const err = icmp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP, type: 1, code: 4,
-      body: Buffer.concat([u32(0), stray.subarray(14)]) });
+      body: Buffer.concat([be32(0), stray.subarray(14)]) });
     let got: RingFrame[] = [];
     const d = await dp.dropsDelta(async () => { got = await send([err], 0); });
     assert.deepEqual(d, { no_kernel_twin: 1 });

@@ -15,7 +15,7 @@ import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   IPPROTO_ICMP, IPPROTO_TCP, TCP_ACK, TCP_PSH, TCP_SYN, arpReplyFrame, bytesToMac, icmp, ipv4, ipv4Frame, tcp,
-  tcpFrame, udpFrame,
+  be32, icmpFragNeeded, tcpFrame, udpFrame,
 } from '../lib/packet';
 import { IPPROTO_FRAGMENT, assertFrames6, icmp6Frame, nsFrame, showFrames6, tcp6Frame, udp6Frame, type ExtHeader } from '../lib/packet6';
 import { startRingDataplane, type RingDataplane } from '../lib/dataplane';
@@ -47,25 +47,9 @@ const SERVICES: NativeService[] = [
 
 const show = showFrames6;
 
-async function send(input: Buffer[], count: number, queue = 0): Promise<RingFrame[]> {
-  dp.flush();
-  dp.inject(P0, input, queue);
-  const got = await dp.collect(P0, { count, timeoutMs: OUT_TIMEOUT_MS });
-  got.push(...(await dp.expectNothing(P0, QUIET_MS)));
-  return got;
-}
+const send = (input: Buffer[], count: number, queue = 0): Promise<RingFrame[]> =>
+  dp.exchange(P0, input, { count, queue, timeoutMs: OUT_TIMEOUT_MS, quietMs: QUIET_MS });
 
-const u32 = (v: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v >>> 0);
-  return b;
-};
-/** ICMPv4's 4 bytes after the checksum for fragmentation needed: unused, then the next-hop MTU. */
-const mtu16 = (v: number): Buffer => {
-  const b = Buffer.alloc(4);
-  b.writeUInt16BE(v, 2);
-  return b;
-};
 
 before(async () => {
   dp = startRingDataplane({
@@ -205,7 +189,7 @@ describe('NAT64 packet fixtures: an IPv6 VIP, IPv4 servers and LIP, RFC 7915 (ne
     const quoted6 = udp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP6, sport: 50053, dport: 53, payload: q, hopLimit: 63 }).subarray(14);
     const err = await send([unreach], 1, lport % 2);
     assertFrames6(err, [icmp6Frame({ srcMac: OUR_MAC, dstMac: CLIENT.mac, src: VIP6, dst: CLIENT.ip, hopLimit: 63, type: 1, code: 4,
-      body: Buffer.concat([u32(0), quoted6]) })], 'port unreachable to the client');
+      body: Buffer.concat([be32(0), quoted6]) })], 'port unreachable to the client');
   });
 
   test('fragmentation needed from the server side -> packet too big to the client, 20 bytes more (PMTU through NAT64)', async () => {
@@ -213,7 +197,7 @@ describe('NAT64 packet fixtures: an IPv6 VIP, IPv4 servers and LIP, RFC 7915 (ne
     const sent4 = toServer(first, { flags: TCP_ACK, seq: 2000, ack: 7001, payload }).subarray(14);
     const quote = sent4.subarray(0, 20 + 28);   // a router quotes the IP header and some of TCP
     const needFrag = ipv4Frame({ srcMac: RS1.mac, dstMac: OUR_MAC, src: first.rs.ip, dst: LIP4, proto: IPPROTO_ICMP, ttl: 64,
-      payload: icmp({ type: 3, code: 4, rest: mtu16(1300), body: quote }) });
+      payload: icmpFragNeeded({ original: sent4, nextHopMtu: 1300, quoteBytes: quote.length }) });
     const got = await send([needFrag], 1, first.lport % 2);
     // The quote as the client sent it (before the director rewrote it), as
     // far as it was quoted: 28 bytes of TCP.
@@ -222,20 +206,20 @@ describe('NAT64 packet fixtures: an IPv6 VIP, IPv4 servers and LIP, RFC 7915 (ne
     quoted6.writeUInt16BE(sent6.length - 40, 4);
     quoted6[7] = 63;   // the hop limit it was sent on with
     assertFrames6(got, [icmp6Frame({ srcMac: OUR_MAC, dstMac: CLIENT.mac, src: VIP6, dst: CLIENT.ip, hopLimit: 63, type: 2, code: 0,
-      body: Buffer.concat([u32(1320), quoted6]) })], 'packet too big to the client');
+      body: Buffer.concat([be32(1320), quoted6]) })], 'packet too big to the client');
   });
 
   test('packet too big from the client side -> fragmentation needed to the server, 20 bytes less, quoting its packet as IPv4', async () => {
     const quote = synAck.subarray(14);
     const ptb = icmp6Frame({ srcMac: CLIENT.mac, dstMac: OUR_MAC, src: CLIENT.ip, dst: VIP6, hopLimit: 64, type: 2, code: 0,
-      body: Buffer.concat([u32(1400), quote]) });
+      body: Buffer.concat([be32(1400), quote]) });
     const got = await send([ptb], 1);
     // The server's SYN-ACK as it sent it, but with the TTL it left the
     // director with (the quote's hop limit), DF and ID 0 as any IPv6 -> IPv4.
     const seg = tcp({ src: first.rs.ip, dst: LIP4, sport: 8080, dport: first.lport, flags: TCP_SYN | TCP_ACK, seq: 7000, ack: 1001 });
     const inner = ipv4({ src: first.rs.ip, dst: LIP4, proto: IPPROTO_TCP, ttl: 63, tos: 0x28, df: true, id: 0, payload: seg });
     assertFrames6(got, [ipv4Frame({ srcMac: OUR_MAC, dstMac: first.rs.mac, src: LIP4, dst: first.rs.ip, proto: IPPROTO_ICMP, ttl: 63, df: true, id: 0,
-      payload: icmp({ type: 3, code: 4, rest: mtu16(1380), body: inner }) })], 'fragmentation needed to the server');
+      payload: icmpFragNeeded({ original: inner, nextHopMtu: 1380, quoteBytes: inner.length }) })], 'fragmentation needed to the server');
   });
 
   test('a server\'s packet with TTL 1 -> ICMPv4 time exceeded from the IPv4 LIP, quoting it (the director originates it over IPv6, sent as IPv4)', async () => {

@@ -12,7 +12,7 @@ import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   IPPROTO_ICMP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, arpReplyFrame, describe as describeFrame, diffFrames, hexdump,
-  icmpFragNeeded, ipv4Frame, parseFrame, tcpFrame, verifyChecksums, type TcpOptions,
+  be32, icmpFragNeeded, ipv4Frame, parseFrame, tcpFrame, verifyChecksums, type TcpOptions,
 } from '../lib/packet';
 import { startRingDataplane, type RingDataplane } from '../lib/dataplane';
 import type { NativeService, RingFrame } from '../../src/native/addon';
@@ -130,7 +130,6 @@ async function handshake(s: NativeService, synOut?: (f: Flow, syn: Seg) => Seg, 
 
 const ip4 = (a: string): Buffer => Buffer.from(a.split('.').map(Number));
 const u16 = (n: number): Buffer => { const b = Buffer.alloc(2); b.writeUInt16BE(n); return b; };
-const u32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32BE(n >>> 0); return b; };
 const proxyV1 = (f: Flow): Buffer => Buffer.from(`PROXY TCP4 ${CLIENT.ip} ${VIP} ${f.cport} ${f.vport}\r\n`);
 const proxyV2 = (f: Flow): Buffer => Buffer.concat([
   Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 0x0c]),
@@ -140,7 +139,7 @@ const proxyV2 = (f: Flow): Buffer => Buffer.concat([
 const toaBytes = (f: Flow): Buffer => Buffer.concat([Buffer.from([254, 8]), u16(f.cport), ip4(CLIENT.ip)]);
 /** A SACK option, after `pad` NOPs, then NOPs to a 4-byte boundary. */
 function sack(blocks: Array<[number, number]>, pad = 2): Buffer {
-  const body = Buffer.concat([Buffer.alloc(pad, 1), Buffer.from([5, 2 + 8 * blocks.length]), ...blocks.flatMap(([a, b]) => [u32(a), u32(b)])]);
+  const body = Buffer.concat([Buffer.alloc(pad, 1), Buffer.from([5, 2 + 8 * blocks.length]), ...blocks.flatMap(([a, b]) => [be32(a), be32(b)])]);
   return Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4, 1)]);
 }
 
